@@ -1,0 +1,51 @@
+/**
+ * Every tunable default in one place, with its unit and why. Nothing else in the code base writes a
+ * default number; `config.ts` applies these and `defaults.test.ts` keeps docs and constants in step.
+ */
+
+// ---- relay shard (edge Durable Object, and `edgeswarm node --relay`) ----
+
+/** Reservations one relay shard holds at once. 1,024 idle reservations cost a shard ~tens of MiB (see bench). */
+export const DEFAULT_MAX_RESERVATIONS = 1024
+/** Reservation lifetime (seconds). Peers refresh well before; a disconnect frees the slot at once anyway. */
+export const DEFAULT_RESERVATION_TTL_SECONDS = 3600
+/** Bytes one relayed circuit may carry (both directions) before the relay cuts it: 1 GiB, enough for real transfers, bounded. */
+export const DEFAULT_MAX_CIRCUIT_BYTES = 1024 * 1024 * 1024
+/** Lifetime of one relayed circuit (seconds) before the relay cuts it; peers simply dial again. */
+export const DEFAULT_MAX_CIRCUIT_DURATION_SECONDS = 3600
+/** Concurrent relayed circuits one shard carries. */
+export const DEFAULT_MAX_CIRCUITS = 512
+/** Concurrent WebSocket connections one remote IP may hold to one shard (NATed households share an IP). */
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 32
+/** Concurrent connections one shard accepts; js-libp2p's browser build defaults to 100, far too few for a relay. */
+export const DEFAULT_MAX_CONNECTIONS = 4096
+/** Inbound handshakes in progress at once per shard (js-libp2p browser default is 10). */
+export const DEFAULT_MAX_PENDING_CONNECTIONS = 256
+/** Seconds an unauthenticated peer may stay connected to a private-mode relay before it is closed. */
+export const DEFAULT_AUTH_GRACE_SECONDS = 10
+
+// ---- bootstrap API ----
+
+/** Peers sampled into a bootstrap response unless `?peers=` asks otherwise. */
+export const DEFAULT_BOOTSTRAP_PEERS = 16
+/** Relay shards of a deployment. */
+export const DEFAULT_RELAY_SHARDS = 2
+/** Name of a network when the operator sets none. */
+export const DEFAULT_NETWORK_NAME = 'edgeswarm'
+
+// ---- home node ----
+
+/** Relay shards a node keeps reservations on, so that losing one relay does not make it unreachable. */
+export const DEFAULT_NODE_RESERVATIONS = 2
+/** First retry delay after a relay drops (ms); doubles up to the max. */
+export const DEFAULT_RECONNECT_MIN_MS = 500
+/** Largest retry delay after a relay drops (ms). */
+export const DEFAULT_RECONNECT_MAX_MS = 30_000
+/** Timeout of one dial (ms). */
+export const DEFAULT_DIAL_TIMEOUT_MS = 15_000
+/** Timeout of the bootstrap HTTP request (ms). */
+export const DEFAULT_BOOTSTRAP_TIMEOUT_MS = 10_000
+/** TCP port a node listens on; 0 picks a free port. */
+export const DEFAULT_NODE_TCP_PORT = 0
+/** Local control API port on 127.0.0.1; 0 picks a free port (written to the data dir). */
+export const DEFAULT_CONTROL_PORT = 0

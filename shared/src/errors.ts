@@ -1,0 +1,72 @@
+/**
+ * Every edgeswarm error class. Compare `err.name`, never `instanceof`: the worker, node and browser
+ * bundles each carry their own copy of these classes.
+ */
+
+/** A configuration value is missing, malformed or out of range. The message names the config path. */
+export class ConfigError extends Error {
+  static readonly name = 'ConfigError'
+  override readonly name = 'ConfigError'
+}
+
+/** Input from outside (HTTP body, query, JSON document, CLI flag) does not match its schema. */
+export class InvalidInputError extends Error {
+  static readonly name = 'InvalidInputError'
+  override readonly name = 'InvalidInputError'
+}
+
+/** A multiaddr could not be parsed or is not usable for the purpose given. */
+export class InvalidMultiaddrError extends Error {
+  static readonly name = 'InvalidMultiaddrError'
+  override readonly name = 'InvalidMultiaddrError'
+}
+
+/** The bootstrap URL could not be reached or did not answer with a valid document. */
+export class BootstrapError extends Error {
+  static readonly name = 'BootstrapError'
+  override readonly name = 'BootstrapError'
+}
+
+/** The peer lacks (or presented a wrong) network credential in a private network. */
+export class UnauthorizedError extends Error {
+  static readonly name = 'UnauthorizedError'
+  override readonly name = 'UnauthorizedError'
+}
+
+/** A relay quota (reservations, circuit bytes or duration, connections per IP) was exceeded. */
+export class QuotaExceededError extends Error {
+  static readonly name = 'QuotaExceededError'
+  override readonly name = 'QuotaExceededError'
+}
+
+/** A persisted identity key could not be read, parsed or written. */
+export class IdentityError extends Error {
+  static readonly name = 'IdentityError'
+  override readonly name = 'IdentityError'
+}
+
+/** A request to the local control API failed (daemon not running, bad token, bad command). */
+export class ControlError extends Error {
+  static readonly name = 'ControlError'
+  override readonly name = 'ControlError'
+}
+
+/** A wait for a condition ran out of time. */
+export class TimeoutError extends Error {
+  static readonly name = 'TimeoutError'
+  override readonly name = 'TimeoutError'
+}
+
+/**
+ * Some libraries reject with DOM `Event` objects or plain values, not Errors. Normalise at the boundary
+ * so that logs and error mapping always see an `Error` with a name and message.
+ */
+export function toError(err: unknown): Error {
+  if (err instanceof Error) return err
+  if (typeof err === 'object' && err !== null && 'type' in err) {
+    const type = String((err as { type: unknown }).type)
+    const message = 'message' in err ? String((err as { message: unknown }).message) : ''
+    return new Error(`${type} event${message === '' ? '' : `: ${message}`}`)
+  }
+  return new Error(String(err))
+}

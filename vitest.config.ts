@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config'
+
+// One `vitest run` covers every harness. Unit tests sit beside the code and run in parallel; harness
+// tests (real workerd, network namespaces, Chromium) run one file at a time with generous timeouts.
+const harness = { fileParallelism: false, testTimeout: 120_000, hookTimeout: 180_000 }
+
+export default defineConfig({
+  test: {
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
+    projects: [
+      { test: { name: 'unit', include: ['shared/src/**/*.test.ts', 'node/src/**/*.test.ts', 'workers/src/**/*.test.ts'] } },
+      { test: { name: 'worker', include: ['test/worker/**/*.test.ts'], ...harness } },
+      { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], ...harness } },
+      { test: { name: 'nat', include: ['test/nat/**/*.test.ts'], ...harness, testTimeout: 240_000 } },
+      { test: { name: 'browser', include: ['test/browser/**/*.test.ts'], ...harness } },
+    ],
+  },
+})

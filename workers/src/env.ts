@@ -1,0 +1,25 @@
+/**
+ * The worker's bindings, typed once. Declared in `wrangler.toml` ([vars], Durable Object bindings,
+ * assets) and by `wrangler secret put` (NETWORK_KEY, RELAY_IDENTITY_SECRET).
+ */
+export interface Env {
+  RELAY_SHARD: DurableObjectNamespace
+  ASSETS: Fetcher
+  NETWORK_NAME: string
+  RELAY_SHARDS: string
+  STUN_SERVERS: string
+  PUBLIC_URL: string
+  MAX_RESERVATIONS: string
+  RESERVATION_TTL_SECONDS: string
+  MAX_CIRCUIT_BYTES: string
+  MAX_CIRCUIT_DURATION_SECONDS: string
+  MAX_CIRCUITS: string
+  MAX_CONNECTIONS_PER_IP: string
+  MAX_CONNECTIONS: string
+  MAX_PENDING_CONNECTIONS: string
+  AUTH_GRACE_SECONDS: string
+  /** Secret: when set, the network is private and peers must prove it (see docs/PROTOCOLS.md). */
+  NETWORK_KEY?: string
+  /** Secret: when set, shard keys derive from it; otherwise each shard persists a key in its storage. */
+  RELAY_IDENTITY_SECRET?: string
+}
