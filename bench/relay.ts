@@ -1,0 +1,229 @@
+/**
+ * Relay benchmark, side by side in one run: 64 MiB one way through the edge relay shard (workerd),
+ * through a plain Node.js js-libp2p relay configured the same way, and direct between the two peers.
+ * Prints MB/s, relay CPU seconds per 64 MiB, dial-to-first-byte ms and ratios; then ramps idle
+ * reservations on one edge shard and reports the shard's memory and CPU.
+ *
+ * Standalone: `node bench/relay.ts` (after `npm run build`); normally via `npm run bench`.
+ */
+import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import type { Libp2p } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { parseBootstrapDocument } from '../shared/src/protocol/bootstrap.ts'
+import { startEdge } from '../test/helpers/edge.ts'
+import { waitFor } from '../test/helpers/wait.ts'
+import { createClient } from './lib/client.ts'
+import { cpuSeconds, findDescendant, rssBytes } from './lib/proc.ts'
+import { handleSink, SINK_PROTOCOL, sendToSink } from './lib/sink.ts'
+
+const MIB = 1024 * 1024
+
+export interface PathResult {
+  path: 'edge-relay' | 'node-relay' | 'direct'
+  mbPerSec: number
+  /** Median of the runs. */
+  runsMbPerSec: number[]
+  relayCpuSecondsPer64MiB: number | null
+  dialToFirstByteMs: number
+}
+
+export interface RampStep {
+  reservations: number
+  relayRssMiB: number
+  relayCpuSecondsForStep: number
+  stepSeconds: number
+}
+
+export interface RelayBenchResult {
+  bytes: number
+  paths: PathResult[]
+  ratios: { edgeOverNodeRelay: number; edgeOverDirect: number; nodeRelayOverDirect: number }
+  ramp: RampStep[]
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d
+
+async function reserve(relayAddr: string): Promise<Libp2p> {
+  const node = await createClient({ listen: [`${relayAddr}/p2p-circuit`] })
+  await waitFor(
+    `reservation on ${relayAddr}`,
+    () => node.getMultiaddrs().some((a) => a.toString().includes('/p2p-circuit')),
+    30_000,
+    25,
+  )
+  return node
+}
+
+async function measurePath(
+  path: PathResult['path'],
+  target: Libp2p,
+  targetAddr: string,
+  relayPid: number | undefined,
+  bytes: number,
+  runs: number,
+): Promise<PathResult> {
+  await handleSink(target)
+  const dialer = await createClient()
+  try {
+    const t0 = performance.now()
+    const conn = await dialer.dial(multiaddr(targetAddr))
+    const probe = await conn.newStream(SINK_PROTOCOL, { runOnLimitedConnection: true })
+    await sendToSink(probe, 1)
+    const dialToFirstByteMs = performance.now() - t0
+    const speeds: number[] = []
+    const cpus: number[] = []
+    for (let i = 0; i < runs; i++) {
+      const stream = await conn.newStream(SINK_PROTOCOL, { runOnLimitedConnection: true })
+      const cpu0 = relayPid === undefined ? 0 : cpuSeconds(relayPid)
+      const t1 = performance.now()
+      const got = await sendToSink(stream, bytes)
+      const secs = (performance.now() - t1) / 1000
+      if (got !== bytes) throw new Error(`${path}: receiver counted ${got} bytes, sent ${bytes}`)
+      speeds.push(bytes / 1e6 / secs)
+      if (relayPid !== undefined) cpus.push(((cpuSeconds(relayPid) - cpu0) * (64 * MIB)) / bytes)
+    }
+    return {
+      path,
+      mbPerSec: round(median(speeds)),
+      runsMbPerSec: speeds.map((s) => round(s)),
+      relayCpuSecondsPer64MiB: relayPid === undefined ? null : round(median(cpus)),
+      dialToFirstByteMs: round(dialToFirstByteMs, 1),
+    }
+  } finally {
+    await dialer.stop()
+  }
+}
+
+async function startNodeRelay(): Promise<{ addr: string; pid: number; stop: () => void }> {
+  const child = spawn(process.execPath, [new URL('./node-relay.ts', import.meta.url).pathname], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const line = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`node relay exited with ${code}`)))
+    createInterface({ input: child.stdout! }).once('line', resolve)
+  })
+  const info = JSON.parse(line) as { addr: string; pid: number }
+  return { ...info, stop: () => child.kill('SIGTERM') }
+}
+
+async function ramp(relayAddr: string, relayPid: number, steps: number[], metricsUrl: string): Promise<RampStep[]> {
+  const clients: Libp2p[] = []
+  const out: RampStep[] = []
+  try {
+    for (const target of steps) {
+      const cpu0 = cpuSeconds(relayPid)
+      const t0 = performance.now()
+      while (clients.length < target) {
+        const batch = Math.min(25, target - clients.length)
+        clients.push(...(await Promise.all(Array.from({ length: batch }, () => reserve(relayAddr)))))
+      }
+      // the shard's own count, not ours: read it from /metrics
+      await waitFor(
+        `${target} reservations in /metrics`,
+        async () => {
+          const text = await (await fetch(metricsUrl)).text()
+          const m = /^edgeswarm_relay_reservations\{shard="0"\} (\d+)/m.exec(text)
+          return m !== null && Number(m[1]) >= target
+        },
+        30_000,
+      )
+      out.push({
+        reservations: target,
+        relayRssMiB: round(rssBytes(relayPid) / MIB, 1),
+        relayCpuSecondsForStep: round(cpuSeconds(relayPid) - cpu0),
+        stepSeconds: round((performance.now() - t0) / 1000, 1),
+      })
+      console.log(`  ramp: ${target} idle reservations, shard RSS ${out.at(-1)?.relayRssMiB} MiB`)
+    }
+  } finally {
+    await Promise.allSettled(clients.map((c) => c.stop()))
+  }
+  return out
+}
+
+export async function runRelayBench(
+  opts: { bytes?: number; runs?: number; rampSteps?: number[] } = {},
+): Promise<RelayBenchResult> {
+  const bytes = opts.bytes ?? 64 * MIB
+  const runs = opts.runs ?? 3
+  const rampSteps = opts.rampSteps ?? [100, 250, 500, 1000]
+  const limits = { MAX_CONNECTIONS_PER_IP: '5000', MAX_RESERVATIONS: '5000', MAX_CONNECTIONS: '5000' }
+  const edge = await startEdge({ vars: { RELAY_SHARDS: '1', ...limits } })
+  const nodeRelay = await startNodeRelay()
+  const paths: PathResult[] = []
+  let rampResult: RampStep[] = []
+  try {
+    const doc = parseBootstrapDocument(await (await fetch(`${edge.url}/v1/bootstrap`)).json())
+    const shard = doc.relays.find((r) => r.shard === '0')
+    const shardAddr = shard?.addrs[0]
+    if (shard === undefined || shardAddr === undefined) throw new Error('bootstrap lists no shard 0')
+    const workerd = findDescendant(edge.process.pid!, 'workerd')
+    if (workerd === undefined) console.warn('bench: workerd process not found; edge CPU not measured')
+
+    for (const [path, relayAddr, pid] of [
+      ['edge-relay', shardAddr, workerd],
+      ['node-relay', nodeRelay.addr, nodeRelay.pid],
+    ] as const) {
+      const target = await reserve(relayAddr)
+      try {
+        const circuit = `${relayAddr}/p2p-circuit/p2p/${target.peerId.toString()}`
+        paths.push(await measurePath(path, target, circuit, pid, bytes, runs))
+      } finally {
+        await target.stop()
+      }
+      console.log(`  ${path}: ${paths.at(-1)?.mbPerSec} MB/s`)
+    }
+    const direct = await createClient({ listen: ['/ip4/127.0.0.1/tcp/0/ws'] })
+    try {
+      const addr = direct.getMultiaddrs()[0]!.toString()
+      paths.push(await measurePath('direct', direct, addr, undefined, bytes, runs))
+    } finally {
+      await direct.stop()
+    }
+    console.log(`  direct: ${paths.at(-1)?.mbPerSec} MB/s`)
+    if (workerd !== undefined && rampSteps.length > 0) {
+      rampResult = await ramp(shardAddr, workerd, rampSteps, `${edge.url}/metrics`)
+    }
+  } finally {
+    nodeRelay.stop()
+    await edge.stop()
+  }
+  const by = (p: PathResult['path']) => paths.find((x) => x.path === p)?.mbPerSec ?? Number.NaN
+  return {
+    bytes,
+    paths,
+    ratios: {
+      edgeOverNodeRelay: round(by('edge-relay') / by('node-relay')),
+      edgeOverDirect: round(by('edge-relay') / by('direct')),
+      nodeRelayOverDirect: round(by('node-relay') / by('direct')),
+    },
+    ramp: rampResult,
+  }
+}
+
+export function printRelayBench(r: RelayBenchResult): void {
+  console.log(`\nRelay throughput, ${r.bytes / MIB} MiB one way, loopback (median of runs)`)
+  console.table(
+    r.paths.map((p) => ({
+      path: p.path,
+      'MB/s': p.mbPerSec,
+      runs: p.runsMbPerSec.join(' / '),
+      'relay CPU s / 64 MiB': p.relayCpuSecondsPer64MiB ?? '-',
+      'dial→first byte ms': p.dialToFirstByteMs,
+    })),
+  )
+  console.log(
+    `ratios: edge/node-relay ${r.ratios.edgeOverNodeRelay}x, edge/direct ${r.ratios.edgeOverDirect}x, node-relay/direct ${r.ratios.nodeRelayOverDirect}x`,
+  )
+  if (r.ramp.length > 0) {
+    console.log('\nIdle reservations held by one edge shard')
+    console.table(r.ramp)
+  }
+}
+
+if (import.meta.main) {
+  const r = await runRelayBench()
+  printRelayBench(r)
+}
