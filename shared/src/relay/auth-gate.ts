@@ -1,0 +1,109 @@
+/**
+ * Relay side of private mode: challenges every peer that connects with `/edgeswarm/auth/1.0.0` and
+ * remembers the verdict; the relay's connection gater awaits it before granting a reservation or a
+ * circuit. A peer that has not proven the credential after `graceMs` is disconnected.
+ *
+ * @example
+ * ```ts
+ * const gate = new RelayAuthGate({ key: await importNetworkKey(secret), graceMs: 10_000, onEvent })
+ * gate.attach(node) // after createLibp2p; then guard.gater asks gate.isAuthorized(peer)
+ * ```
+ */
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import { AuthStatus, challengePeer, type NetworkKey } from '../auth.ts'
+import { AUTH_PROTOCOL } from '../constants.ts'
+import type { RelayEventSink } from './events.ts'
+
+export interface RelayAuthGateInit {
+  key: NetworkKey
+  /** How long an unauthenticated peer may stay connected (ms). */
+  graceMs: number
+  onEvent: RelayEventSink
+  /** Called when a peer is closed for not authenticating in time (counts `unauthorized`). */
+  onExpired?: (peer: PeerId) => void
+  /** Unexpected failures (never sent to peers). */
+  onError: (context: string, err: unknown) => void
+}
+
+interface PeerAuth {
+  verdict: Promise<boolean>
+  granted: boolean
+  timer: ReturnType<typeof setTimeout>
+}
+
+export class RelayAuthGate {
+  readonly #init: RelayAuthGateInit
+  readonly #peers = new Map<string, PeerAuth>()
+  #node?: Libp2p
+
+  constructor(init: RelayAuthGateInit) {
+    this.#init = init
+  }
+
+  attach(node: Libp2p): void {
+    this.#node = node
+    node.addEventListener('connection:open', (evt) => this.#onConnection(evt.detail))
+    node.addEventListener('peer:disconnect', (evt) => {
+      const key = evt.detail.toString()
+      const state = this.#peers.get(key)
+      if (state !== undefined) clearTimeout(state.timer)
+      this.#peers.delete(key)
+    })
+  }
+
+  /** Resolves once the peer's challenge is decided (false for peers never challenged). */
+  async isAuthorized(peer: PeerId): Promise<boolean> {
+    const state = this.#peers.get(peer.toString())
+    return state === undefined ? false : state.verdict
+  }
+
+  #onConnection(connection: Connection): void {
+    const key = connection.remotePeer.toString()
+    if (this.#peers.has(key) || connection.limits !== undefined) return
+    const state: PeerAuth = {
+      granted: false,
+      verdict: Promise.resolve(false),
+      timer: setTimeout(() => this.#expire(connection.remotePeer), this.#init.graceMs),
+    }
+    state.verdict = this.#challenge(connection).then((ok) => {
+      state.granted = ok
+      if (ok) clearTimeout(state.timer)
+      return ok
+    })
+    this.#peers.set(key, state)
+  }
+
+  async #challenge(connection: Connection): Promise<boolean> {
+    const node = this.#node
+    if (node === undefined) return false
+    const signal = AbortSignal.timeout(Math.max(this.#init.graceMs, 1_000))
+    let status: number
+    try {
+      const stream = await connection.newStream(AUTH_PROTOCOL, { signal })
+      status = await challengePeer(stream, {
+        key: this.#init.key,
+        self: node.peerId,
+        remote: connection.remotePeer,
+        signal,
+      })
+    } catch {
+      // the peer does not speak the protocol, closed, or timed out: not authenticated
+      status = AuthStatus.MALFORMED
+    }
+    const ok = status === AuthStatus.OK
+    this.#init.onEvent({
+      event: 'auth',
+      result: ok ? 'granted' : 'denied',
+      peer: connection.remotePeer.toString(),
+      status,
+    })
+    return ok
+  }
+
+  #expire(peer: PeerId): void {
+    const state = this.#peers.get(peer.toString())
+    if (state === undefined || state.granted) return
+    this.#init.onExpired?.(peer)
+    void this.#node?.hangUp(peer).catch((err: unknown) => this.#init.onError('auth grace hang-up', err))
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Builds the stock js-libp2p relay pieces from a resolved RelayConfig, for any runtime (edge Durable
+ * Object or `edgeswarm node --relay`).
+ *
+ * Why `applyDefaultLimit: false`: any limit in the STOP message makes js-libp2p mark the relayed
+ * connection "limited", and stock protocols (GossipSub, bitswap, ours) then refuse it. We announce
+ * no limit and enforce our own quotas on the relay instead (see `relay-guard.ts`).
+ *
+ * @example
+ * ```ts
+ * const config = resolveRelayConfig({ maxCircuits: 64 })
+ * createLibp2p({
+ *   connectionManager: relayConnectionManagerInit(config),
+ *   streamMuxers: [yamux(relayYamuxInit())],
+ *   services: { relay: circuitRelayServer(relayServerInit(config)) },
+ * })
+ * ```
+ */
+import type { CircuitRelayServerInit } from '@libp2p/circuit-relay-v2'
+import type { RelayConfig } from '../config.ts'
+
+/**
+ * Largest yamux receive window on a relay (bytes). The relay pauses a circuit's reading side while
+ * the other side cannot take more; a paused stream buffers at most one window, which must stay below
+ * the stream's 4 MiB read-buffer cap. 2 MiB still fills ~40 MB/s at 50 ms RTT.
+ */
+export const RELAY_MAX_STREAM_WINDOW_BYTES = 2 * 1024 * 1024
+
+export function relayServerInit(config: RelayConfig): CircuitRelayServerInit {
+  return {
+    // every relayed circuit needs one STOP stream on the destination's connection
+    maxOutboundStopStreams: config.maxCircuits,
+    reservations: {
+      maxReservations: config.maxReservations,
+      reservationTtl: config.reservationTtlSeconds * 1000,
+      applyDefaultLimit: false,
+    },
+  }
+}
+
+/** Connection-manager limits set explicitly: js-libp2p's browser build defaults refuse peers past ~100. */
+export function relayConnectionManagerInit(config: RelayConfig) {
+  return {
+    maxConnections: config.maxConnections,
+    maxIncomingPendingConnections: config.maxPendingConnections,
+    // new connections per second per remote IP: a host may open its whole per-IP quota at once
+    inboundConnectionThreshold: config.maxConnectionsPerIp,
+    // a relay never dials out on its own
+    maxParallelDials: 16,
+  }
+}
+
+/** Yamux options of a relay: bounded windows (see RELAY_MAX_STREAM_WINDOW_BYTES), many streams per peer. */
+export function relayYamuxInit(config: RelayConfig) {
+  return {
+    maxInboundStreams: Math.max(1024, config.maxCircuits * 2),
+    maxOutboundStreams: Math.max(1024, config.maxCircuits * 2),
+    streamOptions: { maxStreamWindowSize: RELAY_MAX_STREAM_WINDOW_BYTES },
+  }
+}

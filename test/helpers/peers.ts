@@ -1,0 +1,200 @@
+/**
+ * Node client peers for harness tests: js-libp2p with WebSockets, the circuit-relay transport, noise,
+ * yamux, identify, ping (and `/edgeswarm/auth/1.0.0` when given a network key), plus a byte "sink"
+ * protocol that hashes what arrives so tests compare data that actually crossed a connection.
+ *
+ * Node's global WebSocket (undici) slows down on long transfers and workerd accepts permessage-deflate
+ * whenever it is offered (compressing ciphertext costs throughput), so the `ws` package without
+ * deflate is installed as the global WebSocket (DESIGN.md). Loopback addresses are allowed, and
+ * `/http-path` shard addresses pass the transports' filters through wrappers.
+ *
+ * @example
+ * ```ts
+ * const a = await createPeer({ relays: [relayAddr] })
+ * await waitForReservation(a, relayPeerId)
+ * ```
+ */
+import { createHash } from 'node:crypto'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { identify } from '@libp2p/identify'
+import type { Libp2p, Stream, Transport } from '@libp2p/interface'
+import { ping } from '@libp2p/ping'
+import { webSockets } from '@libp2p/websockets'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import WebSocket from 'ws'
+import { type NetworkAuth, networkAuth } from '../../shared/src/auth.ts'
+import { waitFor } from './wait.ts'
+
+class NoDeflateWebSocket extends WebSocket {
+  constructor(url: string | URL, protocols?: string | string[]) {
+    super(url, protocols, { perMessageDeflate: false, maxPayload: 8 * 1024 * 1024 })
+  }
+}
+
+/** Installs the `ws`-based WebSocket (no permessage-deflate) as the global one; idempotent. */
+export function installNodeWebSocket(): void {
+  ;(globalThis as { WebSocket: unknown }).WebSocket = NoDeflateWebSocket
+}
+installNodeWebSocket()
+
+/** Test protocol: the receiver hashes every byte and answers the SHA-256 when the sender closes. */
+export const SINK_PROTOCOL = '/edgeswarm-test/sink/1.0.0'
+
+function withoutHttpPath(ma: Multiaddr): Multiaddr {
+  return multiaddr(ma.getComponents().filter((c) => c.name !== 'http-path'))
+}
+
+/** multiaddr-matcher rejects `/http-path`: filter on the address without it, keep the original. */
+function allowHttpPath<T extends (c: never) => Transport>(factory: T): T {
+  return ((components: never) => {
+    const transport = factory(components)
+    for (const key of ['dialFilter', 'listenFilter'] as const) {
+      const filter = transport[key].bind(transport)
+      transport[key] = (addrs: Multiaddr[]) => addrs.filter((a) => filter([withoutHttpPath(a)]).length > 0)
+    }
+    return transport
+  }) as T
+}
+
+export interface PeerOptions {
+  /** Relay multiaddrs (ending in `/p2p/<relay>`) to hold reservations on. */
+  relays?: string[]
+  /** Private network key: answer relays' `/edgeswarm/auth/1.0.0` challenges. */
+  networkKey?: string
+}
+
+export type TestPeer = Libp2p<{ identify: unknown; ping: unknown; auth?: NetworkAuth }>
+
+export async function createPeer(opts: PeerOptions = {}): Promise<TestPeer> {
+  const services: Record<string, unknown> = { identify: identify(), ping: ping() }
+  if (opts.networkKey !== undefined) services.auth = networkAuth({ networkKey: opts.networkKey })
+  const node = await createLibp2p({
+    addresses: { listen: (opts.relays ?? []).map((r) => `${r}/p2p-circuit`) },
+    transports: [allowHttpPath(webSockets()), allowHttpPath(circuitRelayTransport())],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    // loopback relays are "private" addresses: allow dialling them in tests
+    connectionGater: { denyDialMultiaddr: () => false },
+    connectionManager: {
+      maxConnections: 1024,
+      maxIncomingPendingConnections: 64,
+      inboundConnectionThreshold: 1024,
+    },
+    services: services as never,
+  })
+  return node as unknown as TestPeer
+}
+
+/** Circuit addresses of `peer` through `relayPeerId`, once its reservation there is confirmed. */
+export async function waitForReservation(
+  peer: Libp2p,
+  relayPeerId: string,
+  timeoutMs = 20_000,
+): Promise<string[]> {
+  return waitFor(
+    `relay reservation of ${peer.peerId} on ${relayPeerId}`,
+    () => {
+      const addrs = peer
+        .getMultiaddrs()
+        .map((a) => a.toString())
+        .filter((a) => a.includes(`/p2p/${relayPeerId}/p2p-circuit`))
+      return addrs.length > 0 ? addrs : undefined
+    },
+    timeoutMs,
+  )
+}
+
+export interface SinkRecord {
+  from: string
+  bytes: number
+  sha256: string
+  /** The stream ended normally (false: reset or aborted, e.g. a circuit cut by the relay). */
+  complete: boolean
+  remoteAddr: string
+  limited: boolean
+}
+
+/** Registers the sink protocol; records one entry per received stream when it ends. */
+export async function installSink(peer: Libp2p): Promise<SinkRecord[]> {
+  const records: SinkRecord[] = []
+  await peer.handle(SINK_PROTOCOL, async (stream, connection) => {
+    const hash = createHash('sha256')
+    let bytes = 0
+    let complete = false
+    try {
+      for await (const chunk of stream) {
+        const buf = chunk instanceof Uint8Array ? chunk : chunk.subarray()
+        hash.update(buf)
+        bytes += buf.byteLength
+      }
+      complete = true
+    } catch {
+      // the stream was reset or aborted; the record says so
+    }
+    const digest = hash.digest()
+    records.push({
+      from: connection.remotePeer.toString(),
+      bytes,
+      sha256: digest.toString('hex'),
+      complete,
+      remoteAddr: connection.remoteAddr.toString(),
+      limited: connection.limits !== undefined,
+    })
+    if (complete) {
+      stream.send(digest)
+      await stream.close().catch(() => stream.abort(new Error('close failed')))
+    }
+  })
+  return records
+}
+
+export interface SendResult {
+  sha256: string
+  bytes: number
+  /** The receiver's digest, when it answered. */
+  echoed?: string
+  ms: number
+}
+
+/** Streams `size` pseudo-random bytes over `stream` with backpressure and reads the receiver's digest. */
+export async function sendBytes(stream: Stream, size: number, chunkSize = 64 * 1024): Promise<SendResult> {
+  const start = Date.now()
+  const hash = createHash('sha256')
+  const chunk = new Uint8Array(chunkSize)
+  let sent = 0
+  const replies: Uint8Array[] = []
+  stream.addEventListener('message', (evt) => {
+    replies.push(evt.data instanceof Uint8Array ? evt.data : evt.data.subarray())
+  })
+  while (sent < size) {
+    const n = Math.min(chunkSize, size - sent)
+    crypto.getRandomValues(chunk.subarray(0, n))
+    const piece = chunk.slice(0, n)
+    hash.update(piece)
+    sent += n
+    if (!stream.send(piece)) await stream.onDrain({ signal: AbortSignal.timeout(30_000) })
+  }
+  await stream.close({ signal: AbortSignal.timeout(30_000) })
+  // close() ends our writable side only: wait for the receiver's digest and its close
+  await waitFor(
+    'the receiver to answer and close the sink stream',
+    () => stream.status !== 'open',
+    30_000,
+    20,
+  )
+  const echoed = Buffer.concat(replies).toString('hex')
+  return {
+    sha256: hash.digest('hex'),
+    bytes: sent,
+    ms: Date.now() - start,
+    ...(echoed === '' ? {} : { echoed }),
+  }
+}
+
+/** Stops peers, ignoring ones already stopped. */
+export async function stopAll(...peers: Array<Libp2p | undefined>): Promise<void> {
+  await Promise.all(peers.map((p) => p?.stop()))
+}

@@ -1,0 +1,34 @@
+/**
+ * The relay quotas from the Worker's vars (wrangler.toml [vars] / `--var`), validated once.
+ * An invalid value throws a ConfigError naming the variable (`MAX_CIRCUITS must be ...`).
+ */
+import {
+  checkInteger,
+  parseIntegerSetting,
+  type RelayConfig,
+  type RelayInit,
+  resolveRelayConfig,
+} from '../../../shared/src/config.ts'
+import type { Env } from '../env.ts'
+
+const VARS: ReadonlyArray<readonly [keyof Env & string, keyof RelayInit]> = [
+  ['MAX_RESERVATIONS', 'maxReservations'],
+  ['RESERVATION_TTL_SECONDS', 'reservationTtlSeconds'],
+  ['MAX_CIRCUIT_BYTES', 'maxCircuitBytes'],
+  ['MAX_CIRCUIT_DURATION_SECONDS', 'maxCircuitDurationSeconds'],
+  ['MAX_CIRCUITS', 'maxCircuits'],
+  ['MAX_CONNECTIONS_PER_IP', 'maxConnectionsPerIp'],
+  ['MAX_CONNECTIONS', 'maxConnections'],
+  ['MAX_PENDING_CONNECTIONS', 'maxPendingConnections'],
+  ['AUTH_GRACE_SECONDS', 'authGraceSeconds'],
+]
+
+export function relayConfigFromEnv(env: Env): RelayConfig {
+  const init: RelayInit = {}
+  for (const [name, key] of VARS) {
+    const raw = env[name]
+    const value = parseIntegerSetting(name, typeof raw === 'string' ? raw : undefined)
+    if (value !== undefined) init[key] = checkInteger(name, value, key === 'authGraceSeconds' ? 0 : 1)
+  }
+  return resolveRelayConfig(init)
+}

@@ -1,0 +1,129 @@
+/**
+ * One relay shard's libp2p node: circuit-relay-v2 hop server, identify, ping, noise (native AEAD),
+ * yamux, over the Durable Object's accepted WebSockets; our quotas and private-mode gate on top
+ * (shared/src/relay). Started once per Durable Object, kept resident (no hibernation: the node's
+ * noise/yamux state and timers live in memory).
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
+import { identify } from '@libp2p/identify'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { ping } from '@libp2p/ping'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { importNetworkKey } from '../../../shared/src/auth.ts'
+import type { RelayConfig } from '../../../shared/src/config.ts'
+import { RelayAuthGate } from '../../../shared/src/relay/auth-gate.ts'
+import type { RelayEventSink } from '../../../shared/src/relay/events.ts'
+import { RelayGuard } from '../../../shared/src/relay/relay-guard.ts'
+import {
+  relayConnectionManagerInit,
+  relayServerInit,
+  relayYamuxInit,
+} from '../../../shared/src/relay/relay-options.ts'
+import type { ShardPeer, ShardStats } from '../objects/shard-contract.ts'
+import { installBroadcastChannelStub } from './broadcast-channel.ts'
+import { workerdNoiseCrypto } from './noise-crypto.ts'
+import { durableObjectWebSockets, SocketHub } from './transport.ts'
+
+export interface ShardNodeInit {
+  shard: string
+  privateKey: PrivateKey
+  config: RelayConfig
+  /** The address peers dial, without `/p2p` (see addresses.ts). */
+  announce: Multiaddr
+  /** Private mode when set. */
+  networkKey?: string
+  onEvent: RelayEventSink
+  onError: (context: string, err: unknown) => void
+}
+
+/** Largest peer sample a stats answer lists. */
+const MAX_STATS_PEERS = 64
+
+export class ShardNode {
+  readonly hub: SocketHub
+  readonly guard: RelayGuard
+  readonly node: Libp2p
+  readonly #shard: string
+  readonly #started = Date.now()
+
+  private constructor(shard: string, hub: SocketHub, guard: RelayGuard, node: Libp2p) {
+    this.#shard = shard
+    this.hub = hub
+    this.guard = guard
+    this.node = node
+  }
+
+  static async start(init: ShardNodeInit): Promise<ShardNode> {
+    installBroadcastChannelStub()
+    const { config } = init
+    const hub = new SocketHub()
+    const gate =
+      init.networkKey === undefined || init.networkKey === ''
+        ? undefined
+        : new RelayAuthGate({
+            key: await importNetworkKey(init.networkKey),
+            graceMs: config.authGraceSeconds * 1000,
+            onEvent: init.onEvent,
+            onError: init.onError,
+            onExpired: (peer) =>
+              guard.refuse('unauthorized', {
+                event: 'connection',
+                result: 'closed',
+                reason: 'unauthorized',
+                peer: peer.toString(),
+              }),
+          })
+    const guard = new RelayGuard({
+      config,
+      onEvent: init.onEvent,
+      onError: init.onError,
+      ...(gate === undefined ? {} : { auth: gate }),
+    })
+    const node = await createLibp2p({
+      privateKey: init.privateKey,
+      addresses: { listen: [hub.listenAddr(init.shard)], announce: [init.announce.toString()] },
+      transports: [durableObjectWebSockets(hub)],
+      connectionEncrypters: [noise({ crypto: workerdNoiseCrypto })],
+      streamMuxers: [yamux(relayYamuxInit(config))],
+      connectionGater: { ...guard.gater },
+      connectionManager: relayConnectionManagerInit(config),
+      services: {
+        identify: identify(),
+        ping: ping(),
+        relay: circuitRelayServer(relayServerInit(config)),
+      },
+    })
+    guard.attach(node, node.services.relay)
+    gate?.attach(node)
+    return new ShardNode(init.shard, hub, guard, node)
+  }
+
+  /** Multiaddrs peers dial, each ending in `/p2p/<shard peer ID>`. */
+  addrs(): string[] {
+    return this.node.getMultiaddrs().map((a) => a.toString())
+  }
+
+  stats(maxPeers = MAX_STATS_PEERS): ShardStats {
+    const addrs = this.addrs()
+    const peers: ShardPeer[] = this.guard
+      .reservedPeers()
+      .slice(0, Math.min(maxPeers, MAX_STATS_PEERS))
+      .map((p) => ({ peerId: p.toString(), addrs: addrs.map((a) => `${a}/p2p-circuit/p2p/${p.toString()}`) }))
+    return {
+      shard: this.#shard,
+      peerId: this.node.peerId.toString(),
+      addrs,
+      connections: this.node.getConnections().length,
+      reservations: this.guard.reservations,
+      circuits: this.guard.circuits.size,
+      circuitsTotal: this.guard.circuitsTotal,
+      bytesRelayed: this.guard.bytesRelayed,
+      refusals: { ...this.guard.refusals },
+      peers,
+      uptimeSeconds: Math.round((Date.now() - this.#started) / 1000),
+    }
+  }
+}
