@@ -32,6 +32,11 @@ export const DEFAULT_BOOTSTRAP_PEERS = 16
 export const DEFAULT_RELAY_SHARDS = 2
 /** Name of a network when the operator sets none. */
 export const DEFAULT_NETWORK_NAME = 'edgeswarm'
+/**
+ * How long the worker waits for one shard's stats (ms) before leaving it out of a bootstrap or metrics
+ * answer. The first request to a shard also starts its libp2p node (~0.1-1 s), hence generous.
+ */
+export const DEFAULT_SHARD_STATS_TIMEOUT_MS = 5_000
 
 // ---- home node ----
 

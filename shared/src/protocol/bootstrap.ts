@@ -63,24 +63,59 @@ function obj(path: string, v: Json): Record<string, Json> {
   return v as Record<string, Json>
 }
 
+/** Relay shards one document lists (shard names are at most three digits, see SHARD_NAME_PATTERN). */
+export const MAX_BOOTSTRAP_RELAYS = 256
+/** Multiaddrs one relay or peer entry lists. */
+export const MAX_BOOTSTRAP_ADDRS = 16
+/** STUN servers one document lists. */
+export const MAX_BOOTSTRAP_STUN = 16
+/** A network name: short, URL- and label-safe. */
+export const NETWORK_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/
+/** `stun:` / `stuns:` URL (RFC 7064): host name, IPv4 or bracketed IPv6, optional port. */
+export const STUN_URL_PATTERN = /^stuns?:([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$/
+
 const PEER_ID = /^[1-9A-HJ-NP-Za-km-z]{40,64}$/
 const MULTIADDR = /^\/[\x21-\x7e]+$/
 
+/** Multiaddrs that must each end in `/p2p/<peerId>` (the dialler checks whom it reached). */
+function addrsOf(p: string, v: Json, peerId: string): string[] {
+  return arr(p, v, MAX_BOOTSTRAP_ADDRS, (q, x) => {
+    const addr = str(q, x, MULTIADDR)
+    if (!addr.endsWith(`/p2p/${peerId}`)) fail(q, `a multiaddr ending in /p2p/${peerId}`, addr)
+    return addr
+  })
+}
+
 function relay(p: string, v: Json): BootstrapRelay {
   const o = obj(p, v)
+  const peerId = str(`${p}.peerId`, o.peerId, PEER_ID)
   return {
-    shard: str(`${p}.shard`, o.shard, /^[0-9]{1,3}$/),
-    peerId: str(`${p}.peerId`, o.peerId, PEER_ID),
-    addrs: arr(`${p}.addrs`, o.addrs, 16, (q, x) => str(q, x, MULTIADDR)),
+    shard: str(`${p}.shard`, o.shard, /^(0|[1-9][0-9]{0,2})$/),
+    peerId,
+    addrs: addrsOf(`${p}.addrs`, o.addrs, peerId),
   }
 }
 
 function peer(p: string, v: Json): BootstrapPeer {
   const o = obj(p, v)
-  return {
-    peerId: str(`${p}.peerId`, o.peerId, PEER_ID),
-    addrs: arr(`${p}.addrs`, o.addrs, 16, (q, x) => str(q, x, MULTIADDR)),
-  }
+  const peerId = str(`${p}.peerId`, o.peerId, PEER_ID)
+  return { peerId, addrs: addrsOf(`${p}.addrs`, o.addrs, peerId) }
+}
+
+function unique<T>(path: string, items: T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>()
+  items.forEach((item, i) => {
+    const k = key(item)
+    if (seen.has(k)) fail(`${path}[${i}]`, 'unique', k)
+    seen.add(k)
+  })
+  return items
+}
+
+function isoTime(path: string, v: Json): string {
+  const s = str(path, v, /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$/)
+  if (Number.isNaN(Date.parse(s))) fail(path, 'an ISO-8601 UTC time', s)
+  return s
 }
 
 /** Validates an untrusted value as a BootstrapDocument; throws InvalidInputError naming the bad field. */
@@ -90,12 +125,20 @@ export function parseBootstrapDocument(v: Json): BootstrapDocument {
   if (typeof o.private !== 'boolean') fail('bootstrap.private', 'a boolean', o.private)
   return {
     version: BOOTSTRAP_API_VERSION,
-    network: str('bootstrap.network', o.network, /^[A-Za-z0-9._-]{1,64}$/),
+    network: str('bootstrap.network', o.network, NETWORK_NAME_PATTERN),
     protocol: str('bootstrap.protocol', o.protocol, /^\/[\x21-\x7e]+$/),
     private: o.private,
-    relays: arr('bootstrap.relays', o.relays, 256, relay),
-    peers: arr('bootstrap.peers', o.peers, MAX_BOOTSTRAP_PEERS, peer),
-    stun: arr('bootstrap.stun', o.stun, 16, (q, x) => str(q, x, /^stuns?:[\x21-\x7e]+$/)),
-    generatedAt: str('bootstrap.generatedAt', o.generatedAt),
+    relays: unique(
+      'bootstrap.relays',
+      arr('bootstrap.relays', o.relays, MAX_BOOTSTRAP_RELAYS, relay),
+      (r) => r.shard,
+    ),
+    peers: unique(
+      'bootstrap.peers',
+      arr('bootstrap.peers', o.peers, MAX_BOOTSTRAP_PEERS, peer),
+      (p) => p.peerId,
+    ),
+    stun: arr('bootstrap.stun', o.stun, MAX_BOOTSTRAP_STUN, (q, x) => str(q, x, STUN_URL_PATTERN)),
+    generatedAt: isoTime('bootstrap.generatedAt', o.generatedAt),
   }
 }
