@@ -8,7 +8,12 @@ export default defineConfig({
   test: {
     reporters: ['default', './test/helpers/summary-reporter.ts'],
     projects: [
-      { test: { name: 'unit', include: ['shared/src/**/*.test.ts', 'node/src/**/*.test.ts', 'workers/src/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'unit',
+          include: ['shared/src/**/*.test.ts', 'node/src/**/*.test.ts', 'workers/src/**/*.test.ts'],
+        },
+      },
       { test: { name: 'worker', include: ['test/worker/**/*.test.ts'], ...harness } },
       { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], ...harness } },
       { test: { name: 'nat', include: ['test/nat/**/*.test.ts'], ...harness, testTimeout: 240_000 } },

@@ -40,5 +40,8 @@ const node = await createLibp2p({
 const addr = node.getMultiaddrs()[0]
 console.log(JSON.stringify({ addr: addr?.toString(), pid: process.pid }))
 process.on('SIGTERM', () => {
-  void node.stop().finally(() => process.exit(0))
+  Promise.resolve(node.stop()).then(
+    () => process.exit(0),
+    () => process.exit(1),
+  )
 })

@@ -108,7 +108,12 @@ async function startNodeRelay(): Promise<{ addr: string; pid: number; stop: () =
   return { ...info, stop: () => child.kill('SIGTERM') }
 }
 
-async function ramp(relayAddr: string, relayPid: number, steps: number[], metricsUrl: string): Promise<RampStep[]> {
+async function ramp(
+  relayAddr: string,
+  relayPid: number,
+  steps: number[],
+  metricsUrl: string,
+): Promise<RampStep[]> {
   const clients: Libp2p[] = []
   const out: RampStep[] = []
   try {

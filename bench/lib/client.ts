@@ -34,7 +34,11 @@ export async function createClient(opts: ClientOptions = {}): Promise<Libp2p> {
     streamMuxers: [yamux()],
     // loopback relays and peers are "private" addresses: allow dialling them in the bench
     connectionGater: { denyDialMultiaddr: () => false },
-    connectionManager: { maxConnections: 4096, maxIncomingPendingConnections: 256, inboundConnectionThreshold: 10_000 },
+    connectionManager: {
+      maxConnections: 4096,
+      maxIncomingPendingConnections: 256,
+      inboundConnectionThreshold: 10_000,
+    },
     services: { identify: identify(), ping: ping() },
   })
 }

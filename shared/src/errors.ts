@@ -5,55 +5,55 @@
 
 /** A configuration value is missing, malformed or out of range. The message names the config path. */
 export class ConfigError extends Error {
-  static readonly name = 'ConfigError'
+  static override readonly name = 'ConfigError'
   override readonly name = 'ConfigError'
 }
 
 /** Input from outside (HTTP body, query, JSON document, CLI flag) does not match its schema. */
 export class InvalidInputError extends Error {
-  static readonly name = 'InvalidInputError'
+  static override readonly name = 'InvalidInputError'
   override readonly name = 'InvalidInputError'
 }
 
 /** A multiaddr could not be parsed or is not usable for the purpose given. */
 export class InvalidMultiaddrError extends Error {
-  static readonly name = 'InvalidMultiaddrError'
+  static override readonly name = 'InvalidMultiaddrError'
   override readonly name = 'InvalidMultiaddrError'
 }
 
 /** The bootstrap URL could not be reached or did not answer with a valid document. */
 export class BootstrapError extends Error {
-  static readonly name = 'BootstrapError'
+  static override readonly name = 'BootstrapError'
   override readonly name = 'BootstrapError'
 }
 
 /** The peer lacks (or presented a wrong) network credential in a private network. */
 export class UnauthorizedError extends Error {
-  static readonly name = 'UnauthorizedError'
+  static override readonly name = 'UnauthorizedError'
   override readonly name = 'UnauthorizedError'
 }
 
 /** A relay quota (reservations, circuit bytes or duration, connections per IP) was exceeded. */
 export class QuotaExceededError extends Error {
-  static readonly name = 'QuotaExceededError'
+  static override readonly name = 'QuotaExceededError'
   override readonly name = 'QuotaExceededError'
 }
 
 /** A persisted identity key could not be read, parsed or written. */
 export class IdentityError extends Error {
-  static readonly name = 'IdentityError'
+  static override readonly name = 'IdentityError'
   override readonly name = 'IdentityError'
 }
 
 /** A request to the local control API failed (daemon not running, bad token, bad command). */
 export class ControlError extends Error {
-  static readonly name = 'ControlError'
+  static override readonly name = 'ControlError'
   override readonly name = 'ControlError'
 }
 
 /** A wait for a condition ran out of time. */
 export class TimeoutError extends Error {
-  static readonly name = 'TimeoutError'
+  static override readonly name = 'TimeoutError'
   override readonly name = 'TimeoutError'
 }
 
