@@ -27,8 +27,15 @@ function npmInstallNeeded() {
 }
 
 if (npmInstallNeeded()) {
-  console.log('edgeswarm: installing npm dependencies (npm ci)...')
-  run('npm', ['ci', '--no-audit', '--no-fund'])
+  console.log('edgeswarm: installing npm dependencies...')
+  try {
+    run('npm', ['ci', '--no-audit', '--no-fund'])
+  } catch {
+    // npm 11 can write a lock without other platforms' optional packages, which `npm ci` then
+    // rejects as out of sync; `npm install` still installs exactly the locked versions.
+    console.log('edgeswarm: npm ci refused the lock file; falling back to npm install')
+    run('npm', ['install', '--no-audit', '--no-fund'])
+  }
 }
 
 if (process.argv.includes('--system')) {
@@ -38,8 +45,12 @@ if (process.argv.includes('--system')) {
   if (missing.length > 0) {
     const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
     if (!isRoot || !existsSync('/usr/bin/apt-get')) {
-      console.warn(`edgeswarm: NOTICE missing system packages (${missing.join(', ')}); not root or no apt-get,`)
-      console.warn('edgeswarm: NOTICE so the harnesses that need them will be skipped. Install them to run everything.')
+      console.warn(
+        `edgeswarm: NOTICE missing system packages (${missing.join(', ')}); not root or no apt-get,`,
+      )
+      console.warn(
+        'edgeswarm: NOTICE so the harnesses that need them will be skipped. Install them to run everything.',
+      )
     } else {
       console.log(`edgeswarm: installing Debian packages: ${missing.join(' ')}`)
       const env = { DEBIAN_FRONTEND: 'noninteractive' }
