@@ -32,6 +32,18 @@ export type RefusalReason =
   | 'unauthorized'
   | 'malformed'
 
+/** Every RefusalReason, for metrics that show each reason (0 included) so that series do not appear late. */
+export const REFUSAL_REASONS = [
+  'reservation_limit',
+  'circuit_limit',
+  'circuit_bytes',
+  'circuit_duration',
+  'connections_per_ip',
+  'connection_limit',
+  'unauthorized',
+  'malformed',
+] as const satisfies readonly RefusalReason[]
+
 export interface ShardPeer {
   peerId: string
   /** Circuit multiaddrs through this shard, `<shard addr>/p2p-circuit/p2p/<peerId>`. */

@@ -1,0 +1,135 @@
+/**
+ * The worker's vars, parsed and validated once per request into a frozen `Settings`. A bad value
+ * throws a ConfigError naming the variable (`RELAY_SHARDS must be an integer in [1, 256], got 0`); the
+ * error handler logs that message for the operator and answers clients `config_error` only.
+ *
+ * @example
+ * ```ts
+ * const settings = parseSettings({ RELAY_SHARDS: '3', STUN_SERVERS: 'stun:stun.example.com:3478' })
+ * settings.shards // 3
+ * ```
+ */
+import {
+  checkInteger,
+  parseIntegerSetting,
+  type RelayConfig,
+  type RelayInit,
+  resolveRelayConfig,
+} from '../../../shared/src/config.ts'
+import { DEFAULT_NETWORK_NAME, DEFAULT_RELAY_SHARDS } from '../../../shared/src/defaults.ts'
+import { ConfigError } from '../../../shared/src/errors.ts'
+import {
+  MAX_BOOTSTRAP_RELAYS,
+  MAX_BOOTSTRAP_STUN,
+  NETWORK_NAME_PATTERN,
+  STUN_URL_PATTERN,
+} from '../../../shared/src/protocol/bootstrap.ts'
+
+/** The string vars and secrets of `Env` (bindings left out, so that tests can pass plain objects). */
+export type Vars = Partial<Record<string, string | undefined>>
+
+export interface Settings {
+  /** NETWORK_NAME */
+  network: string
+  /** RELAY_SHARDS: shards are named `0` .. `shards - 1`. */
+  shards: number
+  /** STUN_SERVERS, split and validated. */
+  stun: readonly string[]
+  /** PUBLIC_URL without a trailing slash; undefined = use the request's origin. */
+  publicUrl: string | undefined
+  /** NETWORK_KEY; undefined = open network. */
+  networkKey: string | undefined
+  /** Relay quotas (validated here so that a bad var fails loudly at the worker, not inside a shard). */
+  relay: RelayConfig
+}
+
+/** Relay quota vars and the RelayInit option each sets. */
+export const RELAY_VARS: ReadonlyArray<readonly [string, keyof RelayInit]> = [
+  ['MAX_RESERVATIONS', 'maxReservations'],
+  ['RESERVATION_TTL_SECONDS', 'reservationTtlSeconds'],
+  ['MAX_CIRCUIT_BYTES', 'maxCircuitBytes'],
+  ['MAX_CIRCUIT_DURATION_SECONDS', 'maxCircuitDurationSeconds'],
+  ['MAX_CIRCUITS', 'maxCircuits'],
+  ['MAX_CONNECTIONS_PER_IP', 'maxConnectionsPerIp'],
+  ['MAX_CONNECTIONS', 'maxConnections'],
+  ['MAX_PENDING_CONNECTIONS', 'maxPendingConnections'],
+  ['AUTH_GRACE_SECONDS', 'authGraceSeconds'],
+]
+
+function blank(raw: string | undefined): boolean {
+  return raw === undefined || raw.trim() === ''
+}
+
+function parseNetwork(raw: string | undefined): string {
+  if (blank(raw)) return DEFAULT_NETWORK_NAME
+  const name = raw!.trim()
+  if (!NETWORK_NAME_PATTERN.test(name)) {
+    throw new ConfigError(
+      `NETWORK_NAME must be 1-64 characters of A-Z a-z 0-9 . _ -, got ${JSON.stringify(raw)}`,
+    )
+  }
+  return name
+}
+
+function parseStun(raw: string | undefined): string[] {
+  if (blank(raw)) return []
+  const urls = raw!
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+  if (urls.length > MAX_BOOTSTRAP_STUN) {
+    throw new ConfigError(`STUN_SERVERS must list at most ${MAX_BOOTSTRAP_STUN} URLs, got ${urls.length}`)
+  }
+  urls.forEach((url, i) => {
+    const port = /:([0-9]+)$/.exec(url)?.[1]
+    if (!STUN_URL_PATTERN.test(url) || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) {
+      throw new ConfigError(`STUN_SERVERS[${i}] must be a stun:host[:port] URL, got ${JSON.stringify(url)}`)
+    }
+  })
+  return [...new Set(urls)]
+}
+
+function parsePublicUrl(raw: string | undefined): string | undefined {
+  if (blank(raw)) return undefined
+  let url: URL
+  try {
+    url = new URL(raw!.trim())
+  } catch {
+    throw new ConfigError(`PUBLIC_URL must be an absolute http(s) URL, got ${JSON.stringify(raw)}`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`PUBLIC_URL must use http or https, got ${JSON.stringify(raw)}`)
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new ConfigError(
+      `PUBLIC_URL must have no query, fragment or credentials, got ${JSON.stringify(raw)}`,
+    )
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '')
+}
+
+function parseRelay(vars: Vars): RelayConfig {
+  const init: RelayInit = {}
+  for (const [name, key] of RELAY_VARS) {
+    const value = parseIntegerSetting(name, vars[name])
+    if (value !== undefined) init[key] = checkInteger(name, value, key === 'authGraceSeconds' ? 0 : 1)
+  }
+  return resolveRelayConfig(init)
+}
+
+export function parseSettings(vars: Vars): Settings {
+  const shards = parseIntegerSetting('RELAY_SHARDS', vars.RELAY_SHARDS) ?? DEFAULT_RELAY_SHARDS
+  return Object.freeze({
+    network: parseNetwork(vars.NETWORK_NAME),
+    shards: checkInteger('RELAY_SHARDS', shards, 1, MAX_BOOTSTRAP_RELAYS),
+    stun: Object.freeze(parseStun(vars.STUN_SERVERS)),
+    publicUrl: parsePublicUrl(vars.PUBLIC_URL),
+    networkKey: blank(vars.NETWORK_KEY) ? undefined : vars.NETWORK_KEY,
+    relay: parseRelay(vars),
+  })
+}
+
+/** Shard names of a deployment: `0` .. `shards - 1`. */
+export function shardNames(settings: Pick<Settings, 'shards'>): string[] {
+  return Array.from({ length: settings.shards }, (_, i) => String(i))
+}
