@@ -47,8 +47,10 @@ function withoutHttpPath(ma: Multiaddr): Multiaddr {
   return multiaddr(ma.getComponents().filter((c) => c.name !== 'http-path'))
 }
 
+type TransportFactory = (components: never) => Transport
+
 /** multiaddr-matcher rejects `/http-path`: filter on the address without it, keep the original. */
-function allowHttpPath<T extends (c: never) => Transport>(factory: T): T {
+function allowHttpPath<T extends TransportFactory>(factory: T): T {
   return ((components: never) => {
     const transport = factory(components)
     for (const key of ['dialFilter', 'listenFilter'] as const) {
@@ -57,6 +59,31 @@ function allowHttpPath<T extends (c: never) => Transport>(factory: T): T {
     }
     return transport
   }) as T
+}
+
+/**
+ * The circuit listener also matches its address itself: for an `/http-path` relay, dial the relay
+ * first (through the wrapped WebSocket filter) and listen on `/p2p/<relay>/p2p-circuit`, which then
+ * reuses that connection.
+ */
+function circuitListenViaHttpPath<T extends TransportFactory>(factory: T): T {
+  return ((components: { connectionManager: { openConnection: (ma: Multiaddr) => Promise<unknown> } }) => {
+    const transport = factory(components as never)
+    const createListener = transport.createListener.bind(transport)
+    transport.createListener = (options) => {
+      const listener = createListener(options)
+      const listen = listener.listen.bind(listener)
+      listener.listen = async (addr) => {
+        const relayId = addr.getComponents().find((c) => c.name === 'p2p')?.value
+        if (!addr.getComponents().some((c) => c.name === 'http-path') || relayId === undefined)
+          return listen(addr)
+        await components.connectionManager.openConnection(addr.decapsulate('/p2p-circuit'))
+        return listen(multiaddr(`/p2p/${relayId}/p2p-circuit`))
+      }
+      return listener
+    }
+    return transport
+  }) as unknown as T
 }
 
 export interface PeerOptions {
@@ -73,7 +100,10 @@ export async function createPeer(opts: PeerOptions = {}): Promise<TestPeer> {
   if (opts.networkKey !== undefined) services.auth = networkAuth({ networkKey: opts.networkKey })
   const node = await createLibp2p({
     addresses: { listen: (opts.relays ?? []).map((r) => `${r}/p2p-circuit`) },
-    transports: [allowHttpPath(webSockets()), allowHttpPath(circuitRelayTransport())],
+    transports: [
+      allowHttpPath(webSockets()),
+      circuitListenViaHttpPath(allowHttpPath(circuitRelayTransport())),
+    ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     // loopback relays are "private" addresses: allow dialling them in tests
@@ -143,9 +173,13 @@ export async function installSink(peer: Libp2p): Promise<SinkRecord[]> {
       remoteAddr: connection.remoteAddr.toString(),
       limited: connection.limits !== undefined,
     })
-    if (complete) {
-      stream.send(digest)
-      await stream.close().catch(() => stream.abort(new Error('close failed')))
+    if (complete && stream.status === 'open') {
+      try {
+        stream.send(digest)
+        await stream.close()
+      } catch (err) {
+        stream.abort(err instanceof Error ? err : new Error(String(err)))
+      }
     }
   })
   return records
