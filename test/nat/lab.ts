@@ -82,7 +82,7 @@ export interface Lab {
   /** Runs a command inside a lab namespace. */
   exec: (ns: string, cmd: string[]) => Promise<string>
   /** Starts a long-running process inside a lab namespace; the lab stops it on destroy. */
-  spawn: (ns: string, cmd: string[], env?: NodeJS.ProcessEnv) => NsProcess
+  spawn: (ns: string, cmd: string[], env?: NodeJS.ProcessEnv, opts?: { stdin?: boolean }) => NsProcess
   destroy: () => Promise<void>
   /** Synchronous teardown for exit and signal handlers (kills by PID, deletes the namespaces). */
   destroySync: () => void
@@ -309,8 +309,8 @@ export async function createLab(): Promise<Lab> {
     addHome,
     removeHome,
     exec: (ns, cmd) => exec(ns, cmd),
-    spawn: (ns, cmd, env) => {
-      const p = spawnIn(ns, cmd, env)
+    spawn: (ns, cmd, env, opts) => {
+      const p = spawnIn(ns, cmd, env, opts)
       procs.push(p)
       return p
     },

@@ -53,19 +53,29 @@ export interface NsProcess {
   /** Everything it printed so far (stdout and stderr, last ~100 KB). */
   output: () => string
   exited: () => boolean
+  /** Writes a line to its stdin (only when started with `stdin: true`). */
+  write: (line: string) => void
   stop: (signal?: NodeJS.Signals) => Promise<void>
 }
 
 /** Starts `cmd` inside `ns` in its own process group (so its children can be stopped with it). */
-export function spawnIn(ns: string, cmd: string[], env: NodeJS.ProcessEnv = {}): NsProcess {
+export function spawnIn(
+  ns: string,
+  cmd: string[],
+  env: NodeJS.ProcessEnv = {},
+  opts: { stdin?: boolean } = {},
+): NsProcess {
   const argv = ns === '' ? cmd : ['ip', 'netns', 'exec', ns, ...cmd]
   const child = spawn(argv[0]!, argv.slice(1), {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.stdin === true ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     detached: true,
   })
   let out = ''
   let gone = false
+  const write = (line: string) => {
+    child.stdin?.write(line.endsWith('\n') ? line : `${line}\n`)
+  }
   const onData = (d: Buffer) => {
     out += d.toString()
     if (out.length > 200_000) out = out.slice(-100_000)
@@ -88,7 +98,7 @@ export function spawnIn(ns: string, cmd: string[], env: NodeJS.ProcessEnv = {}):
       await exitedP
     }
   }
-  return { ns, child, output: () => out, exited: () => gone, stop }
+  return { ns, child, output: () => out, exited: () => gone, write, stop }
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
