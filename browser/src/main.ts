@@ -1,5 +1,44 @@
-/** Entry of the browser peer (placeholder until the peer lands). */
-const badge = document.getElementById('status')
-if (badge !== null) badge.textContent = 'loading'
+/**
+ * Entry of the browser peer: opening the edge's URL makes this tab a full peer of the overlay.
+ * Starts the peer (app.ts), redraws the live view once a second, and installs `window.edgeswarm`.
+ */
+import { BrowserApp } from './app.ts'
+import { installHook } from './hook.ts'
+import { renderGraph, renderLegend } from './view/graph.ts'
+import { renderConnections, renderErrors, renderIdentity, renderLog, renderRelays } from './view/panel.ts'
 
-export {}
+const app = new BrowserApp()
+const hook = installHook(app)
+
+const root = document.getElementById('app')!
+const badge = document.getElementById('status')!
+
+function draw(): void {
+  const snap = app.snapshot()
+  const reserved = snap.relays.some((r) => r.state === 'reserved')
+  badge.textContent = snap.errors.length > 0 && !reserved ? 'trouble' : reserved ? 'online' : 'connecting'
+  badge.className = `badge ${badge.textContent}`
+  const graph = document.createElement('section')
+  graph.className = 'card graph-card'
+  const title = document.createElement('h2')
+  title.textContent = 'Overlay as this peer sees it'
+  graph.append(title, renderGraph(snap), renderLegend())
+  const left = document.createElement('div')
+  left.className = 'col'
+  left.append(
+    renderIdentity(snap, () => hook.resetIdentity()),
+    renderRelays(snap),
+    renderConnections(snap),
+  )
+  const right = document.createElement('div')
+  right.className = 'col'
+  right.append(graph, renderLog(app.events.events))
+  root.replaceChildren(renderErrors(snap), left, right)
+}
+
+draw()
+setInterval(draw, 1000)
+app.events.subscribe(() => queueMicrotask(draw))
+app.start().catch((err: unknown) => {
+  console.error('edgeswarm:browser failed to start', err)
+})

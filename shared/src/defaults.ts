@@ -54,3 +54,14 @@ export const DEFAULT_BOOTSTRAP_TIMEOUT_MS = 10_000
 export const DEFAULT_NODE_TCP_PORT = 0
 /** Local control API port on 127.0.0.1; 0 picks a free port (written to the data dir). */
 export const DEFAULT_CONTROL_PORT = 0
+
+// ---- browser peer ----
+
+/** How often the page re-reads `/v1/bootstrap` to learn new peers and shards (ms). */
+export const DEFAULT_BROWSER_BOOTSTRAP_REFRESH_MS = 10_000
+/** How often every open connection is pinged to refresh its RTT and prove it still carries traffic (ms). */
+export const DEFAULT_BROWSER_PING_INTERVAL_MS = 5_000
+/** A WebRTC connection that has not echoed a ping within this time is not direct: it is closed and the relay used (ms). */
+export const DEFAULT_WEBRTC_VERIFY_TIMEOUT_MS = 8_000
+/** Peers the page connects to on its own (besides relays), so the overlay picture stays small and useful. */
+export const DEFAULT_BROWSER_AUTO_DIAL_PEERS = 8

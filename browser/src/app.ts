@@ -1,0 +1,257 @@
+/**
+ * The tab as a peer: reads the bootstrap document (retrying with backoff, errors shown on the page),
+ * builds the libp2p node once, keeps relay reservations, dials peers it learns about and upgrades those
+ * links to WebRTC. `snapshot()` is everything the page draws.
+ */
+import { multiaddr } from '@multiformats/multiaddr'
+import {
+  DEFAULT_BROWSER_AUTO_DIAL_PEERS,
+  DEFAULT_BROWSER_BOOTSTRAP_REFRESH_MS,
+  DEFAULT_DIAL_TIMEOUT_MS,
+  DEFAULT_NODE_RESERVATIONS,
+} from '../../shared/src/defaults.ts'
+import { toError } from '../../shared/src/errors.ts'
+import type { BootstrapDocument, BootstrapPeer } from '../../shared/src/protocol/bootstrap.ts'
+import { Backoff, sleep } from './backoff.ts'
+import { fetchBootstrap } from './bootstrap-client.ts'
+import { EventLog } from './events.ts'
+import { loadIdentity } from './identity.ts'
+import { type LinkInfo, LinkManager } from './links.ts'
+import { type BrowserPeer, createBrowserPeer } from './peer.ts'
+import { RelayManager, type RelayStatus } from './relays.ts'
+import { Transfers } from './transfers.ts'
+import { webRtcAvailable } from './transports.ts'
+
+export const NETWORK_KEY_STORAGE_KEY = 'edgeswarm:network-key'
+
+export interface Snapshot {
+  peerId?: string
+  identityCreated?: boolean
+  webrtc: { available: boolean; error?: string }
+  bootstrap: { ok: boolean; error?: string; retryAt?: number; network?: string; private?: boolean }
+  relays: RelayStatus[]
+  links: LinkInfo[]
+  /** Peers the bootstrap document lists (reachable through the relays), without ourselves. */
+  known: BootstrapPeer[]
+  reachability: string
+  errors: string[]
+}
+
+export interface DialOptions {
+  /** Wait until a verified direct WebRTC link exists (or fail). @default false */
+  direct?: boolean
+  timeoutMs?: number
+}
+
+export class BrowserApp {
+  readonly events = new EventLog()
+  node?: BrowserPeer
+  relays?: RelayManager
+  links?: LinkManager
+  transfers?: Transfers
+  doc?: BootstrapDocument
+  #identityCreated?: boolean
+  #bootstrapError?: string
+  #bootstrapRetryAt?: number
+  #readyResolve!: () => void
+  /** Resolves once the libp2p node runs (not necessarily reserved yet). */
+  readonly ready = new Promise<void>((resolve) => {
+    this.#readyResolve = resolve
+  })
+
+  async start(): Promise<void> {
+    const backoff = new Backoff()
+    for (;;) {
+      try {
+        this.doc = await fetchBootstrap()
+        this.#bootstrapError = undefined
+        this.#bootstrapRetryAt = undefined
+        backoff.reset()
+        this.events.emit({
+          event: 'bootstrap',
+          result: 'ok',
+          relays: this.doc.relays.length,
+          peers: this.doc.peers.length,
+        })
+        break
+      } catch (err) {
+        const retry = backoff.next()
+        this.#bootstrapError = toError(err).message
+        this.#bootstrapRetryAt = Date.now() + retry
+        this.events.emit({
+          event: 'bootstrap',
+          result: 'error',
+          reason: this.#bootstrapError,
+          retryInMs: retry,
+        })
+        await sleep(retry)
+      }
+    }
+    await this.#startNode(this.doc)
+    void this.#refreshLoop()
+  }
+
+  async #startNode(doc: BootstrapDocument): Promise<void> {
+    const identity = await loadIdentity()
+    this.#identityCreated = identity.created
+    const networkKey = this.#networkKey()
+    const reservations = Math.min(DEFAULT_NODE_RESERVATIONS, doc.relays.length)
+    let relays: RelayManager | undefined
+    const node = await createBrowserPeer({
+      privateKey: identity.privateKey,
+      reservations,
+      iceServers: () => (this.doc?.stun ?? []).map((urls) => ({ urls })),
+      ...(doc.private && networkKey !== undefined ? { networkKey } : {}),
+      onReservationError: (relay, reason) => relays?.onReservationError(relay, reason),
+    })
+    this.node = node
+    this.events.emit({
+      event: 'identity',
+      result: identity.created ? 'created' : 'loaded',
+      peerId: node.peerId.toString(),
+    })
+    if (!webRtcAvailable()) {
+      this.events.emit({
+        event: 'webrtc',
+        result: 'unavailable',
+        reason: 'RTCPeerConnection is not available in this browser',
+      })
+    }
+    relays = new RelayManager(node, this.events, reservations)
+    relays.update(doc.relays)
+    this.relays = relays
+    this.links = new LinkManager(node, this.events, (p) => relays.shardOf(p))
+    this.transfers = new Transfers(node, this.links, this.events)
+    await this.transfers.start()
+    this.links.start()
+    relays.start()
+    this.#readyResolve()
+  }
+
+  #networkKey(): string | undefined {
+    const fromUrl = new URLSearchParams(location.search).get('key')
+    if (fromUrl !== null && fromUrl !== '') localStorage.setItem(NETWORK_KEY_STORAGE_KEY, fromUrl)
+    return localStorage.getItem(NETWORK_KEY_STORAGE_KEY) ?? undefined
+  }
+
+  async #refreshLoop(): Promise<void> {
+    const backoff = new Backoff(DEFAULT_BROWSER_BOOTSTRAP_REFRESH_MS, 60_000)
+    for (;;) {
+      await this.#autoDial()
+      const wait = this.#bootstrapError === undefined ? DEFAULT_BROWSER_BOOTSTRAP_REFRESH_MS : backoff.next()
+      this.#bootstrapRetryAt = this.#bootstrapError === undefined ? undefined : Date.now() + wait
+      await sleep(wait)
+      await this.refreshBootstrap().catch(() => undefined)
+      if (this.#bootstrapError === undefined) backoff.reset()
+    }
+  }
+
+  /** Re-reads the bootstrap document; errors are shown on the page and retried by the refresh loop. */
+  async refreshBootstrap(): Promise<BootstrapDocument> {
+    try {
+      const doc = await fetchBootstrap()
+      this.doc = doc
+      this.#bootstrapError = undefined
+      this.relays?.update(doc.relays)
+      return doc
+    } catch (err) {
+      this.#bootstrapError = toError(err).message
+      this.events.emit({ event: 'bootstrap', result: 'error', reason: this.#bootstrapError })
+      throw err
+    }
+  }
+
+  /** Connects to peers from the bootstrap document; of each pair, the smaller peer ID dials. */
+  async #autoDial(): Promise<void> {
+    const node = this.node
+    if (node === undefined) return
+    const me = node.peerId.toString()
+    const connected = new Set(node.getConnections().map((c) => c.remotePeer.toString()))
+    const candidates = this.#known().filter((p) => !connected.has(p.peerId) && me < p.peerId)
+    const room = DEFAULT_BROWSER_AUTO_DIAL_PEERS - this.links!.links.size
+    await Promise.allSettled(candidates.slice(0, Math.max(0, room)).map((p) => this.#dialRelayed(p)))
+  }
+
+  #known(): BootstrapPeer[] {
+    const me = this.node?.peerId.toString()
+    return (this.doc?.peers ?? []).filter((p) => p.peerId !== me)
+  }
+
+  async #dialRelayed(peer: BootstrapPeer) {
+    return this.node!.dial(
+      peer.addrs.map((a) => multiaddr(a)),
+      { signal: AbortSignal.timeout(DEFAULT_DIAL_TIMEOUT_MS) },
+    )
+  }
+
+  /** Reaches `peerId` (through a relay, then WebRTC when possible); resolves with the best path. */
+  async dial(peerId: string, opts: DialOptions = {}): Promise<LinkInfo> {
+    await this.ready
+    const timeoutMs = opts.timeoutMs ?? 30_000
+    const deadline = Date.now() + timeoutMs
+    let peer = this.#known().find((p) => p.peerId === peerId)
+    while (peer === undefined && Date.now() < deadline) {
+      await this.refreshBootstrap().catch(() => undefined)
+      peer = this.#known().find((p) => p.peerId === peerId)
+      if (peer === undefined) await sleep(500)
+    }
+    if (this.links!.best(peerId) === undefined) {
+      if (peer === undefined) throw new Error(`peer ${peerId} is not in the bootstrap document`)
+      await this.#dialRelayed(peer)
+    }
+    for (;;) {
+      const direct = this.links!.best(peerId, 'direct')
+      const best = direct ?? this.links!.best(peerId)
+      const info = best === undefined ? undefined : this.links!.links.get(best.id)
+      if (info !== undefined && (!opts.direct || direct !== undefined)) return { ...info }
+      if (opts.direct && !webRtcAvailable()) throw new Error('WebRTC is not available in this browser')
+      if (Date.now() > deadline) {
+        throw new Error(`no ${opts.direct ? 'direct ' : ''}connection to ${peerId} within ${timeoutMs} ms`)
+      }
+      const relayed = this.links!.best(peerId, 'relay')
+      if (opts.direct && relayed !== undefined && this.links!.upgradeDue(peerId))
+        await this.links!.upgrade(relayed)
+      else await sleep(250)
+    }
+  }
+
+  snapshot(): Snapshot {
+    const relays = this.relays?.statuses() ?? []
+    const links = [...(this.links?.links.values() ?? [])].map((l) => ({ ...l }))
+    const reserved = relays.filter((r) => r.state === 'reserved')
+    const errors: string[] = []
+    if (this.#bootstrapError !== undefined) errors.push(this.#bootstrapError)
+    for (const r of relays)
+      if (r.reason !== undefined && r.wanted) errors.push(`shard ${r.shard}: ${r.reason}`)
+    const webrtcError = this.links?.webrtcError
+    if (!webRtcAvailable())
+      errors.push('WebRTC is not available in this browser: every link goes through a relay')
+    else if (webrtcError !== undefined)
+      errors.push(`WebRTC blocked or failed: ${webrtcError} (using the relay)`)
+    if (this.doc?.private === true && this.#networkKey() === undefined) {
+      errors.push('this network is private: open the page with ?key=<network key> to join')
+    }
+    const reachability =
+      reserved.length > 0
+        ? `reachable through ${reserved.length} relay${reserved.length > 1 ? 's' : ''} (shard ${reserved.map((r) => r.shard).join(', ')})${webRtcAvailable() ? ', direct via WebRTC when possible' : ', relay only'}`
+        : this.node === undefined
+          ? 'starting'
+          : 'not reachable yet (no relay reservation)'
+    return {
+      ...(this.node === undefined ? {} : { peerId: this.node.peerId.toString() }),
+      ...(this.#identityCreated === undefined ? {} : { identityCreated: this.#identityCreated }),
+      webrtc: { available: webRtcAvailable(), ...(webrtcError === undefined ? {} : { error: webrtcError }) },
+      bootstrap: {
+        ok: this.#bootstrapError === undefined && this.doc !== undefined,
+        ...(this.#bootstrapError === undefined ? {} : { error: this.#bootstrapError }),
+        ...(this.#bootstrapRetryAt === undefined ? {} : { retryAt: this.#bootstrapRetryAt }),
+        ...(this.doc === undefined ? {} : { network: this.doc.network, private: this.doc.private }),
+      },
+      relays,
+      links,
+      known: this.#known(),
+      reachability,
+      errors,
+    }
+  }
+}

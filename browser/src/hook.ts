@@ -1,0 +1,53 @@
+/**
+ * `window.edgeswarm`: a small, stable hook for Playwright tests and benches (and the curious, from the
+ * console). Everything returns plain JSON-able values.
+ *
+ * @example
+ * ```js
+ * await edgeswarm.ready
+ * await edgeswarm.dial('12D3Koo…', { direct: true })
+ * const r = await edgeswarm.send('12D3Koo…', 1 << 20) // { sha256, remoteSha256, ok, path, ... }
+ * ```
+ */
+import type { BrowserApp, DialOptions, Snapshot } from './app.ts'
+import type { StampedEvent } from './events.ts'
+import { resetIdentity } from './identity.ts'
+import type { LinkInfo } from './links.ts'
+import type { ReceiveRecord, SendOptions, SendReport } from './transfers.ts'
+
+export interface EdgeswarmHook {
+  ready: Promise<void>
+  readonly peerId: string | undefined
+  state(): Snapshot
+  dial(peerId: string, opts?: DialOptions): Promise<LinkInfo>
+  /** Sends `size` random bytes; resolves with both SHA-256 digests and the path the bytes took. */
+  send(peerId: string, size: number, opts?: SendOptions): Promise<SendReport>
+  received(): ReceiveRecord[]
+  events(): StampedEvent[]
+  /** Drops the stored identity and reloads the page with a new peer ID. */
+  resetIdentity(): void
+}
+
+export function installHook(app: BrowserApp): EdgeswarmHook {
+  const hook: EdgeswarmHook = {
+    ready: app.ready,
+    get peerId() {
+      return app.node?.peerId.toString()
+    },
+    state: () => app.snapshot(),
+    dial: (peerId, opts) => app.dial(peerId, opts),
+    send: async (peerId, size, opts) => {
+      await app.ready
+      return app.transfers!.send(peerId, size, opts)
+    },
+    received: () => [...(app.transfers?.received ?? [])],
+    events: () => [...app.events.events],
+    resetIdentity: () => {
+      resetIdentity()
+      app.events.emit({ event: 'identity', result: 'reset' })
+      location.reload()
+    },
+  }
+  ;(globalThis as unknown as { edgeswarm: EdgeswarmHook }).edgeswarm = hook
+  return hook
+}

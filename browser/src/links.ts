@@ -1,0 +1,273 @@
+/**
+ * Every connection of the tab with its path and RTT, and the upgrade of relayed links to direct WebRTC.
+ *
+ * - A relayed connection to a peer (not a relay) triggers a WebRTC dial signalled through that same
+ *   circuit; the side that dialled the circuit goes first, the other side tries only if nothing appears.
+ * - A WebRTC connection counts as direct only once a ping crossed it. One that does not echo within
+ *   the verify timeout is closed and the relay kept (DESIGN.md: @libp2p/webrtc can open dead `/webrtc`
+ *   connections on the receiving side).
+ * - Every connection is pinged periodically for its RTT; a WebRTC link that stops answering falls back
+ *   to the relay.
+ */
+import type { Connection, Libp2p } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import {
+  DEFAULT_BROWSER_PING_INTERVAL_MS,
+  DEFAULT_WEBRTC_VERIFY_TIMEOUT_MS,
+} from '../../shared/src/defaults.ts'
+import { toError } from '../../shared/src/errors.ts'
+import { Backoff } from './backoff.ts'
+import type { EventLog } from './events.ts'
+import { classify, type PathInfo, pathLabel } from './paths.ts'
+import { pingConnection } from './ping.ts'
+import { webRtcAvailable } from './transports.ts'
+
+export interface LinkInfo extends PathInfo {
+  id: string
+  peer: string
+  direction: 'inbound' | 'outbound'
+  remoteAddr: string
+  /** Traffic crossed this connection (a ping echoed); undefined while the first ping is out. */
+  verified?: boolean
+  rttMs?: number
+  openedAt: number
+  /** The remote is one of the edge's relay shards. */
+  toRelay: boolean
+  label: string
+}
+
+interface UpgradeState {
+  backoff: Backoff
+  nextAt: number
+  inFlight: boolean
+  lastError?: string
+}
+
+/** Delay before the side that did not dial the circuit tries WebRTC itself (ms). */
+const ANSWERER_GRACE_MS = 4_000
+const WEBRTC_DIAL_TIMEOUT_MS = 20_000
+/** A failed WebRTC upgrade is retried after 5 s, doubling up to 2 min (networks change: Wi-Fi to LTE). */
+const UPGRADE_RETRY_MIN_MS = 5_000
+const UPGRADE_RETRY_MAX_MS = 120_000
+
+export class LinkManager {
+  readonly links = new Map<string, LinkInfo>()
+  readonly #conns = new Map<string, Connection>()
+  readonly #upgrades = new Map<string, UpgradeState>()
+  /** One verification per connection, shared by everyone who asks. */
+  readonly #verifying = new Map<string, Promise<boolean>>()
+  /** Connections with a ping in flight (one at a time per connection). */
+  readonly #pinging = new Set<string>()
+  readonly #node: Libp2p
+  readonly #events: EventLog
+  readonly #shardOf: (peer: string) => string | undefined
+  #timer?: ReturnType<typeof setInterval>
+  #webrtcError?: string
+
+  constructor(node: Libp2p, events: EventLog, shardOf: (peer: string) => string | undefined) {
+    this.#node = node
+    this.#events = events
+    this.#shardOf = shardOf
+  }
+
+  start(): void {
+    this.#node.addEventListener('connection:open', (evt) => this.#onOpen(evt.detail))
+    this.#node.addEventListener('connection:close', (evt) => this.#onClose(evt.detail))
+    for (const conn of this.#node.getConnections()) this.#onOpen(conn)
+    this.#timer = setInterval(() => this.#tick(), DEFAULT_BROWSER_PING_INTERVAL_MS)
+  }
+
+  stop(): void {
+    clearInterval(this.#timer)
+  }
+
+  /** Last reason a WebRTC attempt failed (shown on the page as "WebRTC blocked"). */
+  get webrtcError(): string | undefined {
+    return this.#webrtcError
+  }
+
+  /** The best open connection to `peer`: verified direct WebRTC, else relayed, else anything open. */
+  best(peer: string, prefer: 'auto' | 'direct' | 'relay' = 'auto'): Connection | undefined {
+    const open = [...this.#conns.values()].filter(
+      (c) => c.remotePeer.toString() === peer && c.status === 'open',
+    )
+    const info = (c: Connection) => this.links.get(c.id)
+    const direct = open.find((c) => info(c)?.kind === 'webrtc' && info(c)?.verified === true)
+    const relayed = open.find((c) => info(c)?.kind === 'relayed')
+    if (prefer === 'direct') return direct
+    if (prefer === 'relay') return relayed
+    return direct ?? relayed ?? open.find((c) => info(c)?.kind !== 'webrtc')
+  }
+
+  /** True unless a WebRTC attempt to `peer` is running or failed recently (its backoff has not passed). */
+  upgradeDue(peer: string): boolean {
+    const s = this.#upgrades.get(peer)
+    return s === undefined || (!s.inFlight && Date.now() >= s.nextAt)
+  }
+
+  /** Opens WebRTC to `peer` through the circuit `relayed` (signalling crosses the relay) and verifies it. */
+  async upgrade(relayed: Connection): Promise<Connection | undefined> {
+    const peer = relayed.remotePeer.toString()
+    if (!webRtcAvailable()) return undefined
+    const state = this.#upgradeState(peer)
+    if (state.inFlight) return undefined
+    state.inFlight = true
+    const addr = relayed.remoteAddr.toString()
+    const circuit = addr.slice(0, addr.indexOf('/p2p-circuit') + '/p2p-circuit'.length)
+    const target = multiaddr(`${circuit}/webrtc/p2p/${peer}`)
+    this.#events.emit({ event: 'webrtc', result: 'dialing', peer })
+    try {
+      const conn = await this.#node.dial(target, {
+        signal: AbortSignal.timeout(WEBRTC_DIAL_TIMEOUT_MS),
+        force: true,
+      })
+      this.#onOpen(conn)
+      const ok = await this.#verify(conn)
+      if (ok) {
+        state.backoff.reset()
+        return conn
+      }
+      throw new Error('WebRTC connection opened but carried no traffic')
+    } catch (err) {
+      const reason = toError(err).message
+      state.lastError = reason
+      state.nextAt = Date.now() + state.backoff.next()
+      this.#webrtcError = reason
+      this.#events.emit({ event: 'webrtc', result: 'failed', peer, reason })
+      this.#events.emit({ event: 'path', peer, result: 'relayed', reason: `WebRTC failed: ${reason}` })
+      return undefined
+    } finally {
+      state.inFlight = false
+    }
+  }
+
+  #upgradeState(peer: string): UpgradeState {
+    let s = this.#upgrades.get(peer)
+    if (s === undefined) {
+      s = { backoff: new Backoff(UPGRADE_RETRY_MIN_MS, UPGRADE_RETRY_MAX_MS), nextAt: 0, inFlight: false }
+      this.#upgrades.set(peer, s)
+    }
+    return s
+  }
+
+  #onOpen(conn: Connection): void {
+    if (this.#conns.has(conn.id)) return
+    const peer = conn.remotePeer.toString()
+    const path = classify(conn, this.#shardOf)
+    const toRelay = this.#shardOf(peer) !== undefined
+    const info: LinkInfo = {
+      ...path,
+      id: conn.id,
+      peer,
+      direction: conn.direction,
+      remoteAddr: conn.remoteAddr.toString(),
+      openedAt: Date.now(),
+      toRelay,
+      label: toRelay ? `WebSocket to shard ${this.#shardOf(peer)}` : pathLabel(path, undefined),
+    }
+    this.#conns.set(conn.id, conn)
+    this.links.set(conn.id, info)
+    if (path.kind === 'webrtc') {
+      void this.#verify(conn)
+    } else {
+      void this.#measure(conn)
+      if (path.kind === 'relayed' && !toRelay) this.#maybeUpgrade(conn)
+    }
+  }
+
+  #onClose(conn: Connection): void {
+    const info = this.links.get(conn.id)
+    this.#conns.delete(conn.id)
+    this.links.delete(conn.id)
+    this.#verifying.delete(conn.id)
+    if (info?.kind === 'webrtc' && info.verified === true && this.best(info.peer) !== undefined) {
+      this.#events.emit({
+        event: 'path',
+        peer: info.peer,
+        result: 'fell-back',
+        reason: 'WebRTC connection closed',
+      })
+    }
+  }
+
+  #maybeUpgrade(conn: Connection): void {
+    if (!webRtcAvailable()) return
+    const peer = conn.remotePeer.toString()
+    const delay = conn.direction === 'outbound' ? 0 : ANSWERER_GRACE_MS
+    setTimeout(() => {
+      const state = this.#upgradeState(peer)
+      if (conn.status !== 'open' || this.best(peer, 'direct') !== undefined || this.#hasWebRtc(peer)) return
+      if (Date.now() < state.nextAt) return
+      void this.upgrade(conn)
+    }, delay)
+  }
+
+  #hasWebRtc(peer: string): boolean {
+    return [...this.links.values()].some(
+      (l) => l.peer === peer && l.kind === 'webrtc' && l.verified !== false,
+    )
+  }
+
+  /** Pings a WebRTC connection; direct only if the echo came back. A silent one is closed. */
+  #verify(conn: Connection): Promise<boolean> {
+    let p = this.#verifying.get(conn.id)
+    if (p === undefined) {
+      p = this.#doVerify(conn)
+      this.#verifying.set(conn.id, p)
+    }
+    return p
+  }
+
+  async #doVerify(conn: Connection): Promise<boolean> {
+    const info = this.links.get(conn.id)
+    if (info === undefined) return false
+    try {
+      info.rttMs = await pingConnection(conn, DEFAULT_WEBRTC_VERIFY_TIMEOUT_MS)
+      info.verified = true
+      info.label = pathLabel(info, true)
+      this.#events.emit({ event: 'path', peer: info.peer, result: 'direct', rttMs: Math.round(info.rttMs) })
+      return true
+    } catch (err) {
+      info.verified = false
+      info.label = 'WebRTC (no traffic, closed)'
+      const reason = `no traffic crossed the WebRTC connection: ${toError(err).message}`
+      this.#webrtcError = reason
+      this.#events.emit({ event: 'path', peer: info.peer, result: 'fell-back', reason })
+      conn.abort(new Error(reason))
+      return false
+    }
+  }
+
+  async #measure(conn: Connection): Promise<void> {
+    const info = this.links.get(conn.id)
+    if (info === undefined || conn.status !== 'open' || this.#pinging.has(conn.id)) return
+    this.#pinging.add(conn.id)
+    try {
+      info.rttMs = await pingConnection(conn, DEFAULT_WEBRTC_VERIFY_TIMEOUT_MS)
+      if (info.kind !== 'webrtc') info.verified = true
+    } catch (err) {
+      if (info.kind === 'webrtc' && conn.status === 'open') {
+        info.label = 'WebRTC (stopped answering, closed)'
+        this.#events.emit({
+          event: 'path',
+          peer: info.peer,
+          result: 'fell-back',
+          reason: toError(err).message,
+        })
+        conn.abort(toError(err))
+      }
+    } finally {
+      this.#pinging.delete(conn.id)
+    }
+  }
+
+  #tick(): void {
+    for (const conn of this.#conns.values()) {
+      const info = this.links.get(conn.id)
+      if (info === undefined) continue
+      if (info.kind !== 'webrtc' || info.verified === true) void this.#measure(conn)
+      // a relayed link whose WebRTC upgrade failed earlier retries after its backoff
+      if (info.kind === 'relayed' && !info.toRelay) this.#maybeUpgrade(conn)
+    }
+  }
+}

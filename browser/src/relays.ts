@@ -1,0 +1,191 @@
+/**
+ * Keeps the tab connected to the relay shards it reserves on, with backoff. The circuit transport makes
+ * the reservation on each hop-capable relay it is connected to (one per `/p2p-circuit` listen address);
+ * this module dials, watches the reservation appear in our own addresses, records refusals with the
+ * relay's reason, and redials a lost or refusing relay after a growing delay.
+ */
+import type { Libp2p } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { DEFAULT_DIAL_TIMEOUT_MS } from '../../shared/src/defaults.ts'
+import { toError } from '../../shared/src/errors.ts'
+import type { BootstrapRelay } from '../../shared/src/protocol/bootstrap.ts'
+import { Backoff } from './backoff.ts'
+import type { EventLog } from './events.ts'
+
+export type RelayState = 'idle' | 'connecting' | 'connected' | 'reserved' | 'refused' | 'unreachable'
+
+export interface RelayStatus {
+  shard: string
+  peerId: string
+  addrs: string[]
+  /** We keep a reservation here (true) or only use it to reach peers (false). */
+  wanted: boolean
+  state: RelayState
+  reason?: string
+  retryAt?: number
+  /** Time from page load to the reservation (ms). */
+  reservedAfterMs?: number
+}
+
+interface Entry extends RelayStatus {
+  backoff: Backoff
+  dialing: boolean
+}
+
+/** A relay that accepted the connection but granted no reservation within this time is retried (ms). */
+const RESERVATION_WAIT_MS = 15_000
+const TICK_MS = 500
+
+export class RelayManager {
+  readonly #node: Libp2p
+  readonly #events: EventLog
+  readonly #wanted: number
+  readonly #entries = new Map<string, Entry>()
+  #timer?: ReturnType<typeof setInterval>
+  #connectedAt = new Map<string, number>()
+
+  constructor(node: Libp2p, events: EventLog, wanted: number) {
+    this.#node = node
+    this.#events = events
+    this.#wanted = wanted
+  }
+
+  /** Applies the relay list of a (refreshed) bootstrap document: shard 0 first, then the next ones. */
+  update(relays: BootstrapRelay[]): void {
+    const sorted = [...relays].sort((a, b) => Number(a.shard) - Number(b.shard))
+    sorted.forEach((r, i) => {
+      const e = this.#entries.get(r.peerId)
+      if (e !== undefined) {
+        e.addrs = r.addrs
+        return
+      }
+      this.#entries.set(r.peerId, {
+        ...r,
+        wanted: i < this.#wanted,
+        state: 'idle',
+        backoff: new Backoff(),
+        dialing: false,
+      })
+    })
+  }
+
+  shardOf(peerId: string): string | undefined {
+    return this.#entries.get(peerId)?.shard
+  }
+
+  start(): void {
+    this.#node.addEventListener('connection:close', (evt) => {
+      const e = this.#entries.get(evt.detail.remotePeer.toString())
+      if (e === undefined || this.#connected(e.peerId)) return
+      if (e.state === 'reserved' || e.state === 'connected') {
+        const retry = e.backoff.next()
+        e.state = 'unreachable'
+        e.reason = 'connection to the relay closed'
+        e.retryAt = Date.now() + retry
+        this.#events.emit({
+          event: 'relay',
+          shard: e.shard,
+          result: 'lost',
+          reason: e.reason,
+          retryInMs: retry,
+        })
+      }
+    })
+    this.#timer = setInterval(() => this.#tick(), TICK_MS)
+    this.#tick()
+  }
+
+  stop(): void {
+    clearInterval(this.#timer)
+  }
+
+  /** Called by the peer's logger hook when the reservation store reports a refusal. */
+  onReservationError(relayPeer: string, reason: string): void {
+    const e = this.#entries.get(relayPeer)
+    if (e === undefined) return
+    const retry = e.backoff.next()
+    e.state = 'refused'
+    e.reason = reason
+    e.retryAt = Date.now() + retry
+    this.#events.emit({ event: 'relay', shard: e.shard, result: 'refused', reason, retryInMs: retry })
+    // a fresh connection is what makes the circuit transport try the reservation again
+    void this.#node.hangUp(multiaddr(`/p2p/${relayPeer}`)).catch((err: unknown) => {
+      console.error('edgeswarm:browser could not hang up on relay %s', relayPeer, err)
+    })
+  }
+
+  statuses(): RelayStatus[] {
+    return [...this.#entries.values()]
+      .map(({ backoff: _b, dialing: _d, ...s }) => {
+        const inUse = this.#connected(s.peerId)
+        return { ...s, wanted: s.wanted || inUse }
+      })
+      .sort((a, b) => Number(a.shard) - Number(b.shard))
+  }
+
+  #connected(peerId: string): boolean {
+    return this.#node.getConnections().some((c) => c.remotePeer.toString() === peerId && c.status === 'open')
+  }
+
+  #reserved(peerId: string): boolean {
+    return this.#node.getMultiaddrs().some((a) => a.toString().includes(`/p2p/${peerId}/p2p-circuit`))
+  }
+
+  #tick(): void {
+    for (const e of this.#entries.values()) {
+      if (this.#reserved(e.peerId)) {
+        if (e.state !== 'reserved') {
+          e.state = 'reserved'
+          e.reason = undefined
+          e.retryAt = undefined
+          e.reservedAfterMs = Math.round(performance.now())
+          e.backoff.reset()
+          this.#events.emit({ event: 'relay', shard: e.shard, result: 'reserved' })
+        }
+        continue
+      }
+      if (e.state === 'reserved') e.state = this.#connected(e.peerId) ? 'connected' : 'idle'
+      if (!e.wanted || e.dialing) continue
+      if (this.#connected(e.peerId)) {
+        const since = this.#connectedAt.get(e.peerId) ?? Date.now()
+        if (e.state === 'connected' && Date.now() - since > RESERVATION_WAIT_MS) {
+          this.onReservationError(e.peerId, `no reservation granted within ${RESERVATION_WAIT_MS / 1000} s`)
+        }
+        continue
+      }
+      if (e.retryAt !== undefined && Date.now() < e.retryAt) continue
+      void this.#dial(e)
+    }
+  }
+
+  async #dial(e: Entry): Promise<void> {
+    e.dialing = true
+    e.state = 'connecting'
+    try {
+      await this.#node.dial(
+        e.addrs.map((a) => multiaddr(a)),
+        { signal: AbortSignal.timeout(DEFAULT_DIAL_TIMEOUT_MS) },
+      )
+      e.state = 'connected'
+      e.reason = undefined
+      this.#connectedAt.set(e.peerId, Date.now())
+      this.#events.emit({ event: 'relay', shard: e.shard, result: 'connected' })
+    } catch (err) {
+      const retry = e.backoff.next()
+      e.state = 'unreachable'
+      // a browser WebSocket hides the HTTP status of a refused upgrade (429 connections_per_ip, 503
+      // connection_limit): say what is known
+      e.reason = `WebSocket to shard ${e.shard} failed or was refused (${toError(err).message})`
+      e.retryAt = Date.now() + retry
+      this.#events.emit({
+        event: 'relay',
+        shard: e.shard,
+        result: 'unreachable',
+        reason: e.reason,
+        retryInMs: retry,
+      })
+    } finally {
+      e.dialing = false
+    }
+  }
+}
