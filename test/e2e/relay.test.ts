@@ -10,7 +10,7 @@ import type { Libp2p } from '@libp2p/interface'
 import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { AuthStatus } from '../../shared/src/auth.ts'
 import { parseBootstrapDocument } from '../../shared/src/protocol/bootstrap.ts'
@@ -66,6 +66,13 @@ async function shardStats(edge: Edge, shard: string, bearer?: string): Promise<S
     peers: doc.peers.filter((p) => p.addrs.some((a) => a.includes(`/p2p/${relay.peerId}/p2p-circuit`))),
     uptimeSeconds: metric('edgeswarm_relay_uptime_seconds'),
   }
+}
+
+async function waitForReservations(edge: Edge, n: number): Promise<void> {
+  await waitFor(
+    `shard 0 to hold ${n} reservations`,
+    async () => (await shardStats(edge, '0')).reservations === n,
+  )
 }
 
 /** Pair of peers reserved on `relayAddr`; `b` runs the sink. */
@@ -202,22 +209,64 @@ describe('relay shard quotas', () => {
   const peers: Libp2p[] = []
 
   beforeAll(async () => {
-    edge = await startEdge({ vars: { MAX_CIRCUIT_BYTES: String(MiB) } })
+    edge = await startEdge({
+      vars: {
+        MAX_CIRCUIT_BYTES: String(MiB),
+        MAX_CIRCUITS: '1',
+        MAX_CIRCUIT_DURATION_SECONDS: '3',
+        MAX_RESERVATIONS: '2',
+        MAX_CONNECTIONS_PER_IP: '6',
+      },
+    })
+  })
+
+  afterEach(async () => {
+    // each test starts with no reservations (MAX_RESERVATIONS is 2)
+    await stopAll(...peers.splice(0))
+    await waitForReservations(edge, 0)
   })
 
   afterAll(async () => {
-    await stopAll(...peers)
     await edge?.stop()
   })
 
+  it('answers 429 JSON past MAX_CONNECTIONS_PER_IP', async () => {
+    const sockets: WebSocket[] = []
+    try {
+      let refusal: { status: number; body: string } | undefined
+      for (let i = 0; i < 8 && refusal === undefined; i++) {
+        const ws = new WebSocket(`ws://127.0.0.1:${edge.port}/`, { perMessageDeflate: false })
+        sockets.push(ws)
+        refusal = await new Promise((resolve, reject) => {
+          ws.once('open', () => resolve(undefined))
+          ws.once('unexpected-response', (_req, res) => {
+            let body = ''
+            res.on('data', (d: Buffer) => {
+              body += d.toString()
+            })
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+          })
+          ws.once('error', reject)
+        })
+      }
+      // first test on a fresh shard: 6 sockets open, the 7th is refused
+      expect(sockets.length).toBe(7)
+      expect(refusal?.status).toBe(429)
+      expect(JSON.parse(refusal?.body ?? '{}')).toEqual({ error: 'connections_per_ip' })
+      expect((await shardStats(edge, '0')).refusals.connections_per_ip).toBeGreaterThanOrEqual(1)
+    } finally {
+      for (const ws of sockets) ws.terminate()
+    }
+  })
   it('(c) cuts a circuit that moves more than MAX_CIRCUIT_BYTES and counts it', async () => {
     const stats = await shardStats(edge, '0')
     const { a, b, records, circuitB } = await reservedPair(stats.addrs[0]!, stats.peerId)
     peers.push(a, b)
     const conn = await a.dial(multiaddr(circuitB))
     expect(conn.limits).toBeUndefined()
-    const sending = sendBytes(await conn.newStream(SINK_PROTOCOL), 4 * MiB)
-    await expect(sending).rejects.toThrow()
+    const outcome = await sendBytes(await conn.newStream(SINK_PROTOCOL), 4 * MiB).catch((err: Error) => err)
+    // the sender either fails or finishes writing into its buffers, but never gets the receiver's digest
+    if (!(outcome instanceof Error)) expect(outcome.echoed).toBeUndefined()
     const got = await waitFor('the sink to record the cut stream', () => records[0])
     // the relay cut the circuit before forwarding the chunk that would pass 1 MiB
     expect(got.bytes).toBeLessThanOrEqual(MiB)
@@ -227,8 +276,45 @@ describe('relay shard quotas', () => {
       return (s.refusals.circuit_bytes ?? 0) >= 1 ? s : undefined
     })
     expect(after.circuits).toBe(0)
-    // the counters saw at most the quota cross (plus protocol bytes: none, they are not metered)
+    // the counters saw at most the quota cross (hop/stop handshakes are not metered)
     expect(after.bytesRelayed).toBeLessThanOrEqual(MiB)
+  })
+
+  it('refuses a circuit past MAX_CIRCUITS and cuts one past MAX_CIRCUIT_DURATION_SECONDS', async () => {
+    const stats = await shardStats(edge, '0')
+    const relay = stats.addrs[0]!
+    // b and d hold the two reservations; a only dials
+    const b = await createPeer({ relays: [relay] })
+    const d = await createPeer({ relays: [relay] })
+    const a = await createPeer()
+    peers.push(a, b, d)
+    const records = await installSink(b)
+    const [circuitB] = await waitForReservation(b, stats.peerId)
+    const [circuitD] = await waitForReservation(d, stats.peerId)
+    const held = await a.dial(multiaddr(circuitB!))
+    const opened = Date.now()
+    // the only circuit is taken: the relay answers RESOURCE_LIMIT_EXCEEDED
+    await expect(a.dial(multiaddr(circuitD!), { signal: AbortSignal.timeout(10_000) })).rejects.toThrow()
+    const refused = await shardStats(edge, '0')
+    expect(refused.refusals.circuit_limit).toBeGreaterThanOrEqual(1)
+    // the held circuit carries data, then is cut at its 3 s lifetime
+    const sent = await sendBytes(await held.newStream(SINK_PROTOCOL), 64 * 1024)
+    expect((await waitFor('the sink record', () => records[0])).sha256).toBe(sent.sha256)
+    await waitFor('the shard to cut the circuit on duration', () => held.status !== 'open', 15_000)
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(2_500)
+    const cut = await shardStats(edge, '0')
+    expect(cut.refusals.circuit_duration).toBeGreaterThanOrEqual(1)
+    expect(cut.circuits).toBe(0)
+  })
+
+  it('refuses a reservation past MAX_RESERVATIONS', async () => {
+    const relay = (await shardStats(edge, '0')).addrs[0]!
+    const { a, b } = await reservedPair(relay, (await shardStats(edge, '0')).peerId)
+    peers.push(a, b)
+    await expect(createPeer({ relays: [relay] })).rejects.toThrow()
+    const s = await shardStats(edge, '0')
+    expect(s.reservations).toBe(2)
+    expect(s.refusals.reservation_limit).toBeGreaterThanOrEqual(1)
   })
 })
 

@@ -43,8 +43,10 @@ export function relayConnectionManagerInit(config: RelayConfig) {
   return {
     maxConnections: config.maxConnections,
     maxIncomingPendingConnections: config.maxPendingConnections,
-    // new connections per second per remote IP: a host may open its whole per-IP quota at once
-    inboundConnectionThreshold: config.maxConnectionsPerIp,
+    // new connections per second per remote IP. The concurrent per-IP cap is enforced before a socket
+    // is accepted; this only bounds handshake work, so one IP may use the whole pending budget in a second
+    // (a per-IP rate equal to the concurrent cap would refuse a household that reconnects at once)
+    inboundConnectionThreshold: Math.max(config.maxConnectionsPerIp, config.maxPendingConnections),
     // a relay never dials out on its own
     maxParallelDials: 16,
   }
