@@ -184,6 +184,7 @@ describe('relay shard (open network)', () => {
     const sent = await sendBytes(stream, 4 * MiB)
     const got = await waitFor('the sink to record the transfer', () => records[0])
     expect(got).toMatchObject({ bytes: 4 * MiB, complete: true, sha256: sent.sha256 })
+    expect((await shardStats(edge, '0')).refusals.malformed).toBeGreaterThanOrEqual(1)
   })
 
   it('(f) a peer that disconnects frees its reservation at once', async () => {

@@ -133,13 +133,18 @@ export class RelayShard extends DurableObject<Env> {
     this.#sockets++
     this.#perIp.set(ip, fromIp + 1)
     let released = false
-    node.hub.accept(server, ip, () => {
-      if (released) return
-      released = true
-      this.#sockets--
-      const left = (this.#perIp.get(ip) ?? 1) - 1
-      if (left <= 0) this.#perIp.delete(ip)
-      else this.#perIp.set(ip, left)
+    node.hub.accept(server, ip, {
+      onClose: () => {
+        if (released) return
+        released = true
+        this.#sockets--
+        const left = (this.#perIp.get(ip) ?? 1) - 1
+        if (left <= 0) this.#perIp.delete(ip)
+        else this.#perIp.set(ip, left)
+      },
+      // no libp2p handshake on this socket (garbage, wrong protocol, timeout): closed, counted
+      onUpgradeFailed: () =>
+        node.guard.refuse('malformed', { event: 'connection', result: 'closed', reason: 'malformed', ip }),
     })
     return new Response(null, { status: 101, webSocket: client })
   }

@@ -36,6 +36,13 @@ const LISTEN_PREFIX = '/memory/edgeswarm-shard-'
 const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024
 const BUFFERED_POLL_MS = 10
 
+export interface SocketHooks {
+  /** Runs once, when the connection is gone (for per-IP accounting). */
+  onClose: () => void
+  /** The socket did not become a libp2p connection: garbage, a failed handshake, a timeout or a refusal. */
+  onUpgradeFailed: (err: unknown) => void
+}
+
 type Chunks = Parameters<AbstractMultiaddrConnection['sendData']>[0]
 
 interface SocketConnInit {
@@ -145,16 +152,17 @@ class SocketListener extends TypedEventEmitter<ListenerEvents> implements Listen
     this.safeDispatchEvent('listening')
   }
 
-  accept(socket: WebSocket, remoteAddr: Multiaddr, onClose: () => void): void {
+  accept(socket: WebSocket, remoteAddr: Multiaddr, hooks: SocketHooks): void {
     const maConn = new SocketConnection({
       socket,
       remoteAddr,
       log: this.#logger.forComponent('edgeswarm:worker:relay-transport:connection'),
     })
-    maConn.addEventListener('close', onClose, { once: true })
+    maConn.addEventListener('close', hooks.onClose, { once: true })
     this.#upgrader.upgradeInbound(maConn, { signal: this.#shutdown.signal }).catch((err: unknown) => {
       // garbage, a failed handshake or a refused connection: close this socket only
       this.#log('inbound upgrade failed - %e', err)
+      hooks.onUpgradeFailed(err)
       maConn.abort(err instanceof Error ? err : new Error(String(err)))
     })
   }
@@ -192,10 +200,10 @@ export class SocketHub {
     if (this.#listener === listener) this.#listener = undefined
   }
 
-  /** Upgrades an accepted socket from `clientIp`; `onClose` runs once the connection is gone. */
-  accept(socket: WebSocket, clientIp: string, onClose: () => void): void {
+  /** Upgrades an accepted socket from `clientIp` (noise + yamux) as an inbound libp2p connection. */
+  accept(socket: WebSocket, clientIp: string, hooks: SocketHooks): void {
     if (this.#listener === undefined) throw new Error('relay shard listener is not running')
-    this.#listener.accept(socket, remoteMultiaddr(clientIp), onClose)
+    this.#listener.accept(socket, remoteMultiaddr(clientIp), hooks)
   }
 }
 
