@@ -16,32 +16,14 @@ import { Backoff, sleep } from './backoff.ts'
 import { fetchBootstrap } from './bootstrap-client.ts'
 import { EventLog } from './events.ts'
 import { loadIdentity } from './identity.ts'
-import { type LinkInfo, LinkManager } from './links.ts'
+import { LinkManager } from './links.ts'
 import { type BrowserPeer, createBrowserPeer } from './peer.ts'
-import { RelayManager, type RelayStatus } from './relays.ts'
+import { RelayManager } from './relays.ts'
 import { Transfers } from './transfers.ts'
 import { webRtcAvailable } from './transports.ts'
+import type { DialOptions, LinkInfo, Snapshot } from './types.ts'
 
 export const NETWORK_KEY_STORAGE_KEY = 'edgeswarm:network-key'
-
-export interface Snapshot {
-  peerId?: string
-  identityCreated?: boolean
-  webrtc: { available: boolean; error?: string }
-  bootstrap: { ok: boolean; error?: string; retryAt?: number; network?: string; private?: boolean }
-  relays: RelayStatus[]
-  links: LinkInfo[]
-  /** Peers the bootstrap document lists (reachable through the relays), without ourselves. */
-  known: BootstrapPeer[]
-  reachability: string
-  errors: string[]
-}
-
-export interface DialOptions {
-  /** Wait until a verified direct WebRTC link exists (or fail). @default false */
-  direct?: boolean
-  timeoutMs?: number
-}
 
 export class BrowserApp {
   readonly events = new EventLog()

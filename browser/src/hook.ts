@@ -9,24 +9,9 @@
  * const r = await edgeswarm.send('12D3Koo…', 1 << 20) // { sha256, remoteSha256, ok, path, ... }
  * ```
  */
-import type { BrowserApp, DialOptions, Snapshot } from './app.ts'
-import type { StampedEvent } from './events.ts'
+import type { BrowserApp } from './app.ts'
 import { resetIdentity } from './identity.ts'
-import type { LinkInfo } from './links.ts'
-import type { ReceiveRecord, SendOptions, SendReport } from './transfers.ts'
-
-export interface EdgeswarmHook {
-  ready: Promise<void>
-  readonly peerId: string | undefined
-  state(): Snapshot
-  dial(peerId: string, opts?: DialOptions): Promise<LinkInfo>
-  /** Sends `size` random bytes; resolves with both SHA-256 digests and the path the bytes took. */
-  send(peerId: string, size: number, opts?: SendOptions): Promise<SendReport>
-  received(): ReceiveRecord[]
-  events(): StampedEvent[]
-  /** Drops the stored identity and reloads the page with a new peer ID. */
-  resetIdentity(): void
-}
+import type { EdgeswarmHook } from './types.ts'
 
 export function installHook(app: BrowserApp): EdgeswarmHook {
   const hook: EdgeswarmHook = {

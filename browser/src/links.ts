@@ -18,23 +18,10 @@ import {
 import { toError } from '../../shared/src/errors.ts'
 import { Backoff } from './backoff.ts'
 import type { EventLog } from './events.ts'
-import { classify, type PathInfo, pathLabel } from './paths.ts'
+import { classify, pathLabel } from './paths.ts'
 import { pingConnection } from './ping.ts'
 import { webRtcAvailable } from './transports.ts'
-
-export interface LinkInfo extends PathInfo {
-  id: string
-  peer: string
-  direction: 'inbound' | 'outbound'
-  remoteAddr: string
-  /** Traffic crossed this connection (a ping echoed); undefined while the first ping is out. */
-  verified?: boolean
-  rttMs?: number
-  openedAt: number
-  /** The remote is one of the edge's relay shards. */
-  toRelay: boolean
-  label: string
-}
+import type { LinkInfo } from './types.ts'
 
 interface UpgradeState {
   backoff: Backoff

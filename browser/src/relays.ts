@@ -11,21 +11,7 @@ import { toError } from '../../shared/src/errors.ts'
 import type { BootstrapRelay } from '../../shared/src/protocol/bootstrap.ts'
 import { Backoff } from './backoff.ts'
 import type { EventLog } from './events.ts'
-
-export type RelayState = 'idle' | 'connecting' | 'connected' | 'reserved' | 'refused' | 'unreachable'
-
-export interface RelayStatus {
-  shard: string
-  peerId: string
-  addrs: string[]
-  /** We keep a reservation here (true) or only use it to reach peers (false). */
-  wanted: boolean
-  state: RelayState
-  reason?: string
-  retryAt?: number
-  /** Time from page load to the reservation (ms). */
-  reservedAfterMs?: number
-}
+import type { RelayStatus } from './types.ts'
 
 interface Entry extends RelayStatus {
   backoff: Backoff

@@ -12,37 +12,7 @@ import {
 } from '../../shared/src/protocol/transfer.ts'
 import type { EventLog } from './events.ts'
 import type { LinkManager } from './links.ts'
-
-export interface SendOptions {
-  /** Which path to use: the best one, only a verified direct link, or only the relay. @default 'auto' */
-  path?: 'auto' | 'direct' | 'relay'
-  timeoutMs?: number
-}
-
-export interface SendReport {
-  peer: string
-  bytes: number
-  /** SHA-256 of what we sent and what the receiver computed (hex). */
-  sha256: string
-  remoteSha256: string
-  ok: boolean
-  /** 'direct' (WebRTC that carried these bytes) or 'relayed'. */
-  path: 'direct' | 'relayed'
-  label: string
-  shard?: string
-  ms: number
-  mbPerSecond: number
-}
-
-export interface ReceiveRecord {
-  from: string
-  bytes: number
-  sha256: string
-  complete: boolean
-  path: 'direct' | 'relayed'
-  label: string
-  at: number
-}
+import type { ReceiveRecord, SendOptions, SendReport } from './types.ts'
 
 export class Transfers {
   readonly received: ReceiveRecord[] = []

@@ -4,7 +4,7 @@
  * relayed circuit, grey = WebSocket to a relay, light dotted = a peer's reservation on a relay (from the
  * bootstrap document).
  */
-import type { Snapshot } from '../app.ts'
+import type { Snapshot } from '../types.ts'
 import { s, short } from './dom.ts'
 
 export const EDGE_STYLE = {

@@ -1,6 +1,5 @@
 /** The text side of the page: identity, reachability, errors, relays, connections, recent decisions. */
-import type { Snapshot } from '../app.ts'
-import type { StampedEvent } from '../events.ts'
+import type { Snapshot, StampedEvent } from '../types.ts'
 import { h, short } from './dom.ts'
 
 function table(head: string[], rows: Array<Array<string | Node>>, empty: string, id: string): HTMLElement {
