@@ -65,3 +65,17 @@ export const DEFAULT_BROWSER_PING_INTERVAL_MS = 5_000
 export const DEFAULT_WEBRTC_VERIFY_TIMEOUT_MS = 8_000
 /** Peers the page connects to on its own (besides relays), so the overlay picture stays small and useful. */
 export const DEFAULT_BROWSER_AUTO_DIAL_PEERS = 8
+/** Timeout of one control API request from the CLI to the daemon (ms); `send` of large payloads sets its own. */
+export const DEFAULT_CONTROL_TIMEOUT_MS = 30_000
+/** Timeout of the ping that proves a direct connection carries traffic (ms); WebRTC's dead connections fail it. */
+export const DEFAULT_PATH_VERIFY_TIMEOUT_MS = 5_000
+/** Timeout of one WebRTC upgrade attempt over a relayed connection (ms); measured punches take 0.2-0.6 s. */
+export const DEFAULT_UPGRADE_TIMEOUT_MS = 15_000
+/** Attempts to upgrade one relayed connection to direct before staying on the relay. */
+export const DEFAULT_UPGRADE_ATTEMPTS = 2
+/** How often a node re-checks its direct connections with a ping (ms), falling back to the relay when one died. */
+export const DEFAULT_PATH_RECHECK_MS = 30_000
+/** Transfers (`edgeswarm send`) a node remembers for `status` and tests. */
+export const DEFAULT_TRANSFER_HISTORY = 32
+/** Largest payload one `edgeswarm send` moves (bytes): 4 GiB. */
+export const MAX_SEND_BYTES = 4 * 1024 * 1024 * 1024

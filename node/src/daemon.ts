@@ -1,0 +1,188 @@
+/**
+ * The home node: assembles js-libp2p (TCP, WebSockets via `ws` without deflate, circuit-relay-v2
+ * client, WebRTC, noise, yamux, identify + push, ping, DCUtR, private-network auth, optional relay
+ * hop) and our pieces: reservations on two shards, traffic-verified paths, reachability, transfers
+ * and the local control API.
+ *
+ * @example
+ * ```ts
+ * const daemon = await startDaemon(resolveNodeOptions({ bootstrap: 'http://127.0.0.1:8787' }), events)
+ * console.log((await daemon.api.status()).peerId)
+ * await daemon.stop()
+ * ```
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { dcutr } from '@libp2p/dcutr'
+import { identify, identifyPush } from '@libp2p/identify'
+import type { Libp2p, Transport } from '@libp2p/interface'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { isPrivate } from '@libp2p/utils'
+import { webRTC } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import { createLibp2p } from 'libp2p'
+import { networkAuth } from '../../shared/src/auth.ts'
+import * as D from '../../shared/src/defaults.ts'
+import { BootstrapError, toError } from '../../shared/src/errors.ts'
+import { fetchBootstrap } from './bootstrap-client.ts'
+import { newToken, removeControlInfo, writeControlInfo } from './control/files.ts'
+import { startControlServer } from './control/server.ts'
+import type { EventSink } from './events.ts'
+import { loadOrCreateIdentity } from './identity.ts'
+import { setPublicCidrs } from './nat/public-cidr.ts'
+import { ReachabilityTracker } from './nat/reachability.ts'
+import { NodeApi } from './node-api.ts'
+import type { NodeOptions } from './options.ts'
+import { isRelayed } from './path/classify.ts'
+import { PathManager } from './path/manager.ts'
+import { ReservationKeeper } from './relay/reservations.ts'
+import { SuperPeer } from './relay/super-peer.ts'
+import { allowHttpPath, installNodeWebSocket } from './transports.ts'
+
+export interface Daemon {
+  node: Libp2p
+  api: NodeApi
+  controlPort: number
+  stop: () => Promise<void>
+}
+
+export async function startDaemon(options: NodeOptions, events: EventSink): Promise<Daemon> {
+  installNodeWebSocket()
+  setPublicCidrs(options.publicCidrs)
+  const privateKey = await loadOrCreateIdentity(options.dataDir)
+  const doc = await fetchBootstrap(
+    options.bootstrapUrl,
+    options.networkKey === undefined ? {} : { networkKey: options.networkKey },
+  )
+  if (doc.private && options.networkKey === undefined) {
+    throw new BootstrapError(
+      `network ${doc.network} is private: pass --network-key or set EDGESWARM_NETWORK_KEY`,
+    )
+  }
+  events('bootstrap.loaded', {
+    network: doc.network,
+    private: doc.private,
+    relays: doc.relays.length,
+    peers: doc.peers.length,
+  })
+
+  const reachability = new ReachabilityTracker(events)
+  const superPeer = options.relay
+    ? await SuperPeer.create({
+        events,
+        ...(options.networkKey === undefined ? {} : { networkKey: options.networkKey }),
+        isPublic: () => reachability.get().reachability === 'public',
+      })
+    : undefined
+  let circuit: Transport | undefined
+  const iceServers = [...new Set([...doc.stun, ...options.stun])].map((urls) => ({ urls }))
+  const transports = [
+    tcp(),
+    allowHttpPath(webSockets()),
+    allowHttpPath(
+      circuitRelayTransport({
+        reservationCompletionTimeout: D.DEFAULT_DIAL_TIMEOUT_MS,
+        // the store clears its queue whenever it "has enough relays", dropping configured relays still
+        // waiting in it: run every reservation at once instead of queueing them
+        reservationConcurrency: 16,
+      }),
+      (t) => {
+        circuit = t
+      },
+    ),
+    ...(options.webrtc ? [allowHttpPath(webRTC({ rtcConfiguration: { iceServers } }))] : []),
+  ]
+  const services: Record<string, unknown> = {
+    identify: identify(),
+    identifyPush: identifyPush(),
+    ping: ping({ maxInboundStreams: 16, maxOutboundStreams: 16 }),
+    dcutr: dcutr(),
+  }
+  if (options.networkKey !== undefined) services.auth = networkAuth({ networkKey: options.networkKey })
+  if (superPeer !== undefined) services.relay = superPeer.service()
+
+  const node = (await createLibp2p({
+    privateKey,
+    addresses: { listen: [...options.listen] },
+    transports: transports as never,
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    // home LANs, labs and loopback are "private": a home node must be able to dial them
+    connectionGater: { denyDialMultiaddr: () => false, ...(superPeer?.gater() ?? {}) },
+    connectionManager: { maxConnections: 512, maxIncomingPendingConnections: 64 },
+    services: services as never,
+  })) as Libp2p<Record<string, unknown>>
+  if (superPeer !== undefined) superPeer.attach(node, node.services.relay)
+  if (circuit === undefined) throw new Error('circuit relay transport was not constructed')
+
+  const keeper = new ReservationKeeper({
+    node,
+    transport: circuit,
+    relays: doc.relays,
+    want: D.DEFAULT_NODE_RESERVATIONS,
+    events,
+  })
+  const relayIds = new Set(doc.relays.map((r) => r.peerId))
+  const paths = new PathManager({
+    node,
+    events,
+    webrtc: options.webrtc,
+    verifyTimeoutMs: D.DEFAULT_PATH_VERIFY_TIMEOUT_MS,
+    upgradeTimeoutMs: D.DEFAULT_UPGRADE_TIMEOUT_MS,
+    upgradeAttempts: D.DEFAULT_UPGRADE_ATTEMPTS,
+    recheckMs: D.DEFAULT_PATH_RECHECK_MS,
+    shardOf: (id) => keeper.shardOf(id),
+    isRelayPeer: (id) => relayIds.has(id),
+    isPublicAddr: (a) => !isPrivate(a),
+    circuitAddrsFor: (peer) => api.circuitAddrsFor(peer),
+    onVerified: (conn) => {
+      if (conn.direction === 'inbound' && !conn.remoteAddr.toString().includes('/webrtc')) {
+        reachability.inboundDirect(conn.remoteAddr)
+      }
+    },
+  })
+  const api: NodeApi = new NodeApi({ node, options, doc, keeper, paths, reachability, superPeer, events })
+
+  node.addEventListener('peer:identify', (evt) => {
+    const { observedAddr, connection, peerId } = evt.detail
+    if (observedAddr === undefined || isRelayed(connection.remoteAddr)) return
+    if (!relayIds.has(peerId.toString())) return
+    reachability.observed(peerId.toString(), observedAddr)
+    superPeer?.onReachability(reachability.get().reachability === 'public')
+  })
+
+  await api.start()
+  paths.start()
+  keeper.start()
+
+  const token = newToken()
+  const control = await startControlServer(options.controlPort, token, api.routes(), (err) =>
+    events('control.error', { error: err.message }, 'error'),
+  )
+  await writeControlInfo(options.dataDir, { port: control.port, token, pid: process.pid })
+  events('node.started', {
+    peerId: node.peerId.toString(),
+    control: control.port,
+    listen: node.getMultiaddrs().map((a) => a.toString()),
+  })
+
+  let stopping: Promise<void> | undefined
+  const stop = () => {
+    stopping ??= (async () => {
+      keeper.stop()
+      paths.stop()
+      await control.close()
+      await removeControlInfo(options.dataDir, process.pid)
+      try {
+        await node.stop()
+      } catch (err) {
+        events('node.stop-error', { error: toError(err).message }, 'warn')
+      }
+      events('node.stopped', {})
+    })()
+    return stopping
+  }
+  return { node, api, controlPort: control.port, stop }
+}

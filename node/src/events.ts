@@ -1,0 +1,41 @@
+/**
+ * Structured events: one JSON line per decision, on stderr and appended to `<data-dir>/events.jsonl`
+ * (truncated when the daemon starts), so scripts and tests can follow a node without parsing prose.
+ *
+ * Stable names and fields (tests assert on these):
+ * - `node.started` {peerId, control}            - `node.stopped` {}
+ * - `bootstrap.loaded` {network, relays, peers}  - `bootstrap.failed` {reason}
+ * - `reservation.made` {shard, relay}            - `reservation.lost` {shard, relay, reason}
+ * - `reservation.retry` {shard, relay, inMs, reason}
+ * - `path.direct` {peer, path, remoteAddr, rttMs} - `path.relay-fallback` {peer, reason, shard?}
+ * - `reachability` {reachability, reason, observed?}
+ * - `relay.enabled` {}  /  `relay.*` events of the super-peer relay (shared/src/relay/events.ts)
+ * - `transfer.received` {peer, bytes, sha256, path}
+ * Every line also has `ts` (ISO time) and `level`.
+ */
+import { appendFileSync, writeFileSync } from 'node:fs'
+import type { LogLevel } from './options.ts'
+
+export type EventFields = Record<string, unknown>
+export type EventSink = (name: string, fields?: EventFields, level?: LogLevel) => void
+
+const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 }
+
+export interface EventLogInit {
+  /** Lowest level printed to stderr (the file gets info and above). */
+  level: LogLevel
+  /** File that receives every event at info or above; truncated at start. */
+  file?: string
+  /** Where lines go instead of stderr (tests). */
+  write?: (line: string) => void
+}
+
+export function createEventLog(init: EventLogInit): EventSink {
+  const write = init.write ?? ((line: string) => process.stderr.write(line))
+  if (init.file !== undefined) writeFileSync(init.file, '', { mode: 0o600 })
+  return (name, fields = {}, level = 'info') => {
+    const line = `${JSON.stringify({ ts: new Date().toISOString(), level, event: name, ...fields })}\n`
+    if (RANK[level] <= RANK[init.level]) write(line)
+    if (init.file !== undefined && RANK[level] <= RANK.info) appendFileSync(init.file, line)
+  }
+}

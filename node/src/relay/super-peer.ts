@@ -1,0 +1,110 @@
+/**
+ * `--relay`: this node offers circuit-relay-v2 hop (as the edge shards do, same quotas and meter from
+ * shared/src/relay) — but only while it has proven public reachability. Until then, and whenever it
+ * falls back to `nat`/`unknown`, reservation requests are refused (a relay nobody can dial is useless).
+ */
+import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
+import type { ConnectionGater, Libp2p, PeerId } from '@libp2p/interface'
+import { importNetworkKey } from '../../../shared/src/auth.ts'
+import { type RelayConfig, resolveRelayConfig } from '../../../shared/src/config.ts'
+import { RelayAuthGate } from '../../../shared/src/relay/auth-gate.ts'
+import { RelayGuard } from '../../../shared/src/relay/relay-guard.ts'
+import { relayServerInit } from '../../../shared/src/relay/relay-options.ts'
+import type { EventSink } from '../events.ts'
+
+export interface SuperPeerInit {
+  events: EventSink
+  networkKey?: string
+  /** Whether we are publicly reachable right now. */
+  isPublic: () => boolean
+  config?: RelayConfig
+}
+
+export class SuperPeer {
+  readonly config: RelayConfig
+  readonly guard: RelayGuard
+  readonly #gate?: RelayAuthGate
+  readonly #init: SuperPeerInit
+  #announced = false
+
+  private constructor(init: SuperPeerInit, config: RelayConfig, guard: RelayGuard, gate?: RelayAuthGate) {
+    this.#init = init
+    this.config = config
+    this.guard = guard
+    if (gate !== undefined) this.#gate = gate
+  }
+
+  static async create(init: SuperPeerInit): Promise<SuperPeer> {
+    const config = init.config ?? resolveRelayConfig({})
+    const onEvent = (e: { event: string }) =>
+      init.events(`relay.${e.event}`, { ...e, event: undefined }, 'debug')
+    const onError = (context: string, err: unknown) =>
+      init.events('relay.error', { context, error: String(err) }, 'warn')
+    let guard: RelayGuard | undefined
+    const gate =
+      init.networkKey === undefined
+        ? undefined
+        : new RelayAuthGate({
+            key: await importNetworkKey(init.networkKey),
+            graceMs: config.authGraceSeconds * 1000,
+            onEvent,
+            onError,
+            onExpired: (peer: PeerId) =>
+              guard?.refuse('unauthorized', {
+                event: 'connection',
+                result: 'closed',
+                reason: 'unauthorized',
+                peer: peer.toString(),
+              }),
+          })
+    guard = new RelayGuard({ config, onEvent, onError, ...(gate === undefined ? {} : { auth: gate }) })
+    return new SuperPeer(init, config, guard, gate)
+  }
+
+  service() {
+    return circuitRelayServer(relayServerInit(this.config))
+  }
+
+  /** Gater hooks: our quotas/auth, plus "refuse reservations while not publicly reachable". */
+  gater(): Pick<ConnectionGater, 'denyInboundRelayReservation' | 'denyOutboundRelayedConnection'> {
+    return {
+      denyInboundRelayReservation: async (peer) => {
+        if (!this.#init.isPublic()) {
+          this.#init.events(
+            'relay.reservation',
+            { result: 'refused', peer: peer.toString(), reason: 'not_public' },
+            'debug',
+          )
+          return true
+        }
+        return (await this.guard.gater.denyInboundRelayReservation?.(peer)) ?? false
+      },
+      denyOutboundRelayedConnection: async (src, dst) =>
+        (await this.guard.gater.denyOutboundRelayedConnection?.(src, dst)) ?? false,
+    }
+  }
+
+  attach(node: Libp2p, service: unknown): void {
+    this.guard.attach(node, service)
+    this.#gate?.attach(node)
+  }
+
+  /** Called when reachability changes: announces once that the hop is live. */
+  onReachability(isPublic: boolean): void {
+    if (isPublic && !this.#announced) {
+      this.#announced = true
+      this.#init.events('relay.enabled', { maxReservations: this.config.maxReservations })
+    }
+  }
+
+  stats() {
+    return {
+      enabled: this.#init.isPublic(),
+      reservations: this.guard.reservations,
+      circuits: this.guard.circuits.size,
+      circuitsTotal: this.guard.circuitsTotal,
+      bytesRelayed: this.guard.bytesRelayed,
+      refusals: { ...this.guard.refusals },
+    }
+  }
+}
