@@ -1,7 +1,8 @@
 /**
  * Relay side of private mode: challenges every peer that connects with `/edgeswarm/auth/1.0.0` and
  * remembers the verdict; the relay's connection gater awaits it before granting a reservation or a
- * circuit. A peer that has not proven the credential after `graceMs` is disconnected.
+ * circuit. A peer that has not proven the credential after `graceMs` is disconnected; with
+ * `graceMs` 0, a peer is disconnected as soon as its challenge fails (it cannot answer in 0 ms).
  *
  * @example
  * ```ts
@@ -16,7 +17,7 @@ import type { RelayEventSink } from './events.ts'
 
 export interface RelayAuthGateInit {
   key: NetworkKey
-  /** How long an unauthenticated peer may stay connected (ms). */
+  /** How long an unauthenticated peer may stay connected (ms); 0 = until its challenge fails. */
   graceMs: number
   onEvent: RelayEventSink
   /** Called when a peer is closed for not authenticating in time (counts `unauthorized`). */
@@ -25,10 +26,13 @@ export interface RelayAuthGateInit {
   onError: (context: string, err: unknown) => void
 }
 
+/** Shortest time a challenge may take (ms), even with a shorter (or zero) grace period. */
+const AUTH_EXCHANGE_MIN_MS = 5_000
+
 interface PeerAuth {
   verdict: Promise<boolean>
   granted: boolean
-  timer: ReturnType<typeof setTimeout>
+  timer?: ReturnType<typeof setTimeout>
 }
 
 export class RelayAuthGate {
@@ -46,7 +50,7 @@ export class RelayAuthGate {
     node.addEventListener('peer:disconnect', (evt) => {
       const key = evt.detail.toString()
       const state = this.#peers.get(key)
-      if (state !== undefined) clearTimeout(state.timer)
+      if (state?.timer !== undefined) clearTimeout(state.timer)
       this.#peers.delete(key)
     })
   }
@@ -63,11 +67,14 @@ export class RelayAuthGate {
     const state: PeerAuth = {
       granted: false,
       verdict: Promise.resolve(false),
-      timer: setTimeout(() => this.#expire(connection.remotePeer), this.#init.graceMs),
+    }
+    if (this.#init.graceMs > 0) {
+      state.timer = setTimeout(() => this.#expire(connection.remotePeer), this.#init.graceMs)
     }
     state.verdict = this.#challenge(connection).then((ok) => {
       state.granted = ok
-      if (ok) clearTimeout(state.timer)
+      if (ok && state.timer !== undefined) clearTimeout(state.timer)
+      else if (!ok && this.#init.graceMs === 0) this.#expire(connection.remotePeer)
       return ok
     })
     this.#peers.set(key, state)
@@ -76,7 +83,7 @@ export class RelayAuthGate {
   async #challenge(connection: Connection): Promise<boolean> {
     const node = this.#node
     if (node === undefined) return false
-    const signal = AbortSignal.timeout(Math.max(this.#init.graceMs, 1_000))
+    const signal = AbortSignal.timeout(Math.max(this.#init.graceMs, AUTH_EXCHANGE_MIN_MS))
     let status: number
     try {
       const stream = await connection.newStream(AUTH_PROTOCOL, { signal })
