@@ -160,14 +160,16 @@ export class ReservationKeeper {
   }
 
   async #attempt(shard: Shard): Promise<void> {
-    if (this.#listenerFor(shard.peerId) === undefined) {
-      await this.#transportManager().listen([multiaddr(`${shard.relay.addrs[0]}/p2p-circuit`)])
-      return
-    }
+    // dial first: the listener's own dial would go through multiaddr-matcher, which rejects the
+    // `/http-path/` addresses of shards other than 0; `/p2p/<relay>/p2p-circuit` then reuses the connection
     await this.#init.node.dial(
       shard.relay.addrs.map((a) => multiaddr(a)),
       { signal: AbortSignal.timeout(DEFAULT_DIAL_TIMEOUT_MS) },
     )
+    if (this.#listenerFor(shard.peerId) === undefined) {
+      await this.#transportManager().listen([multiaddr(`/p2p/${shard.relay.peerId}/p2p-circuit`)])
+      return
+    }
     // a failed dial puts the relay on the store's deny filter for good: we retry on our own schedule
     this.#store.relayFilter?.remove?.(shard.peerId.toMultihash().bytes)
     await this.#store.addRelay(shard.peerId, 'configured')
