@@ -17,7 +17,7 @@ export type RelayRefusalReason =
 export type RelayEvent =
   | {
       event: 'reservation'
-      result: 'accepted' | 'refreshed' | 'refused' | 'freed'
+      result: 'accepted' | 'refreshed' | 'refused' | 'freed' | 'expired'
       peer: string
       reason?: RelayRefusalReason | 'disconnected'
     }

@@ -193,6 +193,16 @@ export class RelayGuard {
           result: existed ? 'refreshed' : 'accepted',
           peer: peer.toString(),
         })
+        // a new reservation's TTL signal (reset on refresh, cleared when we free it on disconnect)
+        if (!existed) {
+          store
+            .get(peer)
+            ?.signal.addEventListener(
+              'abort',
+              () => this.#init.onEvent({ event: 'reservation', result: 'expired', peer: peer.toString() }),
+              { once: true },
+            )
+        }
       } else {
         this.refuse('reservation_limit', { event: 'reservation', result: 'refused', peer: peer.toString() })
       }
@@ -223,7 +233,11 @@ export class RelayGuard {
       const src = args.connection.remotePeer.toString()
       if (this.circuits.size + this.#pendingCircuits >= this.#init.config.maxCircuits) {
         this.refuse('circuit_limit', { event: 'circuit', result: 'refused', src })
-        await args.stream.pb(hopStatusCodec).write({ status: Status.RESOURCE_LIMIT_EXCEEDED }, options)
+        try {
+          await args.stream.pb(hopStatusCodec).write({ status: Status.RESOURCE_LIMIT_EXCEEDED }, options)
+        } catch (err) {
+          this.#init.onError('circuit limit status write', err)
+        }
         return
       }
       let dst: { stream: Stream; peer: string } | undefined
