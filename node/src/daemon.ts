@@ -22,6 +22,7 @@ import { tcp } from '@libp2p/tcp'
 import { isPrivate } from '@libp2p/utils'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { networkAuth } from '../../shared/src/auth.ts'
 import * as D from '../../shared/src/defaults.ts'
@@ -48,6 +49,26 @@ export interface Daemon {
   stop: () => Promise<void>
 }
 
+/**
+ * libp2p announces a public listen address only once it is verified (AutoNAT, which never decides
+ * with one relay). When our own evidence proves `host` public, confirm the listen addresses on it.
+ */
+function confirmListenAddrs(node: Libp2p, host: string): void {
+  const am = (node as unknown as { components: { addressManager: AddressManagerLike } }).components
+    .addressManager
+  for (const a of am.getAddressesWithMetadata()) {
+    const ip = a.multiaddr.getComponents().find((c) => c.name === 'ip4' || c.name === 'ip6')?.value
+    if (a.type === 'transport' && !a.verified && ip === host) {
+      am.confirmObservedAddr(a.multiaddr, { type: 'transport' })
+    }
+  }
+}
+
+interface AddressManagerLike {
+  getAddressesWithMetadata: () => Array<{ multiaddr: Multiaddr; type: string; verified: boolean }>
+  confirmObservedAddr: (addr: Multiaddr, options: { type: 'transport' }) => void
+}
+
 export async function startDaemon(options: NodeOptions, events: EventSink): Promise<Daemon> {
   installNodeWebSocket()
   setPublicCidrs(options.publicCidrs)
@@ -68,7 +89,8 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
     peers: doc.peers.length,
   })
 
-  const reachability = new ReachabilityTracker(events)
+  let confirmPublic = (_host: string) => {}
+  const reachability = new ReachabilityTracker(events, (host) => confirmPublic(host))
   const superPeer = options.relay
     ? await SuperPeer.create({
         events,
@@ -115,6 +137,7 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
     services: services as never,
   })) as Libp2p<Record<string, unknown>>
   if (superPeer !== undefined) superPeer.attach(node, node.services.relay)
+  confirmPublic = (host) => confirmListenAddrs(node, host)
   if (circuit === undefined) throw new Error('circuit relay transport was not constructed')
 
   const keeper = new ReservationKeeper({

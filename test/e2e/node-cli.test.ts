@@ -192,6 +192,37 @@ describe('edgeswarm CLI: two daemons through the real edge', () => {
     for (const c of status.connections) expect(typeof c.rttMs).toBe('number')
   })
 
+  it('upgrades to a traffic-verified direct path and keeps the relay as fallback', async () => {
+    const dial = await cliJson<{ direct: boolean; path: string }>(
+      ['dial', b.peerId, '--wait-direct', '20000'],
+      {
+        dataDir: a.dataDir,
+        timeoutMs: 60_000,
+      },
+    )
+    expect(dial.direct).toBe(true)
+    const size = 1024 * 1024
+    const direct = await cliJson<{ match: boolean; path: string }>(
+      ['send', b.peerId, '--bytes', String(size), '--path', 'direct'],
+      { dataDir: a.dataDir },
+    )
+    expect(direct.match).toBe(true)
+    expect(direct.path).toMatch(/^direct-/)
+    const relayed = await cliJson<{ match: boolean; path: string; shard?: string; sha256: string }>(
+      ['send', b.peerId, '--bytes', String(size), '--path', 'relayed'],
+      { dataDir: a.dataDir },
+    )
+    expect(relayed.match).toBe(true)
+    expect(relayed.path).toBe('relayed')
+    expect(['0', '1']).toContain(relayed.shard)
+    const got = await cliJson<{ received: Array<{ sha256: string; path: string }> }>(['transfers'], {
+      dataDir: b.dataDir,
+    })
+    expect(got.received.find((r) => r.sha256 === relayed.sha256)?.path).toMatch(/^relayed via shard [01]$/)
+    const direct_ = a.events.find((e) => e.event === 'path.direct' && e.peer === b.peerId)
+    expect(direct_?.path).toBe(direct.path)
+  })
+
   it('a restarted daemon keeps its peer ID and is reachable again', async () => {
     const before = a.peerId
     await a.stop()

@@ -20,6 +20,8 @@ export interface ReachabilityView {
   reachability: Reachability
   reason: string
   observed: string[]
+  /** The address that proved us public. */
+  host?: string
 }
 
 function hostOf(addr: Multiaddr): string | undefined {
@@ -41,8 +43,12 @@ export class ReachabilityTracker {
   #dialledBack?: string
   #last?: ReachabilityView
 
-  constructor(events: EventSink) {
+  readonly #onPublic?: (host: string) => void
+
+  /** `onPublic` runs on every evaluation that finds us public, with the public host address. */
+  constructor(events: EventSink, onPublic?: (host: string) => void) {
     this.#events = events
+    if (onPublic !== undefined) this.#onPublic = onPublic
   }
 
   /** A relay (or peer) told us the address it sees for us. */
@@ -71,6 +77,7 @@ export class ReachabilityTracker {
         reachability: 'public',
         reason: `a peer at ${this.#dialledBack} dialled us directly`,
         observed: shown,
+        host: this.#dialledBack,
       }
     }
     if (observed.length === 0) {
@@ -95,6 +102,7 @@ export class ReachabilityTracker {
         reachability: 'public',
         reason: `relays see our own public address ${hostOf(pub)}`,
         observed: shown,
+        host: hostOf(pub)!,
       }
     }
     return {
@@ -110,5 +118,6 @@ export class ReachabilityTracker {
       this.#events('reachability', { reachability: next.reachability, reason: next.reason })
     }
     this.#last = next
+    if (next.host !== undefined) this.#onPublic?.(next.host)
   }
 }

@@ -1,0 +1,105 @@
+/**
+ * Home node resilience and super-peer mode, against a stand-in edge of plain js-libp2p relays (so a
+ * test can stop one shard): losing a shard keeps the node reachable through the other, and `--relay`
+ * with proven (here: `--public-cidr 127.0.0.0/8`) public reachability serves circuit-relay-v2 hop.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  cliJson,
+  type LocalEdge,
+  type RunningDaemon,
+  startDaemon,
+  startLocalEdge,
+} from '../helpers/daemon.ts'
+import {
+  createPeer,
+  installSink,
+  SINK_PROTOCOL,
+  sendBytes,
+  stopAll,
+  waitForReservation,
+} from '../helpers/peers.ts'
+
+describe('home node: a relay shard drops', () => {
+  let edge: LocalEdge
+  const daemons: RunningDaemon[] = []
+
+  beforeAll(async () => {
+    edge = await startLocalEdge(2)
+  })
+  afterAll(async () => {
+    await Promise.all(daemons.map((d) => d.stop()))
+    await edge?.stop()
+  })
+
+  it('stays reachable through the other shard and reports the loss', async () => {
+    const a = await startDaemon({ bootstrap: edge.url })
+    daemons.push(a)
+    await a.waitForEvent('reservation.made', (e) => e.shard === '0')
+    await a.waitForEvent('reservation.made', (e) => e.shard === '1')
+    await edge.stopRelay(0)
+    const lost = await a.waitForEvent('reservation.lost', (e) => e.shard === '0', 10_000)
+    expect(lost.relay).toBe(edge.relays[0]!.peerId.toString())
+    await a.waitForEvent('reservation.retry', (e) => e.shard === '0')
+    const status = await cliJson<{ reservations: Array<{ shard: string }> }>(['status'], {
+      dataDir: a.dataDir,
+    })
+    expect(status.reservations.map((r) => r.shard)).toEqual(['1'])
+    // a newcomer finds a by peer ID: only the circuit through shard 1 works
+    const c = await startDaemon({
+      bootstrap: edge.url,
+      args: ['--listen', '/ip4/127.0.0.1/tcp/0', '--no-webrtc'],
+    })
+    daemons.push(c)
+    const ping = await cliJson<{ path: string; label: string }>(['ping', a.peerId], { dataDir: c.dataDir })
+    expect(ping.label).toBe('relayed via shard 1')
+  })
+})
+
+describe('home node: --relay super-peer', () => {
+  let edge: LocalEdge
+  let relay: RunningDaemon
+  const peers: Array<Awaited<ReturnType<typeof createPeer>>> = []
+
+  beforeAll(async () => {
+    edge = await startLocalEdge(1)
+    relay = await startDaemon({
+      bootstrap: edge.url,
+      args: ['--listen', '/ip4/127.0.0.1/tcp/0/ws', '--relay', '--public-cidr', '127.0.0.0/8', '--no-webrtc'],
+    })
+  })
+  afterAll(async () => {
+    await stopAll(...peers)
+    await relay?.stop()
+    await edge?.stop()
+  })
+
+  it('offers hop once publicly reachable, and carries a circuit', async () => {
+    const reach = await relay.waitForEvent('reachability', (e) => e.reachability === 'public')
+    expect(String(reach.reason)).toMatch(/own public address 127\.0\.0\.1/)
+    await relay.waitForEvent('relay.enabled')
+    const status = await cliJson<{ addrs: string[] }>(['status'], { dataDir: relay.dataDir })
+    const wsAddr = status.addrs.find((a) => a.includes('/ws/') && !a.includes('p2p-circuit'))!
+    expect(wsAddr).toBeDefined()
+    // stock js-libp2p peers: one reserves on the home node, the other dials through it
+    const listener = await createPeer({ relays: [wsAddr] })
+    const dialer = await createPeer()
+    peers.push(listener, dialer)
+    const [circuit] = await waitForReservation(listener, relay.peerId)
+    const records = await installSink(listener)
+    const stream = await dialer.dialProtocol(
+      (await import('@multiformats/multiaddr')).multiaddr(circuit!),
+      SINK_PROTOCOL,
+    )
+    const sent = await sendBytes(stream, 2 * 1024 * 1024)
+    expect(sent.echoed).toBe(sent.sha256)
+    expect(records[0]?.remoteAddr).toContain(`/p2p/${relay.peerId}/p2p-circuit`)
+    expect(records[0]?.limited).toBe(false)
+    const after = await cliJson<{
+      relay: { reservations: number; circuitsTotal: number; bytesRelayed: number }
+    }>(['status'], { dataDir: relay.dataDir })
+    expect(after.relay.reservations).toBe(1)
+    expect(after.relay.circuitsTotal).toBeGreaterThanOrEqual(1)
+    expect(after.relay.bytesRelayed).toBeGreaterThanOrEqual(2 * 1024 * 1024)
+  })
+})
