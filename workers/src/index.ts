@@ -7,8 +7,8 @@
  * - WebSocket upgrade on `/` → shard 0, on `/relay/<n>` → shard n (routes/relay.ts)
  * - anything else GET/HEAD: the browser page from dist/browser (routes/assets.ts)
  *
- * Every request first passes the pipeline in app/middleware.ts: decision log, vars parsed once, GET/HEAD
- * only, bodies bounded. Endpoints, schema and status codes: docs/PROTOCOLS.md "HTTP API".
+ * Every request first passes the pipeline in app/middleware.ts: decision log, bodies bounded (413), GET/HEAD
+ * only (405), vars parsed once. Endpoints, schema and status codes: docs/PROTOCOLS.md "HTTP API".
  *
  * @example
  * ```sh
@@ -28,7 +28,7 @@ import { relayRoutes } from './routes/relay.ts'
 
 const app = new Hono<AppEnv>()
 
-app.use(logDecisions, onlyGet, limitBody, loadSettings)
+app.use(logDecisions, limitBody, onlyGet, loadSettings)
 app.route('/', healthRoutes)
 app.route('/', bootstrapRoutes)
 app.route('/', metricsRoutes)

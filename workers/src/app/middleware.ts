@@ -1,6 +1,6 @@
 /**
- * The worker's request pipeline, in order: log the decision, parse the vars, refuse methods other than
- * GET/HEAD (405), bound request bodies (413) -- all before any route can reach a Durable Object.
+ * The worker's request pipeline, in order: log the decision, bound request bodies (413), refuse methods
+ * other than GET/HEAD (405), parse the vars -- all before any route can reach a Durable Object.
  */
 import type { MiddlewareHandler } from 'hono'
 import { MAX_HTTP_BODY_BYTES } from '../../../shared/src/constants.ts'
@@ -44,12 +44,12 @@ export const onlyGet: MiddlewareHandler<AppEnv> = async (c, next) => {
 }
 
 export const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (await bodyTooLarge(c.req.raw, MAX_HTTP_BODY_BYTES)) {
+  if (bodyTooLarge(c.req.raw, MAX_HTTP_BODY_BYTES)) {
     return jsonError(
       c,
       413,
       'payload_too_large',
-      `request bodies are limited to ${MAX_HTTP_BODY_BYTES} bytes`,
+      `request bodies must declare a Content-Length of at most ${MAX_HTTP_BODY_BYTES} bytes`,
     )
   }
   return next()
