@@ -12,7 +12,7 @@ import {
 } from '../../shared/src/defaults.ts'
 import { toError } from '../../shared/src/errors.ts'
 import type { BootstrapDocument, BootstrapPeer } from '../../shared/src/protocol/bootstrap.ts'
-import { Backoff, sleep } from './backoff.ts'
+import { Backoff, sleep, waitUntil } from './backoff.ts'
 import { fetchBootstrap } from './bootstrap-client.ts'
 import { EventLog } from './events.ts'
 import { loadIdentity } from './identity.ts'
@@ -21,7 +21,7 @@ import { type BrowserPeer, createBrowserPeer } from './peer.ts'
 import { RelayManager } from './relays.ts'
 import { Transfers } from './transfers.ts'
 import { webRtcAvailable } from './transports.ts'
-import type { DialOptions, LinkInfo, Snapshot } from './types.ts'
+import type { DialOptions, LinkInfo, SendOptions, SendReport, Snapshot } from './types.ts'
 
 export const NETWORK_KEY_STORAGE_KEY = 'edgeswarm:network-key'
 
@@ -159,11 +159,37 @@ export class BrowserApp {
     return (this.doc?.peers ?? []).filter((p) => p.peerId !== me)
   }
 
-  async #dialRelayed(peer: BootstrapPeer) {
+  /** Dials `peer` through a relay; `force` opens a new circuit even when another connection exists. */
+  async #dialRelayed(peer: BootstrapPeer, force = false) {
+    const addrs = peer.addrs.filter((a) => a.includes('/p2p-circuit') && !a.includes('/webrtc'))
     return this.node!.dial(
-      peer.addrs.map((a) => multiaddr(a)),
-      { signal: AbortSignal.timeout(DEFAULT_DIAL_TIMEOUT_MS) },
+      addrs.map((a) => multiaddr(a)),
+      { signal: AbortSignal.timeout(DEFAULT_DIAL_TIMEOUT_MS), force },
     )
+  }
+
+  async #findPeer(peerId: string, deadline: number): Promise<BootstrapPeer | undefined> {
+    let peer = this.#known().find((p) => p.peerId === peerId)
+    while (peer === undefined && Date.now() < deadline) {
+      await this.refreshBootstrap().catch(() => undefined)
+      peer = this.#known().find((p) => p.peerId === peerId)
+      if (peer === undefined) await sleep(500)
+    }
+    return peer
+  }
+
+  /** Sends `size` random bytes to `peerId` over the path asked for, connecting first when needed. */
+  async send(peerId: string, size: number, opts: SendOptions = {}): Promise<SendReport> {
+    await this.ready
+    const path = opts.path ?? 'auto'
+    if (path === 'direct') await this.dial(peerId, { direct: true })
+    else if (path === 'relay' && this.links!.best(peerId, 'relay') === undefined) {
+      const peer = await this.#findPeer(peerId, Date.now() + 30_000)
+      if (peer === undefined) throw new Error(`peer ${peerId} is not in the bootstrap document`)
+      await this.#dialRelayed(peer, true)
+      await waitUntil(() => this.links!.best(peerId, 'relay') !== undefined, 10_000)
+    } else if (this.links!.best(peerId) === undefined) await this.dial(peerId)
+    return this.transfers!.send(peerId, size, opts)
   }
 
   /** Reaches `peerId` (through a relay, then WebRTC when possible); resolves with the best path. */
@@ -171,12 +197,7 @@ export class BrowserApp {
     await this.ready
     const timeoutMs = opts.timeoutMs ?? 30_000
     const deadline = Date.now() + timeoutMs
-    let peer = this.#known().find((p) => p.peerId === peerId)
-    while (peer === undefined && Date.now() < deadline) {
-      await this.refreshBootstrap().catch(() => undefined)
-      peer = this.#known().find((p) => p.peerId === peerId)
-      if (peer === undefined) await sleep(500)
-    }
+    const peer = await this.#findPeer(peerId, deadline)
     if (this.links!.best(peerId) === undefined) {
       if (peer === undefined) throw new Error(`peer ${peerId} is not in the bootstrap document`)
       await this.#dialRelayed(peer)

@@ -44,3 +44,12 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     )
   })
 }
+
+/** Polls `check` every 50 ms until it holds; rejects after `timeoutMs`. */
+export async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
+    await sleep(50)
+  }
+}

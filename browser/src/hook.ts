@@ -21,10 +21,7 @@ export function installHook(app: BrowserApp): EdgeswarmHook {
     },
     state: () => app.snapshot(),
     dial: (peerId, opts) => app.dial(peerId, opts),
-    send: async (peerId, size, opts) => {
-      await app.ready
-      return app.transfers!.send(peerId, size, opts)
-    },
+    send: (peerId, size, opts) => app.send(peerId, size, opts),
     received: () => [...(app.transfers?.received ?? [])],
     events: () => [...app.events.events],
     resetIdentity: () => {

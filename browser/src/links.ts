@@ -21,7 +21,10 @@ import type { EventLog } from './events.ts'
 import { classify, pathLabel } from './paths.ts'
 import { pingConnection } from './ping.ts'
 import { webRtcAvailable } from './transports.ts'
-import type { LinkInfo } from './types.ts'
+import type { LinkInfo, PeerRole } from './types.ts'
+
+/** Our identify agent name (peer.ts `nodeInfo.name`); tells tabs from Node peers on the page. */
+export const BROWSER_AGENT = 'edgeswarm-browser'
 
 interface UpgradeState {
   backoff: Backoff
@@ -33,6 +36,8 @@ interface UpgradeState {
 /** Delay before the side that did not dial the circuit tries WebRTC itself (ms). */
 const ANSWERER_GRACE_MS = 4_000
 const WEBRTC_DIAL_TIMEOUT_MS = 20_000
+/** Consecutive failed pings after which a verified WebRTC link is declared dead. */
+const MAX_PING_FAILURES = 2
 /** A failed WebRTC upgrade is retried after 5 s, doubling up to 2 min (networks change: Wi-Fi to LTE). */
 const UPGRADE_RETRY_MIN_MS = 5_000
 const UPGRADE_RETRY_MAX_MS = 120_000
@@ -45,9 +50,12 @@ export class LinkManager {
   readonly #verifying = new Map<string, Promise<boolean>>()
   /** Connections with a ping in flight (one at a time per connection). */
   readonly #pinging = new Set<string>()
+  /** Consecutive failed pings per connection. */
+  readonly #pingFailures = new Map<string, number>()
   readonly #node: Libp2p
   readonly #events: EventLog
   readonly #shardOf: (peer: string) => string | undefined
+  readonly #agents = new Map<string, string>()
   #timer?: ReturnType<typeof setInterval>
   #webrtcError?: string
 
@@ -60,6 +68,11 @@ export class LinkManager {
   start(): void {
     this.#node.addEventListener('connection:open', (evt) => this.#onOpen(evt.detail))
     this.#node.addEventListener('connection:close', (evt) => this.#onClose(evt.detail))
+    this.#node.addEventListener('peer:identify', (evt) => {
+      const peer = evt.detail.peerId.toString()
+      this.#agents.set(peer, evt.detail.agentVersion ?? '')
+      for (const l of this.links.values()) if (l.peer === peer) l.role = this.#role(peer)
+    })
     for (const conn of this.#node.getConnections()) this.#onOpen(conn)
     this.#timer = setInterval(() => this.#tick(), DEFAULT_BROWSER_PING_INTERVAL_MS)
   }
@@ -128,6 +141,14 @@ export class LinkManager {
     }
   }
 
+  #role(peer: string): PeerRole {
+    if (this.#shardOf(peer) !== undefined) return 'relay'
+    const agent = this.#agents.get(peer) ?? ''
+    if (agent.startsWith(BROWSER_AGENT)) return 'browser'
+    if (/UserAgent=node/i.test(agent) || agent.startsWith('edgeswarm-node')) return 'node'
+    return 'peer'
+  }
+
   #upgradeState(peer: string): UpgradeState {
     let s = this.#upgrades.get(peer)
     if (s === undefined) {
@@ -150,6 +171,7 @@ export class LinkManager {
       remoteAddr: conn.remoteAddr.toString(),
       openedAt: Date.now(),
       toRelay,
+      role: this.#role(peer),
       label: toRelay ? `WebSocket to shard ${this.#shardOf(peer)}` : pathLabel(path, undefined),
     }
     this.#conns.set(conn.id, conn)
@@ -167,6 +189,7 @@ export class LinkManager {
     this.#conns.delete(conn.id)
     this.links.delete(conn.id)
     this.#verifying.delete(conn.id)
+    this.#pingFailures.delete(conn.id)
     if (info?.kind === 'webrtc' && info.verified === true && this.best(info.peer) !== undefined) {
       this.#events.emit({
         event: 'path',
@@ -232,16 +255,16 @@ export class LinkManager {
     try {
       info.rttMs = await pingConnection(conn, DEFAULT_WEBRTC_VERIFY_TIMEOUT_MS)
       if (info.kind !== 'webrtc') info.verified = true
+      this.#pingFailures.delete(conn.id)
     } catch (err) {
-      if (info.kind === 'webrtc' && conn.status === 'open') {
+      const failures = (this.#pingFailures.get(conn.id) ?? 0) + 1
+      this.#pingFailures.set(conn.id, failures)
+      // one lost ping under a bulk transfer is not a dead link; two in a row are
+      if (info.kind === 'webrtc' && conn.status === 'open' && failures >= MAX_PING_FAILURES) {
         info.label = 'WebRTC (stopped answering, closed)'
-        this.#events.emit({
-          event: 'path',
-          peer: info.peer,
-          result: 'fell-back',
-          reason: toError(err).message,
-        })
-        conn.abort(toError(err))
+        const reason = `WebRTC link stopped answering pings: ${toError(err).message}`
+        this.#events.emit({ event: 'path', peer: info.peer, result: 'fell-back', reason })
+        conn.abort(new Error(reason))
       }
     } finally {
       this.#pinging.delete(conn.id)

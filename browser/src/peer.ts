@@ -13,6 +13,7 @@ import { ping } from '@libp2p/ping'
 import { createLibp2p } from 'libp2p'
 import { networkAuth } from '../../shared/src/auth.ts'
 import { toError } from '../../shared/src/errors.ts'
+import { BROWSER_AGENT } from './links.ts'
 import { browserTransports, webRtcAvailable } from './transports.ts'
 
 export interface BrowserPeerInit {
@@ -69,7 +70,11 @@ export async function createBrowserPeer(init: BrowserPeerInit): Promise<BrowserP
     // browser build refuses to dial by default. The page only dials addresses from its own bootstrap
     // document and from peers met through those relays.
     connectionGater: { denyDialMultiaddr: () => false },
-    nodeInfo: { name: 'edgeswarm-browser', version: '0.1.0' },
+    nodeInfo: { name: BROWSER_AGENT, version: '0.1.0' },
+    // links.ts pings every connection itself (per connection, serialised, with its own verdict on
+    // WebRTC links); libp2p's monitor would race it for the ping protocol's one outbound stream and
+    // abort busy connections on its own adaptive timeout
+    connectionMonitor: { enabled: false },
     logger: reservationAwareLogger(init.onReservationError),
     services: services as never,
   })

@@ -28,6 +28,9 @@ export interface DialOptions {
   timeoutMs?: number
 }
 
+/** What a remote peer is, judged from identify's agent version. */
+export type PeerRole = 'relay' | 'browser' | 'node' | 'peer'
+
 export interface LinkInfo extends PathInfo {
   id: string
   peer: string
@@ -39,6 +42,8 @@ export interface LinkInfo extends PathInfo {
   openedAt: number
   /** The remote is one of the edge's relay shards. */
   toRelay: boolean
+  /** What the remote is, from its identify agent version: a browser tab, a Node peer, a relay shard. */
+  role: PeerRole
   label: string
 }
 

@@ -124,7 +124,14 @@ export function renderGraph(snap: Snapshot): SVGElement {
     const ls = snap.links.filter((l) => l.peer === id)
     const direct = ls.some((l) => l.kind === 'webrtc' && l.verified === true)
     const fill = direct ? '#1a9a4a' : ls.length > 0 ? '#e07b00' : '#b8bfcc'
-    dot(peerPos.get(id)!, 10, fill, short(id))
+    const role = ls.find((l) => l.role !== 'peer')?.role
+    dot(
+      peerPos.get(id)!,
+      10,
+      fill,
+      short(id),
+      role === 'browser' ? 'tab' : role === 'node' ? 'node' : undefined,
+    )
   }
   dot(me, 16, '#2563eb', snap.peerId === undefined ? 'this tab' : `you ${short(snap.peerId)}`)
   return svg

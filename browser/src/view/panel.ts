@@ -81,6 +81,7 @@ export function renderConnections(snap: Snapshot): HTMLElement {
     .sort((a, b) => Number(a.toRelay) - Number(b.toRelay) || a.peer.localeCompare(b.peer))
     .map((l) => [
       h('code', { title: l.peer }, short(l.peer)),
+      l.role === 'browser' ? 'tab' : l.role,
       h(
         'span',
         {
@@ -96,7 +97,7 @@ export function renderConnections(snap: Snapshot): HTMLElement {
     'section',
     { class: 'card' },
     h('h2', {}, `Connections (${snap.links.length})`),
-    table(['peer', 'path', 'RTT', 'dir'], rows, 'no connections yet', 'connections'),
+    table(['peer', 'is', 'path', 'RTT', 'dir'], rows, 'no connections yet', 'connections'),
   )
 }
 
