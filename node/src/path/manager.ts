@@ -35,6 +35,8 @@ export interface PathManagerInit {
   isPublicAddr: (addr: Multiaddr) => boolean
   /** Circuit addresses to reach `peer` through our relays (for falling back to the relay). */
   circuitAddrsFor: (peer: PeerId) => Multiaddr[]
+  /** Measures a connection's RTT by traffic (tests stub it). @default pingConnection */
+  probe?: (conn: Connection, timeoutMs: number) => Promise<number>
   /** Called when a direct connection proved it carries traffic. */
   onVerified?: (conn: Connection) => void
 }
@@ -123,7 +125,7 @@ export class PathManager {
     const state = this.#state.get(conn) ?? {}
     this.#state.set(conn, state)
     if (state.checking !== undefined) return state.checking
-    state.checking = pingConnection(conn, this.#init.verifyTimeoutMs)
+    state.checking = (this.#init.probe ?? pingConnection)(conn, this.#init.verifyTimeoutMs)
       .then((rtt) => {
         state.rttMs = rtt
         return true

@@ -1,0 +1,101 @@
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { describe, expect, it, vi } from 'vitest'
+import type { EventFields } from '../events.ts'
+import { PathManager } from './manager.ts'
+
+const R = '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK'
+const P = '12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq'
+const peer = peerIdFromString(P)
+
+function conn(addr: string, id: string): Connection {
+  return {
+    id,
+    remotePeer: peer,
+    remoteAddr: multiaddr(addr),
+    status: 'open',
+    direction: 'outbound',
+    timeline: { open: Date.now() },
+    abort: vi.fn(function (this: { status: string }) {
+      this.status = 'closed'
+    }),
+  } as unknown as Connection
+}
+
+function setup(conns: Connection[], alive: Set<string>, dialed?: Connection) {
+  const events: Array<{ name: string; fields: EventFields }> = []
+  const node = {
+    peerId: peerIdFromString(R),
+    getConnections: (p?: PeerId) => conns.filter((c) => p === undefined || c.remotePeer.equals(p)),
+    addEventListener: () => {},
+    dial: vi.fn(async () => {
+      if (dialed === undefined) throw new Error('unreachable')
+      conns.push(dialed)
+      return dialed
+    }),
+    peerStore: { get: async () => ({ addresses: [] }) },
+  } as unknown as Libp2p
+  const paths = new PathManager({
+    node,
+    events: (name, fields = {}) => events.push({ name, fields }),
+    webrtc: true,
+    verifyTimeoutMs: 50,
+    upgradeTimeoutMs: 100,
+    upgradeAttempts: 1,
+    recheckMs: 60_000,
+    shardOf: (id) => (id === R ? '1' : undefined),
+    isRelayPeer: () => false,
+    isPublicAddr: () => true,
+    circuitAddrsFor: (p) => [multiaddr(`/ip4/127.0.0.1/tcp/1/ws/p2p/${R}/p2p-circuit/p2p/${p}`)],
+    probe: async (c) => {
+      if (alive.has(c.id)) return 3
+      throw new Error('no echo')
+    },
+  })
+  return { paths, events, node }
+}
+
+const RELAYED = `/ip4/127.0.0.1/tcp/1/ws/p2p/${R}/p2p-circuit/p2p/${P}`
+
+describe('PathManager', () => {
+  it('counts a direct connection only after traffic crossed it', async () => {
+    const relayed = conn(RELAYED, 'r')
+    const direct = conn(`/webrtc/p2p/${P}`, 'w')
+    const { paths, events } = setup([relayed, direct], new Set(['r', 'w']))
+    expect(paths.best(peer)).toBe(relayed)
+    expect(await paths.verify(direct)).toBe(true)
+    expect(paths.best(peer)).toBe(direct)
+    expect(events).toEqual([
+      { name: 'path.direct', fields: expect.objectContaining({ peer: P, path: 'direct-webrtc', rttMs: 3 }) },
+    ])
+  })
+
+  it('closes a dead direct connection and stays on the relay', async () => {
+    const relayed = conn(RELAYED, 'r')
+    const dead = conn(`/webrtc/p2p/${P}`, 'w')
+    const { paths, events } = setup([relayed, dead], new Set(['r']))
+    expect(await paths.verify(dead)).toBe(false)
+    expect(dead.abort).toHaveBeenCalled()
+    expect(paths.best(peer)).toBe(relayed)
+    expect(events[0]).toEqual({
+      name: 'path.relay-fallback',
+      fields: expect.objectContaining({
+        peer: P,
+        relayed: true,
+        shard: '1',
+        reason: expect.stringMatching(/direct-webrtc connection carried no traffic/),
+      }),
+    })
+  })
+
+  it('re-dials the relay when the dead direct connection was the only one', async () => {
+    const dead = conn(`/ip4/198.51.100.7/tcp/4001/p2p/${P}`, 't')
+    const relayed = conn(RELAYED, 'r')
+    const { paths, events, node } = setup([dead], new Set(['r']), relayed)
+    expect(await paths.verify(dead)).toBe(false)
+    expect(node.dial).toHaveBeenCalledWith([multiaddr(RELAYED)], expect.anything())
+    expect(events[0]?.fields).toMatchObject({ relayed: true, shard: '1' })
+    expect(paths.best(peer)).toBe(relayed)
+  })
+})
