@@ -292,8 +292,9 @@ describe('relay shard quotas', () => {
     const records = await installSink(b)
     const [circuitB] = await waitForReservation(b, stats.peerId)
     const [circuitD] = await waitForReservation(d, stats.peerId)
-    const held = await a.dial(multiaddr(circuitB!))
+    // taken before the dial: the shard starts the circuit's clock during it
     const opened = Date.now()
+    const held = await a.dial(multiaddr(circuitB!))
     // the only circuit is taken: the relay answers RESOURCE_LIMIT_EXCEEDED
     await expect(a.dial(multiaddr(circuitD!), { signal: AbortSignal.timeout(10_000) })).rejects.toThrow()
     const refused = await shardStats(edge, '0')
