@@ -1,0 +1,61 @@
+/**
+ * Private networks: against an edge with NETWORK_KEY set, a daemon without (or with a wrong) key gets
+ * one clear error line; with the key (flag or EDGESWARM_NETWORK_KEY) it passes the relays'
+ * `/edgeswarm/auth/1.0.0` challenge, reserves on both shards and moves data.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cliJson, type RunningDaemon, runCli, startDaemon } from '../helpers/daemon.ts'
+import { type Edge, startEdge } from '../helpers/edge.ts'
+
+const KEY = 'e2e-private-network-key-0123456789'
+
+describe('home node in a private network', () => {
+  let edge: Edge
+  const daemons: RunningDaemon[] = []
+  const dir = mkdtempSync(join(tmpdir(), 'edgeswarm-private-'))
+
+  beforeAll(async () => {
+    edge = await startEdge({ vars: { NETWORK_KEY: KEY } })
+  })
+  afterAll(async () => {
+    await Promise.all(daemons.map((d) => d.stop()))
+    await edge?.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('refuses to start without the key or with a wrong one', async () => {
+    for (const extra of [[], ['--network-key', 'wrong']]) {
+      const res = await runCli(['node', '--bootstrap', edge.url, '--data-dir', join(dir, 'x'), ...extra])
+      expect(res.code).toBe(1)
+      expect(res.stderr.trim()).toMatch(
+        /^edgeswarm: BootstrapError: bootstrap \S+ answered HTTP 40[13] \(wrong or missing --network-key\?\)$/,
+      )
+    }
+  })
+
+  it('joins with the key, reserves on both shards and moves data', async () => {
+    const a = await startDaemon({
+      bootstrap: edge.url,
+      args: ['--listen', '/ip4/127.0.0.1/tcp/0', '--network-key', KEY],
+    })
+    daemons.push(a)
+    const b = await startDaemon({
+      bootstrap: edge.url,
+      args: ['--listen', '/ip4/127.0.0.1/tcp/0'],
+      env: { EDGESWARM_NETWORK_KEY: KEY },
+    })
+    daemons.push(b)
+    for (const d of [a, b]) {
+      await d.waitForEvent('reservation.made', (e) => e.shard === '0')
+      await d.waitForEvent('reservation.made', (e) => e.shard === '1')
+    }
+    const sent = await cliJson<{ match: boolean; path: string }>(
+      ['send', b.peerId, '--bytes', String(1024 * 1024), '--path', 'relayed'],
+      { dataDir: a.dataDir },
+    )
+    expect(sent).toMatchObject({ match: true, path: 'relayed' })
+  })
+})
