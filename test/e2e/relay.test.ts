@@ -360,3 +360,38 @@ describe('relay shard (private network)', () => {
     await waitFor('the shard to close the unauthenticated connection', () => conn.status === 'closed', 15_000)
   })
 })
+
+describe('relay shard capacity', () => {
+  let edge: Edge
+  const peers: Libp2p[] = []
+
+  beforeAll(async () => {
+    // every test peer comes from 127.0.0.1
+    edge = await startEdge({ vars: { MAX_CONNECTIONS_PER_IP: '1000' } })
+  })
+
+  afterAll(async () => {
+    await stopAll(...peers)
+    await edge?.stop()
+  })
+
+  it('holds 150 reservations, past the ~100 connections of js-libp2p browser-build defaults', async () => {
+    const stats = await shardStats(edge, '0')
+    const relay = stats.addrs[0]!
+    for (let batch = 0; batch < 15; batch++) {
+      const created = await Promise.all(Array.from({ length: 10 }, () => createPeer({ relays: [relay] })))
+      peers.push(...created)
+    }
+    const s = await shardStats(edge, '0')
+    expect(s.connections).toBeGreaterThanOrEqual(150)
+    expect(s.reservations).toBe(150)
+    expect(Object.values(s.refusals).reduce((a, b) => a + (b ?? 0), 0)).toBe(0)
+    // the last peer is still reachable through the shard
+    const last = peers.at(-1)! as TestPeer
+    const records = await installSink(last)
+    const [circuit] = await waitForReservation(last, stats.peerId)
+    const conn = await (peers[0] as TestPeer).dial(multiaddr(circuit!))
+    const sent = await sendBytes(await conn.newStream(SINK_PROTOCOL), 256 * 1024)
+    expect((await waitFor('the sink record', () => records[0])).sha256).toBe(sent.sha256)
+  })
+})
