@@ -1,10 +1,15 @@
 /**
  * Private-network credential proof, `/edgeswarm/auth/1.0.0` (both sides, WebCrypto only).
  *
- * The relay opens the stream on a fresh inbound connection and sends a random 32-byte nonce; the
- * peer answers HMAC-SHA-256(networkKey, nonce ‖ relayPeerId ‖ peerId) (peer IDs as multihash bytes,
- * which binds the proof to both ends: a relay cannot replay it elsewhere); the relay answers one
- * status byte. Failures on the wire are status codes only.
+ * Wire (raw bytes on one libp2p stream, no length prefixes), opened by the relay on every new
+ * inbound connection:
+ * 1. relay → peer: 32-byte random nonce;
+ * 2. peer → relay: 32-byte HMAC-SHA-256(networkKey, nonce ‖ relayPeerId ‖ peerId), peer IDs as
+ *    multihash bytes, so a proof is bound to both ends and cannot be replayed to another relay;
+ * 3. relay → peer: one status byte (`AuthStatus`: 0 OK, 1 PERMISSION_DENIED, 2 MALFORMED); both close.
+ * The key is the NETWORK_KEY string, UTF-8. Failures on the wire are status codes only. A peer that
+ * does not speak the protocol (a stock libp2p peer) fails the challenge; the relay's gater then refuses
+ * its reservations and circuits with PERMISSION_DENIED and closes it after AUTH_GRACE_SECONDS.
  *
  * @example
  * ```ts
