@@ -3,7 +3,7 @@
  * second and torn down by `destroy()` (call it from afterAll and from a process exit trap).
  *
  * ```
- *   root ns (test runner) ── mgmt veth, one /28 route, no forwarding ──┐
+ *   root ns (test runner) ── mgmt veth, a link-local /30 only ─────────┐
  *                                                                      ▼
  *            ┌─────────────── es-<pid>-sw: bridge br0 (198.51.100.0/25) ───────────────┐
  *            │                               │                                          │
@@ -31,8 +31,15 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { waitFor } from '../helpers/wait.ts'
+import { type LabEdge, startLabEdge } from './edge.ts'
 import { exec, type NsProcess, removeStaleNamespaces, spawnIn } from './netns.ts'
-import { applyRouterRules, type NatMode, type RouterCounters, readCounters } from './router.ts'
+import {
+  applyRouterRules,
+  iptablesBinary,
+  type NatMode,
+  type RouterCounters,
+  readCounters,
+} from './router.ts'
 
 /** The lab's "public" internet: a documentation range libp2p would call private unless told. */
 export const PUBLIC_CIDR = '198.51.100.0/24'
@@ -43,6 +50,10 @@ export const PUBLIC_IP = '198.51.100.2'
 /** A second address on the services host: second STUN destination, second edge. */
 export const PUBLIC_IP_2 = '198.51.100.3'
 export const STUN_PORT = 3478
+/** Port of the lab edge. */
+export const EDGE_PORT = 8787
+/** Relay shards of the lab edge (each its own Durable Object and peer ID). */
+export const EDGE_SHARDS = 2
 
 const ROOT = join(import.meta.dirname, '..', '..')
 
@@ -83,6 +94,20 @@ export interface Lab {
   exec: (ns: string, cmd: string[]) => Promise<string>
   /** Starts a long-running process inside a lab namespace; the lab stops it on destroy. */
   spawn: (ns: string, cmd: string[], env?: NodeJS.ProcessEnv, opts?: { stdin?: boolean }) => NsProcess
+  /**
+   * Starts the edge (`wrangler dev`) on the services host (peers use `url`, the runner `adminUrl`),
+   * with the lab's STUN server in its bootstrap document and a fixed shard identity secret (a restarted
+   * edge keeps its shard peer IDs, as a redeploy does). Marks every shard's WebSocket connections
+   * (see `setShardBlocked`).
+   */
+  startEdge: (opts?: { port?: number; shards?: number }) => Promise<LabEdge>
+  /**
+   * Makes relay shard `shard` of the edge on `port` unreachable (true) or reachable again (false):
+   * its WebSocket connections are reset and new ones refused, other shards are untouched. Shards share
+   * one host:port, so the edge host tells them apart by the upgrade request line (`GET / ` for shard 0,
+   * `GET /relay/<n> ` otherwise), marks each connection (CONNMARK) and rejects marked packets.
+   */
+  setShardBlocked: (shard: number, blocked: boolean, port?: number) => Promise<void>
   destroy: () => Promise<void>
   /** Synchronous teardown for exit and signal handlers (kills by PID, deletes the namespaces). */
   destroySync: () => void
@@ -156,15 +181,13 @@ export async function createLab(): Promise<Lab> {
     await ip(['-n', pub, 'link', 'set', 'eth0', 'up'])
     await exec(pub, ['sysctl', '-qw', 'net.ipv4.ip_forward=0'])
     // Management link: lets the test runner (root namespace) reach the services host, e.g. the edge's
-    // /healthz. The services host does not forward, so this is no path into the rest of the lab.
+    // /healthz, on a random link-local /30 (labs can run side by side). The root namespace gets no
+    // route beyond that /30 and the services host does not forward: no path into the rest of the lab.
     await ip(['link', 'add', mgmtRoot, 'type', 'veth', 'peer', 'name', 'mgmt', 'netns', pub])
     await ip(['addr', 'add', `${mgmtIp(1)}/30`, 'dev', mgmtRoot])
     await ip(['link', 'set', mgmtRoot, 'up'])
     await ip(['-n', pub, 'addr', 'add', `${mgmtIp(2)}/30`, 'dev', 'mgmt'])
     await ip(['-n', pub, 'link', 'set', 'mgmt', 'up'])
-    await ip(['route', 'add', SERVICES_CIDR, 'via', mgmtIp(2), 'dev', mgmtRoot]).catch((err: Error) => {
-      throw new Error(`another NAT lab seems to be running on this host (${err.message})`)
-    })
 
     const stun = spawnIn(pub, [
       'turnserver',
@@ -300,6 +323,106 @@ export async function createLab(): Promise<Lab> {
     }
   }
 
+  const edges: LabEdge[] = []
+  const markedPorts = new Set<string>()
+  const ipt = (args: string[]) => exec(pub, [iptablesBinary(pub), ...args])
+  const shardMatch = (shard: number) => (shard === 0 ? 'GET / HTTP/1.1' : `GET /relay/${shard} HTTP/1.1`)
+  const markShards = async (port: number, shards: number) => {
+    for (let n = 0; n < shards; n++) {
+      const key = `${port}/${n}`
+      if (markedPorts.has(key)) continue
+      markedPorts.add(key)
+      // Connection mark 0x100 + shard, set by the first request packet, carried by every later one.
+      await ipt([
+        '-A',
+        'INPUT',
+        '-i',
+        'eth0',
+        '-p',
+        'tcp',
+        '--dport',
+        String(port),
+        '-m',
+        'string',
+        '--algo',
+        'bm',
+        '--string',
+        shardMatch(n),
+        '-j',
+        'CONNMARK',
+        '--set-mark',
+        String(0x100 + n),
+      ])
+    }
+  }
+  const setShardBlocked = async (shard: number, blocked: boolean, port = EDGE_PORT) => {
+    const mark = String(0x100 + shard)
+    const rules = [
+      [
+        'INPUT',
+        '-i',
+        'eth0',
+        '-p',
+        'tcp',
+        '--dport',
+        String(port),
+        '-m',
+        'connmark',
+        '--mark',
+        mark,
+        '-j',
+        'REJECT',
+        '--reject-with',
+        'tcp-reset',
+      ],
+      [
+        'OUTPUT',
+        '-o',
+        'eth0',
+        '-p',
+        'tcp',
+        '--sport',
+        String(port),
+        '-m',
+        'connmark',
+        '--mark',
+        mark,
+        '-j',
+        'REJECT',
+        '--reject-with',
+        'tcp-reset',
+      ],
+    ]
+    for (const [chain, ...rule] of rules) {
+      if (blocked) await ipt(['-I', chain!, '1', ...rule])
+      else await ipt(['-D', chain!, ...rule]).catch(() => '')
+    }
+  }
+  const startEdgeHere = async (opts: { port?: number; shards?: number } = {}) => {
+    const port = opts.port ?? EDGE_PORT
+    const shards = opts.shards ?? EDGE_SHARDS
+    await markShards(port, shards)
+    const edge = await startLabEdge({
+      spawn: (ns, cmd, env) => {
+        const p = spawnIn(ns, cmd, env)
+        procs.push(p)
+        return p
+      },
+      ns: pub,
+      node: NODE,
+      publicIp: PUBLIC_IP,
+      mgmtIp: mgmtIp(2),
+      port,
+      vars: {
+        STUN_SERVERS: `stun:${PUBLIC_IP}:${STUN_PORT}`,
+        RELAY_SHARDS: String(shards),
+        RELAY_IDENTITY_SECRET: 'nat-lab-shard-identity-secret-not-for-production',
+      },
+    })
+    edges.push(edge)
+    return edge
+  }
+
   return {
     prefix,
     switchNs: sw,
@@ -314,7 +437,12 @@ export async function createLab(): Promise<Lab> {
       procs.push(p)
       return p
     },
-    destroy,
+    startEdge: startEdgeHere,
+    setShardBlocked,
+    destroy: async () => {
+      for (const e of edges.splice(0)) await e.stop()
+      await destroy()
+    },
     destroySync,
   }
 }

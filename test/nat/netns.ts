@@ -20,8 +20,9 @@ export async function exec(ns: string, cmd: string[], opts: { input?: string } =
     const { stdout } = await execFileAsync(argv[0]!, argv.slice(1), { maxBuffer: 16 * 1024 * 1024 })
     return stdout
   } catch (err) {
-    const e = err as { stderr?: string; message: string }
-    throw new Error(`\`${argv.join(' ')}\` failed: ${(e.stderr ?? '').trim() || e.message}`)
+    const e = err as { stderr?: string; stdout?: string; message: string }
+    const said = `${e.stderr ?? ''}${e.stdout ?? ''}`.trim()
+    throw new Error(`\`${argv.join(' ')}\` failed: ${said || e.message}`)
   }
 }
 
@@ -74,8 +75,13 @@ export function spawnIn(
   let out = ''
   let gone = false
   const write = (line: string) => {
+    if (gone) return
     child.stdin?.write(line.endsWith('\n') ? line : `${line}\n`)
   }
+  // A write racing the process's exit fails with EPIPE: record it rather than crash the runner.
+  child.stdin?.on('error', (err) => {
+    out += `\n[stdin] ${err.message}\n`
+  })
   const onData = (d: Buffer) => {
     out += d.toString()
     if (out.length > 200_000) out = out.slice(-100_000)

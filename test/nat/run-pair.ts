@@ -15,8 +15,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Edge } from '../helpers/edge.ts'
 import type { LabPeer, PathKind, PeerDriver, ReceiveRecord, SendOutcome } from './drivers/types.ts'
+import type { LabEdge } from './edge.ts'
 import type { Lab } from './lab.ts'
 import { diffCounters, type NatMode, type RouterCounters } from './router.ts'
 
@@ -24,7 +24,7 @@ export const MiB = 1024 * 1024
 
 export interface NatContext {
   lab: Lab
-  edge: Edge
+  edge: LabEdge
   driver: PeerDriver
 }
 
@@ -80,6 +80,8 @@ export interface PairResult {
   routerB: RouterCounters
   /** Where the bulk bytes went according to router A's counters. */
   bulkVia: 'edge' | 'direct' | 'unclear'
+  /** Stops the peers and removes their data dirs (already done unless `keep` was set). */
+  cleanup: () => Promise<void>
 }
 
 /** Reads the counters: the bulk (>= 90% of it) either left A's router towards the services host or not. */
@@ -111,6 +113,10 @@ export async function runPair(ctx: NatContext, natA: NatMode, natB: NatMode, opt
     mkdtempSync(join(tmpdir(), 'edgeswarm-nat-b-')),
   ]
   const peers: LabPeer[] = []
+  const cleanup = async () => {
+    await Promise.all(peers.map((p) => p.stop()))
+    for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  }
   try {
     const [a, b] = await Promise.all([startPeer(ctx, 'a', dirs[0]), startPeer(ctx, 'b', dirs[1])])
     peers.push(a, b)
@@ -134,13 +140,14 @@ export async function runPair(ctx: NatContext, natA: NatMode, natB: NatMode, opt
       routerA,
       routerB,
       bulkVia: classifyBulk(routerA, bytes),
+      cleanup,
     }
     return result
+  } catch (err) {
+    await cleanup()
+    throw err
   } finally {
-    if (opts.keep !== true) {
-      await Promise.all(peers.map((p) => p.stop()))
-      for (const d of dirs) rmSync(d, { recursive: true, force: true })
-    }
+    if (opts.keep !== true) await cleanup()
   }
 }
 

@@ -30,8 +30,8 @@ export async function defaultShardAddr(edgeUrl: string): Promise<string> {
 
 export const stockDriver: PeerDriver = {
   name: 'stock js-libp2p',
-  async start({ lab, edge, home }) {
-    const relay = await defaultShardAddr(edge.url)
+  async start({ lab, edge, home, dataDir }) {
+    const relay = await defaultShardAddr(edge.adminUrl)
     const proc = lab.spawn(
       home.host,
       [NODE, SCRIPT, '--relay', relay, '--stun', lab.stunUrl],
@@ -60,6 +60,8 @@ export const stockDriver: PeerDriver = {
     const peer: LabPeer & { addrs: string[] } = {
       peerId: started.peerId as string,
       home,
+      dataDir,
+      shards: () => ['0'],
       addrs,
       reservedMs: reserved.ms,
       output: () => proc.output(),

@@ -2,10 +2,10 @@
  * What runPair needs from a peer implementation running in a lab home: the edgeswarm daemon (the
  * thing under test) or the stock js-libp2p baseline (the bench's comparison).
  */
-import type { Edge } from '../../helpers/edge.ts'
+import type { LabEdge } from '../edge.ts'
 import type { Home, Lab } from '../lab.ts'
 
-export type PathKind = 'direct-webrtc' | 'direct-tcp' | 'relayed'
+export type PathKind = 'direct-webrtc' | 'direct-tcp' | 'direct-ws' | 'relayed'
 
 export interface SendOutcome {
   /** Path the bytes took, as the sender reports it. */
@@ -30,6 +30,10 @@ export interface ReceiveRecord {
 export interface LabPeer {
   peerId: string
   home: Home
+  /** Its persistent state directory (restart with the same one to keep the identity). */
+  dataDir: string
+  /** Relay shards it currently holds reservations on. */
+  shards: () => string[]
   /** Process start to first relay reservation, ms (measured by the peer's own clock when it can). */
   reservedMs: number
   /** Opens a connection to `to` by peer ID (through the bootstrap / relay) and proves it with a ping. */
@@ -46,7 +50,7 @@ export interface LabPeer {
 
 export interface PeerStartOptions {
   lab: Lab
-  edge: Edge
+  edge: LabEdge
   home: Home
   /** Persistent state directory (identity); reuse it to restart the same peer. */
   dataDir: string
