@@ -28,8 +28,6 @@ export function forwardUpgrade(ns: ShardNamespace, settings: Settings, request: 
   forwarded.headers.set(SHARD_HEADERS.shard, shard)
   forwarded.headers.set(SHARD_HEADERS.publicUrl, publicUrlOf(settings, request))
   forwarded.headers.set(SHARD_HEADERS.clientIp, clientIpOf(request))
-  // workerd accepts permessage-deflate whenever offered, and compressing ciphertext costs ~5x throughput.
-  forwarded.headers.delete('sec-websocket-extensions')
   return shardStub(ns, shard).fetch(forwarded)
 }
 
