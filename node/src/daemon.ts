@@ -146,8 +146,21 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
     relays: doc.relays,
     want: D.DEFAULT_NODE_RESERVATIONS,
     events,
+    refresh: async () => {
+      const fresh = await fetchBootstrap(
+        options.bootstrapUrl,
+        options.networkKey === undefined ? {} : { networkKey: options.networkKey },
+      )
+      events('bootstrap.loaded', {
+        network: fresh.network,
+        relays: fresh.relays.length,
+        peers: fresh.peers.length,
+        refresh: true,
+      })
+      return fresh.relays
+    },
   })
-  const relayIds = new Set(doc.relays.map((r) => r.peerId))
+  const relayIds = { has: (id: string) => keeper.shardOf(id) !== undefined }
   const paths = new PathManager({
     node,
     events,

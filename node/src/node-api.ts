@@ -100,7 +100,6 @@ export class NodeApi {
 
   async status() {
     const { node, keeper, paths, reachability, superPeer } = this.#i
-    const relayIds = new Set(keeper.relays().map((r) => r.peerId))
     const conns = node.getConnections().filter((c) => c.status === 'open')
     await Promise.all(conns.map((c) => paths.measure(c)))
     return {
@@ -112,7 +111,11 @@ export class NodeApi {
       reservations: keeper.list(),
       connections: conns.map((c) => {
         const v = paths.describe(c)
-        return { ...v, role: relayIds.has(v.peer) ? 'relay' : 'peer', label: this.#pathLabel(v) }
+        return {
+          ...v,
+          role: keeper.shardOf(v.peer) !== undefined ? 'relay' : 'peer',
+          label: this.#pathLabel(v),
+        }
       }),
       relay: superPeer?.stats() ?? null,
       received: this.#received.length,

@@ -56,6 +56,32 @@ describe('home node: a relay shard drops', () => {
   })
 })
 
+describe('home node: the edge replaces a relay', () => {
+  let edge: LocalEdge
+  let a: RunningDaemon | undefined
+
+  beforeAll(async () => {
+    edge = await startLocalEdge(2)
+  })
+  afterAll(async () => {
+    await a?.stop()
+    await edge?.stop()
+  })
+
+  it('re-reads the bootstrap document and reserves on the new relay', async () => {
+    a = await startDaemon({ bootstrap: edge.url, args: ['--listen', '/ip4/127.0.0.1/tcp/0', '--no-webrtc'] })
+    await a.waitForEvent('reservation.made', (e) => e.shard === '0')
+    const fresh = await edge.replaceRelay(0)
+    const made = await a.waitForEvent(
+      'reservation.made',
+      (e) => e.shard === '0' && e.relay === fresh.peerId.toString(),
+      30_000,
+    )
+    expect(made.relay).toBe(fresh.peerId.toString())
+    expect(a.events.some((e) => e.event === 'bootstrap.loaded' && e.refresh === true)).toBe(true)
+  })
+})
+
 describe('home node: --relay super-peer', () => {
   let edge: LocalEdge
   let relay: RunningDaemon

@@ -215,7 +215,24 @@ export interface LocalEdge {
   /** Serves `body` instead of the bootstrap document (bad-input tests). */
   setBody: (body: string | undefined) => void
   stopRelay: (index: number) => Promise<void>
+  /** Stops relay `index` and starts a new one (new peer ID, new port) in its place. */
+  replaceRelay: (index: number) => Promise<Libp2p>
   stop: () => Promise<void>
+}
+
+async function startNodeRelay(): Promise<Libp2p> {
+  return createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0/ws'] },
+    transports: [webSockets()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: { denyDialMultiaddr: () => false },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      relay: circuitRelayServer({ reservations: { applyDefaultLimit: false, maxReservations: 64 } }),
+    },
+  })
 }
 
 /**
@@ -224,22 +241,7 @@ export interface LocalEdge {
  */
 export async function startLocalEdge(shards = 2): Promise<LocalEdge> {
   const relays: Libp2p[] = []
-  for (let i = 0; i < shards; i++) {
-    relays.push(
-      await createLibp2p({
-        addresses: { listen: ['/ip4/127.0.0.1/tcp/0/ws'] },
-        transports: [webSockets()],
-        connectionEncrypters: [noise()],
-        streamMuxers: [yamux()],
-        connectionGater: { denyDialMultiaddr: () => false },
-        services: {
-          identify: identify(),
-          ping: ping(),
-          relay: circuitRelayServer({ reservations: { applyDefaultLimit: false, maxReservations: 64 } }),
-        },
-      }),
-    )
-  }
+  for (let i = 0; i < shards; i++) relays.push(await startNodeRelay())
   let override: string | undefined
   const server: Server = createServer((req, res) => {
     if (override !== undefined) {
@@ -279,6 +281,12 @@ export async function startLocalEdge(shards = 2): Promise<LocalEdge> {
     },
     stopRelay: async (i) => {
       await relays[i]?.stop()
+    },
+    replaceRelay: async (i) => {
+      await relays[i]?.stop()
+      const relay = await startNodeRelay()
+      relays[i] = relay
+      return relay
     },
     stop: async () => {
       server.closeAllConnections()

@@ -67,11 +67,19 @@ export interface ReservationKeeperInit {
   events: EventSink
   minBackoffMs?: number
   maxBackoffMs?: number
+  /**
+   * Called after a shard failed `staleAfterFailures` times in a row: the edge may have new relays (a
+   * redeploy without stable shard keys). Answer with a fresh relay list, or undefined to keep ours.
+   */
+  refresh?: () => Promise<BootstrapRelay[] | undefined>
+  /** @default 3 */
+  staleAfterFailures?: number
 }
 
 export class ReservationKeeper {
   readonly #init: ReservationKeeperInit
-  readonly #shards: Shard[]
+  #shards: Shard[]
+  #refreshing = false
   readonly #store: ReservationStoreLike
   #stopped = false
 
@@ -96,6 +104,22 @@ export class ReservationKeeper {
       const relay = (evt as CustomEvent<{ relay: PeerId }>).detail.relay
       this.#onLost(relay, 'relay connection closed')
     })
+  }
+
+  /** Replaces the relay list: keeps shards whose peer ID is unchanged, adds new ones, drops the rest. */
+  update(relays: BootstrapRelay[]): void {
+    const next = new Set(relays.map((r) => r.peerId))
+    for (const s of this.#shards) {
+      if (!next.has(s.relay.peerId)) clearTimeout(s.timer)
+    }
+    const kept = this.#shards.filter((s) => next.has(s.relay.peerId))
+    for (const relay of relays) {
+      const old = kept.find((s) => s.relay.peerId === relay.peerId)
+      if (old !== undefined) old.relay = relay
+      else kept.push({ relay, peerId: peerIdFromString(relay.peerId), state: 'idle', failures: 0 })
+    }
+    this.#shards = kept
+    this.#fill()
   }
 
   /** Relay peer IDs of every known shard (for path labels). */
@@ -198,12 +222,26 @@ export class ReservationKeeper {
       shard.failures > 1 ? 'debug' : 'warn',
     )
     clearTimeout(shard.timer)
+    if (shard.failures >= (this.#init.staleAfterFailures ?? 3)) void this.#refresh()
     shard.timer = setTimeout(() => {
       shard.state = 'idle'
       this.#fill()
     }, delay)
     // another shard may take over meanwhile
     this.#fill()
+  }
+
+  async #refresh(): Promise<void> {
+    if (this.#refreshing || this.#init.refresh === undefined) return
+    this.#refreshing = true
+    try {
+      const relays = await this.#init.refresh()
+      if (relays !== undefined && !this.#stopped) this.update(relays)
+    } catch (err) {
+      this.#init.events('bootstrap.failed', { reason: toError(err).message }, 'warn')
+    } finally {
+      this.#refreshing = false
+    }
   }
 
   #transportManager(): {
