@@ -16,7 +16,7 @@ import { Backoff, sleep, waitUntil } from './backoff.ts'
 import { fetchBootstrap } from './bootstrap-client.ts'
 import { EventLog } from './events.ts'
 import { loadIdentity } from './identity.ts'
-import { LinkManager } from './links.ts'
+import { ANSWERER_GRACE_MS, LinkManager } from './links.ts'
 import { type BrowserPeer, createBrowserPeer } from './peer.ts'
 import { RelayManager } from './relays.ts'
 import { Transfers } from './transfers.ts'
@@ -196,7 +196,8 @@ export class BrowserApp {
   async dial(peerId: string, opts: DialOptions = {}): Promise<LinkInfo> {
     await this.ready
     const timeoutMs = opts.timeoutMs ?? 30_000
-    const deadline = Date.now() + timeoutMs
+    const started = Date.now()
+    const deadline = started + timeoutMs
     const peer = await this.#findPeer(peerId, deadline)
     if (this.links!.best(peerId) === undefined) {
       if (peer === undefined) throw new Error(`peer ${peerId} is not in the bootstrap document`)
@@ -212,9 +213,10 @@ export class BrowserApp {
         throw new Error(`no ${opts.direct ? 'direct ' : ''}connection to ${peerId} within ${timeoutMs} ms`)
       }
       const relayed = this.links!.best(peerId, 'relay')
-      if (opts.direct && relayed !== undefined && this.links!.upgradeDue(peerId))
+      const ourTurn = this.links!.initiates(peerId) || Date.now() - started > ANSWERER_GRACE_MS
+      if (opts.direct && relayed !== undefined && ourTurn && this.links!.upgradeDue(peerId)) {
         await this.links!.upgrade(relayed)
-      else await sleep(250)
+      } else await sleep(250)
     }
   }
 
@@ -224,13 +226,23 @@ export class BrowserApp {
     const reserved = relays.filter((r) => r.state === 'reserved')
     const errors: string[] = []
     if (this.#bootstrapError !== undefined) errors.push(this.#bootstrapError)
-    for (const r of relays)
-      if (r.reason !== undefined && r.wanted) errors.push(`shard ${r.shard}: ${r.reason}`)
-    const webrtcError = this.links?.webrtcError
+    for (const r of relays) {
+      if (r.reason === undefined || !r.wanted || r.state === 'reserved') continue
+      const retry =
+        r.retryAt === undefined
+          ? ''
+          : ` (retrying in ${Math.max(0, Math.ceil((r.retryAt - Date.now()) / 1000))} s)`
+      errors.push(`shard ${r.shard}: ${r.reason}${retry}`)
+    }
+    const webrtcErrors = [...(this.links?.webrtcErrors ?? new Map<string, string>())]
+    const webrtcError = webrtcErrors.at(-1)?.[1]
     if (!webRtcAvailable())
       errors.push('WebRTC is not available in this browser: every link goes through a relay')
-    else if (webrtcError !== undefined)
-      errors.push(`WebRTC blocked or failed: ${webrtcError} (using the relay)`)
+    for (const [peer, reason] of webrtcErrors.slice(-3)) {
+      errors.push(
+        `WebRTC to …${peer.slice(-6)} blocked or failed: ${reason} (using the relay, retrying later)`,
+      )
+    }
     if (this.doc?.private === true && this.#networkKey() === undefined) {
       errors.push('this network is private: open the page with ?key=<network key> to join')
     }

@@ -2,7 +2,8 @@
  * Every connection of the tab with its path and RTT, and the upgrade of relayed links to direct WebRTC.
  *
  * - A relayed connection to a peer (not a relay) triggers a WebRTC dial signalled through that same
- *   circuit; the side that dialled the circuit goes first, the other side tries only if nothing appears.
+ *   circuit. Of the two peers, the one with the smaller peer ID starts (the Node daemon's rule too, so
+ *   two simultaneous offers never collide); the other tries only if nothing works after a grace time.
  * - A WebRTC connection counts as direct only once a ping crossed it. One that does not echo within
  *   the verify timeout is closed and the relay kept (DESIGN.md: @libp2p/webrtc can open dead `/webrtc`
  *   connections on the receiving side).
@@ -33,8 +34,8 @@ interface UpgradeState {
   lastError?: string
 }
 
-/** Delay before the side that did not dial the circuit tries WebRTC itself (ms). */
-const ANSWERER_GRACE_MS = 4_000
+/** Delay before the peer with the larger ID tries WebRTC itself (ms): longer than one attempt takes. */
+export const ANSWERER_GRACE_MS = 10_000
 const WEBRTC_DIAL_TIMEOUT_MS = 20_000
 /** Consecutive failed pings after which a verified WebRTC link is declared dead. */
 const MAX_PING_FAILURES = 2
@@ -57,7 +58,8 @@ export class LinkManager {
   readonly #shardOf: (peer: string) => string | undefined
   readonly #agents = new Map<string, string>()
   #timer?: ReturnType<typeof setInterval>
-  #webrtcError?: string
+  /** Last WebRTC failure per peer, cleared once a direct link to that peer carries traffic. */
+  readonly #webrtcErrors = new Map<string, string>()
 
   constructor(node: Libp2p, events: EventLog, shardOf: (peer: string) => string | undefined) {
     this.#node = node
@@ -81,9 +83,9 @@ export class LinkManager {
     clearInterval(this.#timer)
   }
 
-  /** Last reason a WebRTC attempt failed (shown on the page as "WebRTC blocked"). */
-  get webrtcError(): string | undefined {
-    return this.#webrtcError
+  /** Why WebRTC to a peer failed (shown on the page as "WebRTC blocked or failed"). */
+  get webrtcErrors(): ReadonlyMap<string, string> {
+    return this.#webrtcErrors
   }
 
   /** The best open connection to `peer`: verified direct WebRTC, else relayed, else anything open. */
@@ -97,6 +99,11 @@ export class LinkManager {
     if (prefer === 'direct') return direct
     if (prefer === 'relay') return relayed
     return direct ?? relayed ?? open.find((c) => info(c)?.kind !== 'webrtc')
+  }
+
+  /** True when we start WebRTC towards `peer` (smaller peer ID first). */
+  initiates(peer: string): boolean {
+    return this.#node.peerId.toString() < peer
   }
 
   /** True unless a WebRTC attempt to `peer` is running or failed recently (its backoff has not passed). */
@@ -129,10 +136,13 @@ export class LinkManager {
       }
       throw new Error('WebRTC connection opened but carried no traffic')
     } catch (err) {
-      const reason = toError(err).message
+      const message = toError(err).message
+      const reason = message.includes('/webrtc-signaling/')
+        ? 'the peer does not speak WebRTC (no /webrtc-signaling/0.0.1)'
+        : message
       state.lastError = reason
       state.nextAt = Date.now() + state.backoff.next()
-      this.#webrtcError = reason
+      this.#webrtcErrors.set(peer, reason)
       this.#events.emit({ event: 'webrtc', result: 'failed', peer, reason })
       this.#events.emit({ event: 'path', peer, result: 'relayed', reason: `WebRTC failed: ${reason}` })
       return undefined
@@ -145,7 +155,8 @@ export class LinkManager {
     if (this.#shardOf(peer) !== undefined) return 'relay'
     const agent = this.#agents.get(peer) ?? ''
     if (agent.startsWith(BROWSER_AGENT)) return 'browser'
-    if (/UserAgent=node/i.test(agent) || agent.startsWith('edgeswarm-node')) return 'node'
+    // js-libp2p's agent version ends in ` node/<version>` under Node.js (libp2p/src/user-agent.ts)
+    if (/(^| )node\/\d/.test(agent) || agent.startsWith('edgeswarm-node')) return 'node'
     return 'peer'
   }
 
@@ -203,7 +214,7 @@ export class LinkManager {
   #maybeUpgrade(conn: Connection): void {
     if (!webRtcAvailable()) return
     const peer = conn.remotePeer.toString()
-    const delay = conn.direction === 'outbound' ? 0 : ANSWERER_GRACE_MS
+    const delay = this.initiates(peer) ? 0 : ANSWERER_GRACE_MS
     setTimeout(() => {
       const state = this.#upgradeState(peer)
       if (conn.status !== 'open' || this.best(peer, 'direct') !== undefined || this.#hasWebRtc(peer)) return
@@ -235,13 +246,14 @@ export class LinkManager {
       info.rttMs = await pingConnection(conn, DEFAULT_WEBRTC_VERIFY_TIMEOUT_MS)
       info.verified = true
       info.label = pathLabel(info, true)
+      this.#webrtcErrors.delete(info.peer)
       this.#events.emit({ event: 'path', peer: info.peer, result: 'direct', rttMs: Math.round(info.rttMs) })
       return true
     } catch (err) {
       info.verified = false
       info.label = 'WebRTC (no traffic, closed)'
       const reason = `no traffic crossed the WebRTC connection: ${toError(err).message}`
-      this.#webrtcError = reason
+      this.#webrtcErrors.set(info.peer, reason)
       this.#events.emit({ event: 'path', peer: info.peer, result: 'fell-back', reason })
       conn.abort(new Error(reason))
       return false

@@ -85,18 +85,26 @@ export class RelayManager {
     clearInterval(this.#timer)
   }
 
-  /** Called by the peer's logger hook when the reservation store reports a refusal. */
-  onReservationError(relayPeer: string, reason: string): void {
+  /**
+   * Called by the peer's logger hook when the reservation store reports a refusal. The connection is
+   * kept (it still reaches peers through the relay) until the retry is due; then a fresh connection
+   * makes the circuit transport ask again.
+   */
+  onReservationError(relayPeer: string, error: string): void {
     const e = this.#entries.get(relayPeer)
     if (e === undefined) return
     const retry = e.backoff.next()
+    const status = /status (\w+)/.exec(error)?.[1]
     e.state = 'refused'
-    e.reason = reason
+    e.reason =
+      status === undefined ? `reservation failed: ${error}` : `relay refused the reservation: ${status}`
     e.retryAt = Date.now() + retry
-    this.#events.emit({ event: 'relay', shard: e.shard, result: 'refused', reason, retryInMs: retry })
-    // a fresh connection is what makes the circuit transport try the reservation again
-    void this.#node.hangUp(multiaddr(`/p2p/${relayPeer}`)).catch((err: unknown) => {
-      console.error('edgeswarm:browser could not hang up on relay %s', relayPeer, err)
+    this.#events.emit({
+      event: 'relay',
+      shard: e.shard,
+      result: 'refused',
+      reason: e.reason,
+      retryInMs: retry,
     })
   }
 
@@ -131,8 +139,21 @@ export class RelayManager {
         continue
       }
       if (e.state === 'reserved') e.state = this.#connected(e.peerId) ? 'connected' : 'idle'
+      if (e.state === 'connecting' && !e.dialing) e.state = 'idle'
       if (!e.wanted || e.dialing) continue
       if (this.#connected(e.peerId)) {
+        if (e.state === 'refused' && e.retryAt !== undefined && Date.now() >= e.retryAt) {
+          e.dialing = true
+          void this.#node
+            .hangUp(multiaddr(`/p2p/${e.peerId}`))
+            .catch((err: unknown) =>
+              console.error('edgeswarm:browser could not hang up on relay %s', e.peerId, err),
+            )
+            .finally(() => {
+              e.dialing = false
+            })
+          continue
+        }
         const since = this.#connectedAt.get(e.peerId) ?? Date.now()
         if (e.state === 'connected' && Date.now() - since > RESERVATION_WAIT_MS) {
           this.onReservationError(e.peerId, `no reservation granted within ${RESERVATION_WAIT_MS / 1000} s`)

@@ -78,11 +78,15 @@ describe('browser peers', () => {
     expect(back.path).toBe('direct')
   })
 
-  it('browser <-> home node: bytes with a checksum cross both ways', async () => {
-    const link = await a.dial(home.peerId, { timeoutMs: 30_000 })
-    expect(['webrtc', 'relayed']).toContain(link.kind)
-    const up = await a.send(home.peerId, 2 * MiB)
+  it('browser <-> home node: direct WebRTC, bytes with a checksum cross both ways', async () => {
+    const link = await a.dial(home.peerId, { direct: true, timeoutMs: 45_000 })
+    expect(link.kind).toBe('webrtc')
+    await waitFor('tab A to identify the home node as a Node peer', async () =>
+      (await a.state()).links.some((l) => l.peer === home.peerId && l.role === 'node'),
+    )
+    const up = await a.send(home.peerId, 2 * MiB, { path: 'direct' })
     expect(up.ok, diagnose(a)).toBe(true)
+    expect(up.path).toBe('direct')
     const arrived = await home.waitForEvent('transfer.received', (e) => e.sha256 === up.sha256)
     expect(arrived.bytes).toBe(2 * MiB)
 
