@@ -7,8 +7,9 @@
  * - WebSocket upgrade on `/` → shard 0, on `/relay/<n>` → shard n (routes/relay.ts)
  * - anything else GET/HEAD: the browser page from dist/browser (routes/assets.ts)
  *
- * Every request first passes the pipeline in app/middleware.ts: decision log, bodies bounded (413), GET/HEAD
- * only (405), vars parsed once. Endpoints, schema and status codes: docs/PROTOCOLS.md "HTTP API".
+ * Every request first passes the pipeline in app/middleware.ts: decision log, bodies bounded (413),
+ * GET/HEAD only (405), vars parsed once. The app is assembled in app/create-app.ts. Endpoints, schema
+ * and status codes: docs/PROTOCOLS.md "HTTP API".
  *
  * @example
  * ```sh
@@ -16,26 +17,7 @@
  * curl -s http://127.0.0.1:8787/v1/bootstrap?peers=8
  * ```
  */
-import { Hono } from 'hono'
-import { limitBody, loadSettings, logDecisions, onlyGet } from './app/middleware.ts'
-import { notFound, onError } from './app/respond.ts'
-import type { AppEnv } from './app/types.ts'
-import { assetRoutes } from './routes/assets.ts'
-import { bootstrapRoutes } from './routes/bootstrap.ts'
-import { healthRoutes } from './routes/health.ts'
-import { metricsRoutes } from './routes/metrics.ts'
-import { relayRoutes } from './routes/relay.ts'
-
-const app = new Hono<AppEnv>()
-
-app.use(logDecisions, limitBody, onlyGet, loadSettings)
-app.route('/', healthRoutes)
-app.route('/', bootstrapRoutes)
-app.route('/', metricsRoutes)
-app.route('/', relayRoutes)
-app.route('/', assetRoutes)
-app.notFound(notFound)
-app.onError(onError)
+import { createApp } from './app/create-app.ts'
 
 export { RelayShard } from './objects/relay-shard.ts'
-export default app
+export default createApp()
