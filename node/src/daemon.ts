@@ -28,7 +28,7 @@ import { networkAuth } from '../../shared/src/auth.ts'
 import * as D from '../../shared/src/defaults.ts'
 import { BootstrapError, toError } from '../../shared/src/errors.ts'
 import { fetchBootstrap } from './bootstrap-client.ts'
-import { newToken, removeControlInfo, writeControlInfo } from './control/files.ts'
+import { assertNoRunningDaemon, newToken, removeControlInfo, writeControlInfo } from './control/files.ts'
 import { startControlServer } from './control/server.ts'
 import type { EventSink } from './events.ts'
 import { loadOrCreateIdentity } from './identity.ts'
@@ -73,6 +73,7 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
   installNodeWebSocket()
   setPublicCidrs(options.publicCidrs)
   const privateKey = await loadOrCreateIdentity(options.dataDir)
+  await assertNoRunningDaemon(options.dataDir)
   const doc = await fetchBootstrap(
     options.bootstrapUrl,
     options.networkKey === undefined ? {} : { networkKey: options.networkKey },

@@ -223,6 +223,11 @@ describe('edgeswarm CLI: two daemons through the real edge', () => {
     expect(direct_?.path).toBe(direct.path)
   })
 
+  it('refuses a second daemon on the same data dir', async () => {
+    const res = await runCli(['node', '--bootstrap', edge.url, '--data-dir', a.dataDir])
+    expectOneLineError(res, /^edgeswarm: ControlError: a daemon is already running for data dir/)
+  })
+
   it('a restarted daemon keeps its peer ID and is reachable again', async () => {
     const before = a.peerId
     await a.stop()

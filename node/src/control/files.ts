@@ -52,3 +52,20 @@ export async function readControlInfo(dataDir: string): Promise<ControlInfo> {
     throw new ControlError(`${file} is corrupt; stop the daemon and delete it`)
   }
 }
+
+/** Throws ControlError when a daemon already answers for `dataDir` (two daemons would share one identity). */
+export async function assertNoRunningDaemon(dataDir: string): Promise<void> {
+  const info = await readControlInfo(dataDir).catch(() => undefined)
+  if (info === undefined) return
+  const answered = await fetch(`http://127.0.0.1:${info.port}/v1/status`, {
+    headers: { authorization: `Bearer ${info.token}` },
+    signal: AbortSignal.timeout(2_000),
+  })
+    .then((res) => res.ok)
+    .catch(() => false)
+  if (answered) {
+    throw new ControlError(
+      `a daemon is already running for data dir ${dataDir} (pid ${info.pid}, control port ${info.port})`,
+    )
+  }
+}
