@@ -1,7 +1,14 @@
 /**
  * Schema of the bootstrap document (`GET /v1/bootstrap`), validated on both ends: the worker checks
  * what it builds, peers check what they receive. Hand-written rather than generated: it is small, and
- * this keeps the worker bundle free of a schema library.
+ * this keeps the worker bundle free of a schema library. Every address ends in `/p2p/<its peer ID>`, so a
+ * dialler always knows whom it reached; shards and peers are unique; every list is bounded.
+ *
+ * @example
+ * ```ts
+ * const doc = parseBootstrapDocument(await (await fetch(`${url}/v1/bootstrap?peers=8`)).json())
+ * const shard0 = doc.relays.find((r) => r.shard === '0')
+ * ```
  */
 import { BOOTSTRAP_API_VERSION, MAX_BOOTSTRAP_PEERS } from '../constants.ts'
 import { InvalidInputError } from '../errors.ts'
