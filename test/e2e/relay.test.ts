@@ -7,6 +7,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { identify } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
@@ -15,6 +16,7 @@ import WebSocket from 'ws'
 import { AuthStatus } from '../../shared/src/auth.ts'
 import { parseBootstrapDocument } from '../../shared/src/protocol/bootstrap.ts'
 import { REFUSAL_REASONS, type ShardStats } from '../../workers/src/objects/shard-contract.ts'
+import { deriveShardKey } from '../../workers/src/relay/identity.ts'
 import { type Edge, startEdge } from '../helpers/edge.ts'
 import {
   createPeer,
@@ -322,11 +324,14 @@ describe('relay shard quotas', () => {
 
 describe('relay shard (private network)', () => {
   const KEY = 'test-network-key-0123456789'
+  const SECRET = 'test-identity-secret'
   let edge: Edge
   const peers: TestPeer[] = []
 
   beforeAll(async () => {
-    edge = await startEdge({ vars: { NETWORK_KEY: KEY, AUTH_GRACE_SECONDS: '3' } })
+    edge = await startEdge({
+      vars: { NETWORK_KEY: KEY, AUTH_GRACE_SECONDS: '3', RELAY_IDENTITY_SECRET: SECRET },
+    })
   })
 
   afterAll(async () => {
@@ -350,6 +355,13 @@ describe('relay shard (private network)', () => {
     expect(insider.services.auth?.results.get(stats.peerId)).toBe(AuthStatus.OK)
     const granted = await shardStats(edge, '0', KEY)
     expect(granted.peers.map((p) => p.peerId)).toContain(insider.peerId.toString())
+  })
+
+  it('derives each shard peer ID from RELAY_IDENTITY_SECRET (HKDF, stable across deployments)', async () => {
+    for (const shard of ['0', '1']) {
+      const expected = peerIdFromPrivateKey(await deriveShardKey(SECRET, shard)).toString()
+      expect((await shardStats(edge, shard, KEY)).peerId).toBe(expected)
+    }
   })
 
   it('(d) closes a connected peer that does not authenticate within AUTH_GRACE_SECONDS', async () => {
