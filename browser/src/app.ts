@@ -45,7 +45,7 @@ export class BrowserApp {
     const backoff = new Backoff()
     for (;;) {
       try {
-        this.doc = await fetchBootstrap()
+        this.doc = await fetchBootstrap(this.#bootstrapOptions())
         this.#bootstrapError = undefined
         this.#bootstrapRetryAt = undefined
         backoff.reset()
@@ -110,9 +110,20 @@ export class BrowserApp {
     this.#readyResolve()
   }
 
+  #bootstrapOptions() {
+    const networkKey = this.#networkKey()
+    return networkKey === undefined ? {} : { networkKey }
+  }
+
   #networkKey(): string | undefined {
     const fromUrl = new URLSearchParams(location.search).get('key')
-    if (fromUrl !== null && fromUrl !== '') localStorage.setItem(NETWORK_KEY_STORAGE_KEY, fromUrl)
+    if (fromUrl !== null && fromUrl !== '') {
+      localStorage.setItem(NETWORK_KEY_STORAGE_KEY, fromUrl)
+      // keep the secret out of the address bar, history and screenshots
+      const url = new URL(location.href)
+      url.searchParams.delete('key')
+      history.replaceState(null, '', url)
+    }
     return localStorage.getItem(NETWORK_KEY_STORAGE_KEY) ?? undefined
   }
 
@@ -131,7 +142,7 @@ export class BrowserApp {
   /** Re-reads the bootstrap document; errors are shown on the page and retried by the refresh loop. */
   async refreshBootstrap(): Promise<BootstrapDocument> {
     try {
-      const doc = await fetchBootstrap()
+      const doc = await fetchBootstrap(this.#bootstrapOptions())
       this.doc = doc
       this.#bootstrapError = undefined
       this.relays?.update(doc.relays)
@@ -242,9 +253,6 @@ export class BrowserApp {
       errors.push(
         `WebRTC to …${peer.slice(-6)} blocked or failed: ${reason} (using the relay, retrying later)`,
       )
-    }
-    if (this.doc?.private === true && this.#networkKey() === undefined) {
-      errors.push('this network is private: open the page with ?key=<network key> to join')
     }
     const reachability =
       reserved.length > 0
