@@ -10,6 +10,7 @@ import { bodyTooLarge } from './body-limit.ts'
 import { describeError, logEvent } from './log.ts'
 import { jsonError } from './respond.ts'
 import { parseSettings } from './settings.ts'
+import { clientIpOf } from './shards.ts'
 import type { AppEnv } from './types.ts'
 
 const NS = 'edgeswarm:worker:http'
@@ -26,6 +27,7 @@ export const logDecisions: MiddlewareHandler<AppEnv> = async (c, next) => {
     path: new URL(c.req.url).pathname.slice(0, 200),
     status,
     code: c.get('errorCode'),
+    ip: clientIpOf(c.req.raw),
     ...(c.error === undefined || status < 500 ? {} : describeError(c.error)),
   }
   logEvent(status >= 500 ? 'error' : 'warn', NS, status >= 500 ? 'request.failed' : 'request.refused', fields)
