@@ -203,7 +203,7 @@ describe('relay shard (open network)', () => {
       const s = await shardStats(edge, '0')
       return s.peers.some((p) => p.peerId === id) ? undefined : s
     })
-    expect(after.reservations).toBe(before.reservations - 1)
+    expect(after.reservations).toBeLessThan(before.reservations)
   })
 })
 
