@@ -8,6 +8,7 @@
  * - `reservation.made` {shard, relay}            - `reservation.lost` {shard, relay, reason}
  * - `reservation.retry` {shard, relay, inMs, reason}
  * - `path.direct` {peer, path, remoteAddr, rttMs} - `path.relay-fallback` {peer, reason, shard?}
+ * - `path.retry` {peer, reason, gone}: a send/ping failed on a connection that died; tried once more
  * - `reachability` {reachability, reason, observed?}
  * - `relay.enabled` {}  /  `relay.*` events of the super-peer relay (shared/src/relay/events.ts)
  * - `transfer.received` {peer, bytes, sha256, path}

@@ -161,9 +161,14 @@ export class NodeApi {
     if (peer.equals(node.peerId)) throw new InvalidInputError('cannot dial ourselves')
     let conn = choice === 'relayed' ? paths.relayed(peer) : paths.best(peer)
     if (conn === undefined) {
-      const addrs = await this.#candidates(peer)
+      let addrs = await this.#candidates(peer)
+      if (choice === 'relayed') addrs = addrs.filter(isRelayed)
       try {
-        conn = await node.dial(addrs, { signal: AbortSignal.timeout(D.DEFAULT_DIAL_TIMEOUT_MS) })
+        conn = await node.dial(addrs, {
+          signal: AbortSignal.timeout(D.DEFAULT_DIAL_TIMEOUT_MS),
+          // a direct connection may exist: do not let libp2p hand it back
+          force: choice === 'relayed',
+        })
       } catch (err) {
         throw new InvalidInputError(`cannot reach ${peer}: ${toError(err).message.split('\n')[0]}`)
       }
@@ -197,17 +202,43 @@ export class NodeApi {
     return { ...view, label: this.#pathLabel(view), direct: this.#i.paths.hasVerifiedDirect(peer) }
   }
 
-  async ping(peer: PeerId, count: number) {
-    const conn = await this.connect(peer)
-    const view = this.#i.paths.describe(conn)
-    const rttsMs: number[] = []
-    for (let i = 0; i < count; i++) {
-      try {
-        rttsMs.push(await pingConnection(conn, D.DEFAULT_PATH_VERIFY_TIMEOUT_MS))
-      } catch (err) {
-        throw new TimeoutError(`ping ${peer} over ${this.#pathLabel(view)} failed: ${toError(err).message}`)
+  /**
+   * Runs `op` on the best connection; when it fails on a direct one, re-checks that connection (a dead
+   * one is closed, `path.relay-fallback`) and runs `op` once more on what is left (normally the relay).
+   */
+  async #withFallback<T>(peer: PeerId, choice: PathChoice, op: (c: Connection) => Promise<T>) {
+    const conn = await this.connect(peer, choice)
+    try {
+      return { conn, out: await op(conn) }
+    } catch (err) {
+      // the connection went away (a relay dropped it, a reload): one more try on a fresh one
+      const gone = conn.status !== 'open'
+      if (
+        !gone &&
+        (choice === 'direct' || isRelayed(conn.remoteAddr) || (await this.#i.paths.verify(conn)))
+      ) {
+        throw err
       }
+      this.#i.events('path.retry', { peer: peer.toString(), reason: toError(err).message, gone }, 'warn')
+      const again = await this.connect(peer, choice)
+      return { conn: again, out: await op(again) }
     }
+  }
+
+  async ping(peer: PeerId, count: number) {
+    const { conn, out: rttsMs } = await this.#withFallback(peer, 'any', async (c) => {
+      const rtts: number[] = []
+      for (let i = 0; i < count; i++) {
+        try {
+          rtts.push(await pingConnection(c, D.DEFAULT_PATH_VERIFY_TIMEOUT_MS))
+        } catch (err) {
+          const label = this.#pathLabel(this.#i.paths.describe(c))
+          throw new TimeoutError(`ping ${peer} over ${label} failed: ${toError(err).message}`)
+        }
+      }
+      return rtts
+    })
+    const view = this.#i.paths.describe(conn)
     return {
       peer: peer.toString(),
       path: view.path,
@@ -218,9 +249,8 @@ export class NodeApi {
   }
 
   async send(peer: PeerId, bytes: number, choice: PathChoice) {
-    const conn = await this.connect(peer, choice)
+    const { conn, out } = await this.#withFallback(peer, choice, (c) => sendTransfer(c, bytes))
     const view = this.#i.paths.describe(conn)
-    const out = await sendTransfer(conn, bytes)
     return {
       peer: peer.toString(),
       ...out,
