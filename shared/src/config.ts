@@ -48,7 +48,12 @@ export const RELAY_DEFAULTS: RelayConfig = Object.freeze({
 })
 
 /** Throws ConfigError unless `value` is an integer in [min, max]. */
-export function checkInteger(path: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function checkInteger(
+  path: string,
+  value: unknown,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`
     throw new ConfigError(`${path} must be ${range}, got ${JSON.stringify(value)}`)
@@ -74,6 +79,7 @@ export function resolveRelayConfig(init: RelayInit = {}, path = 'relay'): RelayC
  */
 export function parseIntegerSetting(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined || raw.trim() === '') return undefined
-  if (!/^-?[0-9]+$/.test(raw.trim())) throw new ConfigError(`${name} must be an integer, got ${JSON.stringify(raw)}`)
+  if (!/^-?[0-9]+$/.test(raw.trim()))
+    throw new ConfigError(`${name} must be an integer, got ${JSON.stringify(raw)}`)
   return Number.parseInt(raw.trim(), 10)
 }
