@@ -33,13 +33,8 @@ import { join } from 'node:path'
 import { waitFor } from '../helpers/wait.ts'
 import { type LabEdge, startLabEdge } from './edge.ts'
 import { exec, type NsProcess, removeStaleNamespaces, spawnIn } from './netns.ts'
-import {
-  applyRouterRules,
-  iptablesBinary,
-  type NatMode,
-  type RouterCounters,
-  readCounters,
-} from './router.ts'
+import { applyRouterRules, type NatMode, type RouterCounters, readCounters } from './router.ts'
+import { createShardFirewall } from './shard-firewall.ts'
 
 /** The lab's "public" internet: a documentation range libp2p would call private unless told. */
 export const PUBLIC_CIDR = '198.51.100.0/24'
@@ -324,84 +319,11 @@ export async function createLab(): Promise<Lab> {
   }
 
   const edges: LabEdge[] = []
-  const markedPorts = new Set<string>()
-  const ipt = (args: string[]) => exec(pub, [iptablesBinary(pub), ...args])
-  const shardMatch = (shard: number) => (shard === 0 ? 'GET / HTTP/1.1' : `GET /relay/${shard} HTTP/1.1`)
-  const markShards = async (port: number, shards: number) => {
-    for (let n = 0; n < shards; n++) {
-      const key = `${port}/${n}`
-      if (markedPorts.has(key)) continue
-      markedPorts.add(key)
-      // Connection mark 0x100 + shard, set by the first request packet, carried by every later one.
-      await ipt([
-        '-A',
-        'INPUT',
-        '-i',
-        'eth0',
-        '-p',
-        'tcp',
-        '--dport',
-        String(port),
-        '-m',
-        'string',
-        '--algo',
-        'bm',
-        '--string',
-        shardMatch(n),
-        '-j',
-        'CONNMARK',
-        '--set-mark',
-        String(0x100 + n),
-      ])
-    }
-  }
-  const setShardBlocked = async (shard: number, blocked: boolean, port = EDGE_PORT) => {
-    const mark = String(0x100 + shard)
-    const rules = [
-      [
-        'INPUT',
-        '-i',
-        'eth0',
-        '-p',
-        'tcp',
-        '--dport',
-        String(port),
-        '-m',
-        'connmark',
-        '--mark',
-        mark,
-        '-j',
-        'REJECT',
-        '--reject-with',
-        'tcp-reset',
-      ],
-      [
-        'OUTPUT',
-        '-o',
-        'eth0',
-        '-p',
-        'tcp',
-        '--sport',
-        String(port),
-        '-m',
-        'connmark',
-        '--mark',
-        mark,
-        '-j',
-        'REJECT',
-        '--reject-with',
-        'tcp-reset',
-      ],
-    ]
-    for (const [chain, ...rule] of rules) {
-      if (blocked) await ipt(['-I', chain!, '1', ...rule])
-      else await ipt(['-D', chain!, ...rule]).catch(() => '')
-    }
-  }
+  const shardFirewall = createShardFirewall(pub)
   const startEdgeHere = async (opts: { port?: number; shards?: number } = {}) => {
     const port = opts.port ?? EDGE_PORT
     const shards = opts.shards ?? EDGE_SHARDS
-    await markShards(port, shards)
+    await shardFirewall.mark(port, shards)
     const edge = await startLabEdge({
       spawn: (ns, cmd, env) => {
         const p = spawnIn(ns, cmd, env)
@@ -438,7 +360,7 @@ export async function createLab(): Promise<Lab> {
       return p
     },
     startEdge: startEdgeHere,
-    setShardBlocked,
+    setShardBlocked: (shard, blocked, port = EDGE_PORT) => shardFirewall.setBlocked(shard, blocked, port),
     destroy: async () => {
       for (const e of edges.splice(0)) await e.stop()
       await destroy()
