@@ -30,13 +30,13 @@ const RECOVERY_MS = 45_000
  * Sends 1 MiB from a to b until it arrives with matching digests; returns the time it took. Fails at
  * once if a daemon died: retrying a dead daemon would only hide the crash behind a timeout.
  */
-async function reachableWithin(a: LabPeer, b: LabPeer, timeoutMs: number): Promise<number> {
+async function reachableWithin(a: LabPeer, b: LabPeer, timeoutMs: number) {
   const t0 = Date.now()
   let last = ''
   while (Date.now() - t0 < timeoutMs) {
     try {
       const sent = await a.send(b, MiB)
-      if (sent.remoteSha256 === sent.sha256) return Date.now() - t0
+      if (sent.remoteSha256 === sent.sha256) return { ms: Date.now() - t0, sent }
       last = `digest mismatch ${sent.sha256} vs ${sent.remoteSha256}`
     } catch (err) {
       last = (err as Error).message
@@ -120,10 +120,16 @@ describe.skipIf(skipLab || missing !== undefined)('nat matrix', () => {
         },
         30_000,
       )
-      const victim = Number(held[0])
-      await lab.setShardBlocked(victim, true)
-      const ms = await reachableWithin(r.a, r.b, RECOVERY_MS)
-      console.log(`shard ${victim} blocked: B reachable again after ${ms} ms`)
+      // Block the shard the A -> B circuit actually runs through (B holds a reservation there).
+      const victim = r.send.shard ?? held[0]!
+      expect(held).toContain(victim)
+      await lab.setShardBlocked(Number(victim), true)
+      const { ms, sent } = await reachableWithin(r.a, r.b, RECOVERY_MS)
+      console.log(
+        `shard ${victim} blocked: B reachable again after ${ms} ms via ${sent.path} shard ${sent.shard}`,
+      )
+      expect(sent.path).toBe('relayed')
+      expect(sent.shard).not.toBe(victim)
       expect(ms).toBeLessThan(RECOVERY_MS)
     } finally {
       await lab.setShardBlocked(0, false)
@@ -140,11 +146,11 @@ describe.skipIf(skipLab || missing !== undefined)('nat matrix', () => {
       await r.b.stop()
       b2 = await startPeer(ctx, 'b', r.b.dataDir)
       expect(b2.peerId).toBe(oldId)
-      const ms = await reachableWithin(r.a, b2, RECOVERY_MS).catch((err: Error) => {
+      const { ms } = await reachableWithin(r.a, b2, RECOVERY_MS).catch((err: Error) => {
         if (!isKnownWsCrash(err)) throw err
         console.warn(KNOWN_WS_CRASH)
         tc.skip(KNOWN_WS_CRASH)
-        return -1
+        return { ms: -1 }
       })
       console.log(`B restarted with the same peer ID: reachable again after ${ms} ms`)
       expect(ms).toBeLessThan(RECOVERY_MS)

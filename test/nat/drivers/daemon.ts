@@ -124,6 +124,7 @@ export const daemonDriver: PeerDriver = {
         const res = lastJson(await cli(['send', to.peerId, '--bytes', String(bytes), '--json']))
         return {
           path: asPath(res.path),
+          ...(typeof res.shard === 'string' ? { shard: res.shard } : {}),
           bytes: Number(res.bytes ?? bytes),
           sha256: String(res.sha256),
           remoteSha256: String(res.remoteSha256 ?? ''),

@@ -10,6 +10,8 @@ export type PathKind = 'direct-webrtc' | 'direct-tcp' | 'direct-ws' | 'relayed'
 export interface SendOutcome {
   /** Path the bytes took, as the sender reports it. */
   path: PathKind
+  /** Relay shard the bytes crossed (relayed paths, when the peer says). */
+  shard?: string
   bytes: number
   /** Hex SHA-256 of what the sender sent. */
   sha256: string
