@@ -139,7 +139,9 @@ export class LinkManager {
       const message = toError(err).message
       const reason = message.includes('/webrtc-signaling/')
         ? 'the peer does not speak WebRTC (no /webrtc-signaling/0.0.1)'
-        : message
+        : message === 'signal timed out'
+          ? 'ICE did not connect (UDP blocked, no usable candidates, or no TURN server)'
+          : message
       state.lastError = reason
       state.nextAt = Date.now() + state.backoff.next()
       this.#webrtcErrors.set(peer, reason)

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEFAULT_WEBRTC_VERIFY_TIMEOUT_MS } from '../../shared/src/defaults.ts'
 import { cliJson, type RunningDaemon, startDaemon } from '../helpers/daemon.ts'
 import { type Edge, startEdge } from '../helpers/edge.ts'
 import { waitFor } from '../helpers/wait.ts'
@@ -150,6 +151,40 @@ describe('browser peers', () => {
     expect(await a.page.locator('svg.graph line[data-kind="relayed"]').count()).toBeGreaterThanOrEqual(1)
     mkdirSync(ARTIFACTS, { recursive: true })
     await a.page.screenshot({ path: join(ARTIFACTS, 'browser-overlay.png'), fullPage: true })
+  })
+
+  it('a tab whose WebRTC cannot connect says "WebRTC blocked", drops the dead link and uses the relay', async () => {
+    const d = await openPeer(browser, edge.url, { webrtc: 'blocked' })
+    try {
+      await d.waitForReservation()
+      await expect(d.dial(a.peerId, { direct: true, timeoutMs: 25_000 })).rejects.toThrow(
+        /no direct connection/,
+      )
+      const errors = (await d.state()).errors
+      expect(errors.some((e) => e.includes(`WebRTC to …${a.peerId.slice(-6)} blocked or failed`))).toBe(true)
+      expect(await d.page.locator('#errors').textContent()).toContain('blocked or failed')
+      // no WebRTC connection that carried nothing stays open on either side: each is closed once its
+      // verification ping goes unanswered (new attempts may be in flight, younger than that)
+      for (const p of [a, d]) {
+        const other = p === a ? d.peerId : a.peerId
+        const s = await p.state()
+        const stale = s.links.filter(
+          (l) =>
+            l.peer === other &&
+            l.kind === 'webrtc' &&
+            l.verified !== true &&
+            Date.now() - l.openedAt > DEFAULT_WEBRTC_VERIFY_TIMEOUT_MS + 2_000,
+        )
+        expect(stale).toEqual([])
+      }
+      const fellBack = (await a.events()).concat(await d.events()).filter((e) => e.event === 'path')
+      expect(fellBack.some((e) => e.event === 'path' && e.result !== 'direct')).toBe(true)
+      const sent = await d.send(a.peerId, 2 * MiB)
+      expect(sent.ok, diagnose(d, a)).toBe(true)
+      expect(sent.path).toBe('relayed')
+    } finally {
+      await d.context.close()
+    }
   })
 
   it('a reload keeps the peer ID; "reset identity" makes a new one', async () => {

@@ -59,6 +59,17 @@ export const NO_WEBRTC_SCRIPT = `
   }
 `
 
+/**
+ * An init script that lets WebRTC exist but never connect: ICE restricted to TURN relays, and there are
+ * none, as on a network that blocks UDP. Signalling still crosses the relay, so the failure is ICE's.
+ */
+export const BLOCKED_WEBRTC_SCRIPT = `{
+  const Native = window.RTCPeerConnection
+  window.RTCPeerConnection = class extends Native {
+    constructor(config = {}) { super({ ...config, iceTransportPolicy: 'relay' }) }
+  }
+}`
+
 export interface PagePeer {
   context: BrowserContext
   page: Page
@@ -77,7 +88,8 @@ export interface PagePeer {
 type Hook = { edgeswarm: EdgeswarmHook }
 
 export interface OpenPeerOptions {
-  webrtc?: boolean
+  /** false: no WebRTC at all; 'blocked': WebRTC present but ICE never connects. @default true */
+  webrtc?: boolean | 'blocked'
   /** Reuse a context (e.g. to reload the same identity). */
   context?: BrowserContext
 }
@@ -85,6 +97,7 @@ export interface OpenPeerOptions {
 export async function openPeer(browser: Browser, url: string, opts: OpenPeerOptions = {}): Promise<PagePeer> {
   const context = opts.context ?? (await browser.newContext({ viewport: { width: 1280, height: 900 } }))
   if (opts.webrtc === false) await context.addInitScript(NO_WEBRTC_SCRIPT)
+  if (opts.webrtc === 'blocked') await context.addInitScript(BLOCKED_WEBRTC_SCRIPT)
   const page = await context.newPage()
   const logs: string[] = []
   page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`))
