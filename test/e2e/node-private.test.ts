@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cliJson, type RunningDaemon, runCli, startDaemon } from '../helpers/daemon.ts'
 import { type Edge, startEdge } from '../helpers/edge.ts'
+import { createPeer, stopAll, waitForReservation } from '../helpers/peers.ts'
 
 const KEY = 'e2e-private-network-key-0123456789'
 
@@ -57,5 +58,42 @@ describe('home node in a private network', () => {
       { dataDir: a.dataDir },
     )
     expect(sent).toMatchObject({ match: true, path: 'relayed' })
+  })
+
+  it('a --relay home node grants reservations only to peers with the key, and keeps its edge links', async () => {
+    const relay = await startDaemon({
+      bootstrap: edge.url,
+      args: [
+        '--listen',
+        '/ip4/127.0.0.1/tcp/0/ws',
+        '--relay',
+        '--public-cidr',
+        '127.0.0.0/8',
+        '--network-key',
+        KEY,
+      ],
+    })
+    daemons.push(relay)
+    await relay.waitForEvent('relay.enabled')
+    const status = await cliJson<{ addrs: string[] }>(['status'], { dataDir: relay.dataDir })
+    const wsAddr = status.addrs.find((a) => a.includes('/ws/') && !a.includes('p2p-circuit'))!
+    const member = await createPeer({ relays: [wsAddr], networkKey: KEY })
+    try {
+      await waitForReservation(member, relay.peerId)
+      // a stock peer without the key: its reservation (its only listen address) is refused
+      await expect(createPeer({ relays: [wsAddr] })).rejects.toThrow(/PERMISSION_DENIED/)
+      const after = await cliJson<{
+        reservations: unknown[]
+        relay: { reservations: number; refusals: Record<string, number> }
+      }>(['status'], { dataDir: relay.dataDir })
+      expect(after.relay.reservations).toBe(1)
+      expect(after.relay.refusals.unauthorized).toBeGreaterThanOrEqual(1)
+      // a relay-side auth gate that also challenged the edge shards (which do not answer) would hang up
+      // on them after the 10 s grace: our links to both shards must outlive that
+      await expect(relay.waitForEvent('reservation.lost', undefined, 11_000)).rejects.toThrow(/timed out/)
+      expect(after.reservations).toHaveLength(2)
+    } finally {
+      await stopAll(member)
+    }
   })
 })
