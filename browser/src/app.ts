@@ -15,7 +15,7 @@ import type { BootstrapDocument, BootstrapPeer } from '../../shared/src/protocol
 import { Backoff, sleep, waitUntil } from './backoff.ts'
 import { fetchBootstrap } from './bootstrap-client.ts'
 import { EventLog } from './events.ts'
-import { loadIdentity } from './identity.ts'
+import { type Identity, loadIdentity } from './identity.ts'
 import { ANSWERER_GRACE_MS, LinkManager } from './links.ts'
 import { type BrowserPeer, createBrowserPeer } from './peer.ts'
 import { RelayManager } from './relays.ts'
@@ -33,6 +33,7 @@ export class BrowserApp {
   transfers?: Transfers
   doc?: BootstrapDocument
   #identityCreated?: boolean
+  #identityPersisted = true
   #bootstrapError?: string
   #bootstrapRetryAt?: number
   #readyResolve!: () => void
@@ -42,6 +43,8 @@ export class BrowserApp {
   })
 
   async start(): Promise<void> {
+    // the key (generated or read) is ready while the bootstrap request is in flight
+    const identity = loadIdentity()
     const backoff = new Backoff()
     for (;;) {
       try {
@@ -69,13 +72,14 @@ export class BrowserApp {
         await sleep(retry)
       }
     }
-    await this.#startNode(this.doc)
+    await this.#startNode(this.doc, identity)
     void this.#refreshLoop()
   }
 
-  async #startNode(doc: BootstrapDocument): Promise<void> {
-    const identity = await loadIdentity()
+  async #startNode(doc: BootstrapDocument, loading: Promise<Identity>): Promise<void> {
+    const identity = await loading
     this.#identityCreated = identity.created
+    this.#identityPersisted = identity.persisted
     const networkKey = this.#networkKey()
     const reservations = Math.min(DEFAULT_NODE_RESERVATIONS, doc.relays.length)
     let relays: RelayManager | undefined
@@ -247,6 +251,9 @@ export class BrowserApp {
     }
     const webrtcErrors = [...(this.links?.webrtcErrors ?? new Map<string, string>())]
     const webrtcError = webrtcErrors.at(-1)?.[1]
+    if (!this.#identityPersisted) {
+      errors.push('this browser does not let the page keep its identity: a reload gets a new peer ID')
+    }
     if (!webRtcAvailable())
       errors.push('WebRTC is not available in this browser: every link goes through a relay')
     for (const [peer, reason] of webrtcErrors.slice(-3)) {

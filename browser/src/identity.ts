@@ -13,13 +13,24 @@ export interface Identity {
   privateKey: PrivateKey
   /** True when this load created the key (first visit, or after a reset). */
   created: boolean
+  /** False when storage refused the key (disabled, full, private mode): the ID lasts this page only. */
+  persisted: boolean
 }
 
 export async function loadIdentity(storage: Storage = localStorage): Promise<Identity> {
-  const saved = storage.getItem(IDENTITY_STORAGE_KEY)
+  let saved: string | null = null
+  try {
+    saved = storage.getItem(IDENTITY_STORAGE_KEY)
+  } catch (err) {
+    console.error(new IdentityError(`localStorage is not readable: ${String(err)}`))
+  }
   if (saved !== null) {
     try {
-      return { privateKey: privateKeyFromProtobuf(fromString(saved, 'base64pad')), created: false }
+      return {
+        privateKey: privateKeyFromProtobuf(fromString(saved, 'base64pad')),
+        created: false,
+        persisted: true,
+      }
     } catch (err) {
       // a corrupt entry must not lock the tab out of the overlay: say so, then make a new key
       console.error(
@@ -29,8 +40,13 @@ export async function loadIdentity(storage: Storage = localStorage): Promise<Ide
     }
   }
   const privateKey = await generateKeyPair('Ed25519')
-  storage.setItem(IDENTITY_STORAGE_KEY, bytesToString(privateKeyToProtobuf(privateKey), 'base64pad'))
-  return { privateKey, created: true }
+  try {
+    storage.setItem(IDENTITY_STORAGE_KEY, bytesToString(privateKeyToProtobuf(privateKey), 'base64pad'))
+    return { privateKey, created: true, persisted: true }
+  } catch (err) {
+    console.error(new IdentityError(`could not keep the identity in localStorage: ${String(err)}`))
+    return { privateKey, created: true, persisted: false }
+  }
 }
 
 export function resetIdentity(storage: Storage = localStorage): void {
