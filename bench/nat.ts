@@ -91,7 +91,7 @@ async function throughput(
         })
         const mbytesPerSec = Math.round((THROUGHPUT_BYTES / 1e6 / (r.send.transferMs / 1000)) * 10) / 10
         console.log(
-          `[${driver.name}] 64 MiB ${path} (${cell}), tbf ${rateMbit ?? 'none'}: ${mbytesPerSec} MB/s`,
+          `[${driver.name}] 64 MiB ${r.send.path} (${cell}), tbf ${rateMbit ?? 'none'}: ${mbytesPerSec} MB/s`,
         )
         out.push({ path, cell, rateMbit: rateMbit ?? null, mbytesPerSec, reportedPath: r.send.path })
       } catch (err) {

@@ -50,9 +50,9 @@ async function reachableWithin(a: LabPeer, b: LabPeer, timeoutMs: number) {
 /**
  * KNOWN DAEMON BUG, found by the restart cell (remove this escape hatch once fixed): after B restarts,
  * A re-dials B by peer ID with every address it knows, including B's private LAN WebSocket address.
- * That dial fails with ENETUNREACH after libp2p has given up on it, the `ws` socket's 'error' event has
- * no listener left (NoDeflateWebSocket, node/src/transports.ts), and A's daemon dies with an unhandled
- * 'error' event. It happens in some runs only (a race), so the cell is reported as skipped, loudly,
+ * That dial fails with ENETUNREACH, nothing listens for 'error' on that `ws` socket at that moment
+ * (likely the dial was already abandoned; NoDeflateWebSocket in node/src/transports.ts adds no
+ * listener of its own), and A's daemon dies with an unhandled 'error' event. It happens in some runs only (a race), so the cell is reported as skipped, loudly,
  * when exactly that crash is seen; any other failure fails the test.
  */
 const KNOWN_WS_CRASH =
