@@ -7,8 +7,11 @@
  *   (multiaddr-matcher rejects them), keeping the original address for the dial.
  */
 import type { Transport } from '@libp2p/interface'
+import { logger } from '@libp2p/logger'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import WebSocket from 'ws'
+
+const log = logger('edgeswarm:node:transport')
 
 /** Largest WebSocket message accepted (bytes); yamux frames are far smaller. */
 const MAX_WS_PAYLOAD_BYTES = 8 * 1024 * 1024
@@ -16,6 +19,13 @@ const MAX_WS_PAYLOAD_BYTES = 8 * 1024 * 1024
 class NoDeflateWebSocket extends WebSocket {
   constructor(url: string | URL, protocols?: string | string[]) {
     super(url, protocols, { perMessageDeflate: false, maxPayload: MAX_WS_PAYLOAD_BYTES })
+    // `ws` is an EventEmitter: an 'error' with no listener throws and kills the process. @libp2p/websockets
+    // listens for errors only while a dial waits for 'open'; a dial abandoned earlier (timeout, another
+    // address won) leaves the socket to fail later, e.g. ENETUNREACH to a peer's private LAN address.
+    // The dial's own listeners still see the error; this one only keeps the daemon alive.
+    this.on('error', (err) =>
+      log('websocket to %s failed after its dial ended: %s', String(url), err.message),
+    )
   }
 }
 
