@@ -39,8 +39,11 @@ export const ANSWERER_GRACE_MS = 10_000
 const WEBRTC_DIAL_TIMEOUT_MS = 20_000
 /** Consecutive failed pings after which a verified WebRTC link is declared dead. */
 const MAX_PING_FAILURES = 2
-/** A failed WebRTC upgrade is retried after 5 s, doubling up to 2 min (networks change: Wi-Fi to LTE). */
-const UPGRADE_RETRY_MIN_MS = 5_000
+/**
+ * A failed WebRTC upgrade is retried after ~1 s (a first ICE attempt on a busy machine sometimes times
+ * out where the second succeeds), then with doubling delays up to 2 min (networks change: Wi-Fi to LTE).
+ */
+const UPGRADE_RETRY_MIN_MS = 1_000
 const UPGRADE_RETRY_MAX_MS = 120_000
 
 export class LinkManager {
