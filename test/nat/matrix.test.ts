@@ -47,26 +47,6 @@ async function reachableWithin(a: LabPeer, b: LabPeer, timeoutMs: number) {
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${b.peerId} to be reachable again: ${last}`)
 }
 
-/**
- * KNOWN DAEMON BUG, found by the restart cell (remove this escape hatch once fixed): after B restarts,
- * A re-dials B by peer ID with every address it knows, including B's private LAN WebSocket address.
- * That dial fails with ENETUNREACH, nothing listens for 'error' on that `ws` socket at that moment
- * (likely the dial was already abandoned; NoDeflateWebSocket in node/src/transports.ts adds no
- * listener of its own), and A's daemon dies with an unhandled 'error' event. It happens in some runs only (a race), so the cell is reported as skipped, loudly,
- * when exactly that crash is seen; any other failure fails the test.
- */
-const KNOWN_WS_CRASH =
-  '!!! nat restart cell SKIPPED: the dialling daemon crashed with an unhandled ws "error" event ' +
-  '(ENETUNREACH to a private LAN address; NoDeflateWebSocket has no error listener). Daemon bug, see matrix.test.ts'
-
-function isKnownWsCrash(err: Error): boolean {
-  return (
-    err.message.includes('daemon died') &&
-    err.message.includes('NoDeflateWebSocket') &&
-    err.message.includes("Unhandled 'error' event")
-  )
-}
-
 describe.skipIf(skipLab || missing !== undefined)('nat matrix', () => {
   let lab: Lab
   let ctx: NatContext
@@ -138,7 +118,7 @@ describe.skipIf(skipLab || missing !== undefined)('nat matrix', () => {
     }
   })
 
-  test('nat eim x eim: home node restarts, keeps its peer ID and is reachable again', async (tc) => {
+  test('nat eim x eim: home node restarts, keeps its peer ID and is reachable again', async () => {
     const r = await runPair(ctx, 'eim', 'eim', { bytes: MiB, keep: true })
     let b2: LabPeer | undefined
     try {
@@ -146,12 +126,7 @@ describe.skipIf(skipLab || missing !== undefined)('nat matrix', () => {
       await r.b.stop()
       b2 = await startPeer(ctx, 'b', r.b.dataDir)
       expect(b2.peerId).toBe(oldId)
-      const { ms } = await reachableWithin(r.a, b2, RECOVERY_MS).catch((err: Error) => {
-        if (!isKnownWsCrash(err)) throw err
-        console.warn(KNOWN_WS_CRASH)
-        tc.skip(KNOWN_WS_CRASH)
-        return { ms: -1 }
-      })
+      const { ms } = await reachableWithin(r.a, b2, RECOVERY_MS)
       console.log(`B restarted with the same peer ID: reachable again after ${ms} ms`)
       expect(ms).toBeLessThan(RECOVERY_MS)
     } finally {
