@@ -127,6 +127,11 @@ async function runNode(args: string[]): Promise<void> {
   await ensureDataDir(options.dataDir)
   const { join } = await import('node:path')
   const events = createEventLog({ level: options.logLevel, file: join(options.dataDir, 'events.jsonl') })
+  // a stray rejection inside a library (WebRTC, a peer's stream) must not take the node down
+  const report = (kind: string) => (err: unknown) =>
+    events('node.error', { kind, error: toError(err).message.split('\n')[0] }, 'error')
+  process.on('unhandledRejection', report('unhandledRejection'))
+  process.on('uncaughtException', report('uncaughtException'))
   const { startDaemon } = await import('./daemon.ts')
   const daemon = await startDaemon(options, events)
   let signals = 0

@@ -4,6 +4,7 @@
  *
  * Stable names and fields (tests assert on these):
  * - `node.started` {peerId, control}            - `node.stopped` {}
+ * - `node.error` {kind, error}: an unhandled rejection/exception inside a library, logged, not fatal
  * - `bootstrap.loaded` {network, relays, peers}  - `bootstrap.failed` {reason}
  * - `reservation.made` {shard, relay}            - `reservation.lost` {shard, relay, reason}
  * - `reservation.retry` {shard, relay, inMs, reason}
@@ -35,7 +36,7 @@ export function createEventLog(init: EventLogInit): EventSink {
   const write = init.write ?? ((line: string) => process.stderr.write(line))
   if (init.file !== undefined) writeFileSync(init.file, '', { mode: 0o600 })
   return (name, fields = {}, level = 'info') => {
-    const line = `${JSON.stringify({ ts: new Date().toISOString(), level, event: name, ...fields })}\n`
+    const line = `${JSON.stringify({ ts: new Date().toISOString(), level, ...fields, event: name })}\n`
     if (RANK[level] <= RANK[init.level]) write(line)
     if (init.file !== undefined && RANK[level] <= RANK.info) appendFileSync(init.file, line)
   }

@@ -33,6 +33,11 @@ export interface NodeApiInit {
 
 type PathChoice = 'any' | 'direct' | 'relayed'
 
+/** How long a send/ping whose connection died keeps retrying (ms): a relay reconnect takes 0.5-2 s. */
+const RETRY_WINDOW_MS = 10_000
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
 function peerArg(body: Record<string, unknown>): PeerId {
   const raw = body.peer
   if (typeof raw !== 'string') throw new InvalidInputError('peer must be a peer ID string')
@@ -211,7 +216,8 @@ export class NodeApi {
     try {
       return { conn, out: await op(conn) }
     } catch (err) {
-      // the connection went away (a relay dropped it, a reload): one more try on a fresh one
+      // a reset stream often arrives just before its connection's close
+      for (let i = 0; i < 20 && conn.status === 'open'; i++) await sleep(50)
       const gone = conn.status !== 'open'
       if (
         !gone &&
@@ -219,9 +225,19 @@ export class NodeApi {
       ) {
         throw err
       }
+      // the connection went away (a relay dropped it, the edge restarted, a dead direct path): one more
+      // try on a fresh one, giving the peer time to re-reserve on its relays
       this.#i.events('path.retry', { peer: peer.toString(), reason: toError(err).message, gone }, 'warn')
-      const again = await this.connect(peer, choice)
-      return { conn: again, out: await op(again) }
+      const deadline = Date.now() + RETRY_WINDOW_MS
+      for (;;) {
+        try {
+          const again = await this.connect(peer, choice)
+          return { conn: again, out: await op(again) }
+        } catch (retryErr) {
+          if (Date.now() > deadline) throw retryErr
+          await sleep(1_000)
+        }
+      }
     }
   }
 

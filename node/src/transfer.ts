@@ -57,10 +57,16 @@ export async function sendTransfer(connection: Connection, size: number): Promis
     runOnLimitedConnection: true,
     signal: AbortSignal.timeout(STALL_TIMEOUT_MS),
   })
+  let result: TransferResult
   try {
-    return await sendOnStream(stream, randomChunks(size))
+    result = await sendOnStream(stream, randomChunks(size))
   } catch (err) {
     stream.abort(toError(err))
     throw toError(err)
   }
+  if (result.remoteSha256 === '') {
+    // the receiver answers only after reading everything: no digest means the stream was cut
+    throw new Error(`the receiver did not confirm the ${size} bytes (stream reset after ${result.ms} ms)`)
+  }
+  return result
 }

@@ -144,9 +144,18 @@ describe('edgeswarm CLI: two daemons through the real edge', () => {
       await d.waitForEvent('reservation.made', (e) => e.shard === '0')
       await d.waitForEvent('reservation.made', (e) => e.shard === '1')
     }
-    const status = await cliJson<{ peerId: string; reservations: Array<{ shard: string; relay: string }> }>(
-      ['status'],
-      { dataDir: a.dataDir },
+    // poll: under `wrangler dev` a worker reload drops every socket and the node re-reserves
+    const status = await waitFor(
+      'status to list reservations on shards 0 and 1',
+      async () => {
+        const s = await cliJson<{ peerId: string; reservations: Array<{ shard: string; relay: string }> }>(
+          ['status'],
+          { dataDir: a.dataDir },
+        )
+        return s.reservations.length === 2 ? s : undefined
+      },
+      30_000,
+      500,
     )
     expect(status.peerId).toBe(a.peerId)
     expect(status.reservations.map((r) => r.shard).sort()).toEqual(['0', '1'])

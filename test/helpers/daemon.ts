@@ -204,7 +204,9 @@ export async function cliJson<T = Record<string, unknown>>(
 ): Promise<T> {
   const res = await runCli([...args, '--json'], opts)
   if (res.code !== 0 || res.json === undefined) {
-    throw new Error(`edgeswarm ${args.join(' ')} failed (exit ${res.code}): ${res.stderr.trim()}`)
+    throw new Error(
+      `edgeswarm ${args.join(' ')} failed (exit ${res.code}): ${res.stderr.trim()} ${res.stdout.trim().slice(0, 2000)}`,
+    )
   }
   return res.json as T
 }

@@ -87,8 +87,8 @@ export class SuperPeer {
 
   static async create(init: SuperPeerInit): Promise<SuperPeer> {
     const config = init.config ?? resolveRelayConfig({})
-    const onEvent = (e: { event: string }) =>
-      init.events(`relay.${e.event}`, { ...e, event: undefined }, 'debug')
+    const onEvent = ({ event, ...fields }: { event: string }) =>
+      init.events(`relay.${event}`, fields, 'debug')
     const onError = (context: string, err: unknown) =>
       init.events('relay.error', { context, error: String(err) }, 'warn')
     const auth =
