@@ -27,15 +27,10 @@ function npmInstallNeeded() {
 }
 
 if (npmInstallNeeded()) {
-  console.log('edgeswarm: installing npm dependencies...')
-  try {
-    run('npm', ['ci', '--no-audit', '--no-fund'])
-  } catch {
-    // npm 11 can write a lock without other platforms' optional packages, which `npm ci` then
-    // rejects as out of sync; `npm install` still installs exactly the locked versions.
-    console.log('edgeswarm: npm ci refused the lock file; falling back to npm install')
-    run('npm', ['install', '--no-audit', '--no-fund'])
-  }
+  // `npm install`, not `npm ci`: npm 11 writes a lock without other platforms' optional packages,
+  // which `npm ci` then rejects as out of sync; `npm install` installs exactly the locked versions.
+  console.log('edgeswarm: installing npm dependencies (first run, about a minute)...')
+  run('npm', ['install', '--no-audit', '--no-fund'])
 }
 
 if (process.argv.includes('--system')) {
