@@ -34,6 +34,10 @@ export class BrowserApp {
   doc?: BootstrapDocument
   #identityCreated?: boolean
   #identityPersisted = true
+  #autoDialing = false
+  #autoDialRound = 0
+  /** Auto-dial round in which a peer first appeared in the bootstrap document. */
+  readonly #firstSeen = new Map<string, number>()
   #bootstrapError?: string
   #bootstrapRetryAt?: number
   #readyResolve!: () => void
@@ -134,7 +138,7 @@ export class BrowserApp {
   async #refreshLoop(): Promise<void> {
     const backoff = new Backoff(DEFAULT_BROWSER_BOOTSTRAP_REFRESH_MS, 60_000)
     for (;;) {
-      await this.#autoDial()
+      this.#autoDial()
       const wait = this.#bootstrapError === undefined ? DEFAULT_BROWSER_BOOTSTRAP_REFRESH_MS : backoff.next()
       this.#bootstrapRetryAt = this.#bootstrapError === undefined ? undefined : Date.now() + wait
       await sleep(wait)
@@ -158,15 +162,29 @@ export class BrowserApp {
     }
   }
 
-  /** Connects to peers from the bootstrap document; of each pair, the smaller peer ID dials. */
-  async #autoDial(): Promise<void> {
+  /**
+   * Connects to peers from the bootstrap document, so the page shows the overlay around it. Of two
+   * tabs, the smaller peer ID dials; a peer with a larger ID that has not dialled us within one round
+   * (a Node daemon does not dial tabs on its own) is dialled then. Runs in the background.
+   */
+  #autoDial(): void {
     const node = this.node
-    if (node === undefined) return
+    if (node === undefined || this.#autoDialing) return
     const me = node.peerId.toString()
     const connected = new Set(node.getConnections().map((c) => c.remotePeer.toString()))
-    const candidates = this.#known().filter((p) => !connected.has(p.peerId) && me < p.peerId)
-    const room = DEFAULT_BROWSER_AUTO_DIAL_PEERS - this.links!.links.size
-    await Promise.allSettled(candidates.slice(0, Math.max(0, room)).map((p) => this.#dialRelayed(p)))
+    const peers = new Set([...this.links!.links.values()].filter((l) => !l.toRelay).map((l) => l.peer))
+    const round = ++this.#autoDialRound
+    const candidates = this.#known().filter((p) => {
+      if (connected.has(p.peerId)) return false
+      if (!this.#firstSeen.has(p.peerId)) this.#firstSeen.set(p.peerId, round)
+      return me < p.peerId || round > this.#firstSeen.get(p.peerId)!
+    })
+    const room = Math.max(0, DEFAULT_BROWSER_AUTO_DIAL_PEERS - peers.size)
+    if (candidates.length === 0 || room === 0) return
+    this.#autoDialing = true
+    void Promise.allSettled(candidates.slice(0, room).map((p) => this.#dialRelayed(p))).finally(() => {
+      this.#autoDialing = false
+    })
   }
 
   #known(): BootstrapPeer[] {
