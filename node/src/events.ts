@@ -36,7 +36,7 @@ export function createEventLog(init: EventLogInit): EventSink {
   const write = init.write ?? ((line: string) => process.stderr.write(line))
   if (init.file !== undefined) writeFileSync(init.file, '', { mode: 0o600 })
   return (name, fields = {}, level = 'info') => {
-    const line = `${JSON.stringify({ ts: new Date().toISOString(), level, ...fields, event: name })}\n`
+    const line = `${JSON.stringify(Object.assign({ ts: new Date().toISOString(), level, event: name }, fields, { event: name }))}\n`
     if (RANK[level] <= RANK[init.level]) write(line)
     if (init.file !== undefined && RANK[level] <= RANK.info) appendFileSync(init.file, line)
   }
