@@ -9,13 +9,7 @@
  * settings.shards // 3
  * ```
  */
-import {
-  checkInteger,
-  parseIntegerSetting,
-  type RelayConfig,
-  type RelayInit,
-  resolveRelayConfig,
-} from '../../../shared/src/config.ts'
+import { checkInteger, parseIntegerSetting, type RelayConfig } from '../../../shared/src/config.ts'
 import { DEFAULT_NETWORK_NAME, DEFAULT_RELAY_SHARDS } from '../../../shared/src/defaults.ts'
 import { ConfigError } from '../../../shared/src/errors.ts'
 import {
@@ -24,6 +18,7 @@ import {
   NETWORK_NAME_PATTERN,
   STUN_URL_PATTERN,
 } from '../../../shared/src/protocol/bootstrap.ts'
+import { relayConfigFromEnv } from '../relay/config.ts'
 
 /** The string vars and secrets of `Env` (bindings left out, so that tests can pass plain objects). */
 export type Vars = Partial<Record<string, string | undefined>>
@@ -42,19 +37,6 @@ export interface Settings {
   /** Relay quotas (validated here so that a bad var fails loudly at the worker, not inside a shard). */
   relay: RelayConfig
 }
-
-/** Relay quota vars and the RelayInit option each sets. */
-export const RELAY_VARS: ReadonlyArray<readonly [string, keyof RelayInit]> = [
-  ['MAX_RESERVATIONS', 'maxReservations'],
-  ['RESERVATION_TTL_SECONDS', 'reservationTtlSeconds'],
-  ['MAX_CIRCUIT_BYTES', 'maxCircuitBytes'],
-  ['MAX_CIRCUIT_DURATION_SECONDS', 'maxCircuitDurationSeconds'],
-  ['MAX_CIRCUITS', 'maxCircuits'],
-  ['MAX_CONNECTIONS_PER_IP', 'maxConnectionsPerIp'],
-  ['MAX_CONNECTIONS', 'maxConnections'],
-  ['MAX_PENDING_CONNECTIONS', 'maxPendingConnections'],
-  ['AUTH_GRACE_SECONDS', 'authGraceSeconds'],
-]
 
 function blank(raw: string | undefined): boolean {
   return raw === undefined || raw.trim() === ''
@@ -108,15 +90,6 @@ function parsePublicUrl(raw: string | undefined): string | undefined {
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '')
 }
 
-function parseRelay(vars: Vars): RelayConfig {
-  const init: RelayInit = {}
-  for (const [name, key] of RELAY_VARS) {
-    const value = parseIntegerSetting(name, vars[name])
-    if (value !== undefined) init[key] = checkInteger(name, value, key === 'authGraceSeconds' ? 0 : 1)
-  }
-  return resolveRelayConfig(init)
-}
-
 export function parseSettings(vars: Vars): Settings {
   const shards = parseIntegerSetting('RELAY_SHARDS', vars.RELAY_SHARDS) ?? DEFAULT_RELAY_SHARDS
   return Object.freeze({
@@ -125,7 +98,7 @@ export function parseSettings(vars: Vars): Settings {
     stun: Object.freeze(parseStun(vars.STUN_SERVERS)),
     publicUrl: parsePublicUrl(vars.PUBLIC_URL),
     networkKey: blank(vars.NETWORK_KEY) ? undefined : vars.NETWORK_KEY,
-    relay: parseRelay(vars),
+    relay: relayConfigFromEnv(vars),
   })
 }
 

@@ -3,6 +3,7 @@
  * only through `stub.fetch()` with these paths and headers; the shard never sees a raw client request
  * that the Worker has not validated.
  */
+import type { RelayRefusalReason } from '../../../shared/src/relay/events.ts'
 
 /** Internal origin used for Worker -> DO requests (never reachable from outside). */
 export const SHARD_ORIGIN = 'https://shard.internal'
@@ -21,16 +22,8 @@ export const SHARD_HEADERS = {
   clientIp: 'x-edgeswarm-client-ip',
 } as const
 
-/** Per-reason refusal counters. Reasons are stable metric labels. */
-export type RefusalReason =
-  | 'reservation_limit'
-  | 'circuit_limit'
-  | 'circuit_bytes'
-  | 'circuit_duration'
-  | 'connections_per_ip'
-  | 'connection_limit'
-  | 'unauthorized'
-  | 'malformed'
+/** Per-reason refusal counters: the relay guard's stable labels (shared/src/relay/events.ts). */
+export type RefusalReason = RelayRefusalReason
 
 /** Every RefusalReason, for metrics that show each reason (0 included) so that series do not appear late. */
 export const REFUSAL_REASONS = [

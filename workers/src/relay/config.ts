@@ -9,9 +9,9 @@ import {
   type RelayInit,
   resolveRelayConfig,
 } from '../../../shared/src/config.ts'
-import type { Env } from '../env.ts'
 
-const VARS: ReadonlyArray<readonly [keyof Env & string, keyof RelayInit]> = [
+/** Relay quota vars and the RelayInit option each sets. */
+export const RELAY_VARS: ReadonlyArray<readonly [string, keyof RelayInit]> = [
   ['MAX_RESERVATIONS', 'maxReservations'],
   ['RESERVATION_TTL_SECONDS', 'reservationTtlSeconds'],
   ['MAX_CIRCUIT_BYTES', 'maxCircuitBytes'],
@@ -23,10 +23,14 @@ const VARS: ReadonlyArray<readonly [keyof Env & string, keyof RelayInit]> = [
   ['AUTH_GRACE_SECONDS', 'authGraceSeconds'],
 ]
 
-export function relayConfigFromEnv(env: Env): RelayConfig {
+/**
+ * `vars` is the Worker's `Env` or any object of string vars (unit tests); bindings are ignored. Pure
+ * (no cloudflare:* imports), so the Worker's settings and the shard both use it.
+ */
+export function relayConfigFromEnv(vars: object): RelayConfig {
   const init: RelayInit = {}
-  for (const [name, key] of VARS) {
-    const raw = env[name]
+  for (const [name, key] of RELAY_VARS) {
+    const raw = (vars as Record<string, unknown>)[name]
     const value = parseIntegerSetting(name, typeof raw === 'string' ? raw : undefined)
     if (value !== undefined) init[key] = checkInteger(name, value, key === 'authGraceSeconds' ? 0 : 1)
   }
