@@ -134,6 +134,10 @@ async function runNode(args: string[]): Promise<void> {
   process.on('uncaughtException', report('uncaughtException'))
   const { startDaemon } = await import('./daemon.ts')
   const daemon = await startDaemon(options, events)
+  process.stdout.write(
+    `edgeswarm: node ${daemon.node.peerId} running (events on stderr and in ${join(options.dataDir, 'events.jsonl')})\n` +
+      `edgeswarm: try: edgeswarm status --data-dir ${options.dataDir}\n`,
+  )
   let signals = 0
   const shutdown = (signal: string) => {
     if (++signals > 1) process.exit(130)
