@@ -24,6 +24,8 @@ import { webRtcAvailable } from './transports.ts'
 import type { DialOptions, LinkInfo, SendOptions, SendReport, Snapshot } from './types.ts'
 
 export const NETWORK_KEY_STORAGE_KEY = 'edgeswarm:network-key'
+/** Least time between two bootstrap re-reads triggered by failing relays (ms). */
+const TROUBLE_REFRESH_MIN_MS = 2_000
 
 export class BrowserApp {
   readonly events = new EventLog()
@@ -35,6 +37,7 @@ export class BrowserApp {
   #identityCreated?: boolean
   #identityPersisted = true
   #autoDialing = false
+  #lastTroubleRefresh = 0
   #autoDialRound = 0
   /** Auto-dial round in which a peer first appeared in the bootstrap document. */
   readonly #firstSeen = new Map<string, number>()
@@ -107,7 +110,7 @@ export class BrowserApp {
         reason: 'RTCPeerConnection is not available in this browser',
       })
     }
-    relays = new RelayManager(node, this.events, reservations)
+    relays = new RelayManager(node, this.events, reservations, () => this.#refreshSoon())
     relays.update(doc.relays)
     this.relays = relays
     this.links = new LinkManager(node, this.events, (p) => relays.shardOf(p))
@@ -145,6 +148,13 @@ export class BrowserApp {
       await this.refreshBootstrap().catch(() => undefined)
       if (this.#bootstrapError === undefined) backoff.reset()
     }
+  }
+
+  /** A relay failed: re-read the bootstrap document now (at most every 2 s) instead of at the next round. */
+  #refreshSoon(): void {
+    if (Date.now() - this.#lastTroubleRefresh < TROUBLE_REFRESH_MIN_MS) return
+    this.#lastTroubleRefresh = Date.now()
+    void this.refreshBootstrap().catch(() => undefined)
   }
 
   /** Re-reads the bootstrap document; errors are shown on the page and retried by the refresh loop. */

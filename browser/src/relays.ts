@@ -30,19 +30,31 @@ export class RelayManager {
   #timer?: ReturnType<typeof setInterval>
   #connectedAt = new Map<string, number>()
 
-  constructor(node: Libp2p, events: EventLog, wanted: number) {
+  /** Called when a relay cannot be reached: the bootstrap document may list other relays by now. */
+  readonly #onTrouble: () => void
+
+  constructor(node: Libp2p, events: EventLog, wanted: number, onTrouble: () => void = () => {}) {
     this.#node = node
     this.#events = events
     this.#wanted = wanted
+    this.#onTrouble = onTrouble
   }
 
-  /** Applies the relay list of a (refreshed) bootstrap document: shard 0 first, then the next ones. */
+  /**
+   * Applies the relay list of a (refreshed) bootstrap document: shard 0 first, then the next ones. A
+   * relay no longer listed (redeployed with a new identity, shard removed) is forgotten.
+   */
   update(relays: BootstrapRelay[]): void {
     const sorted = [...relays].sort((a, b) => Number(a.shard) - Number(b.shard))
+    const listed = new Set(sorted.map((r) => r.peerId))
+    for (const id of [...this.#entries.keys()]) {
+      if (!listed.has(id) && !this.#connected(id)) this.#entries.delete(id)
+    }
     sorted.forEach((r, i) => {
       const e = this.#entries.get(r.peerId)
       if (e !== undefined) {
         e.addrs = r.addrs
+        e.wanted = i < this.#wanted
         return
       }
       this.#entries.set(r.peerId, {
@@ -191,6 +203,7 @@ export class RelayManager {
         reason: e.reason,
         retryInMs: retry,
       })
+      this.#onTrouble()
     } finally {
       e.dialing = false
     }
