@@ -241,8 +241,9 @@ export class BrowserApp {
     const timeoutMs = opts.timeoutMs ?? 30_000
     const started = Date.now()
     const deadline = started + timeoutMs
-    const peer = await this.#findPeer(peerId, deadline)
     if (this.links!.best(peerId) === undefined) {
+      // not connected yet: its circuit addresses come from the (possibly refreshed) bootstrap document
+      const peer = await this.#findPeer(peerId, deadline)
       if (peer === undefined) throw new Error(`peer ${peerId} is not in the bootstrap document`)
       await this.#dialRelayed(peer)
     }
