@@ -2,8 +2,10 @@
  * Home node resilience and super-peer mode, against a stand-in edge of plain js-libp2p relays (so a
  * test can stop one shard): losing a shard keeps the node reachable through the other, and `--relay`
  * with proven (here: `--public-cidr 127.0.0.0/8`) public reachability serves circuit-relay-v2 hop.
+ * The last suite runs the real edge (wrangler dev): the bootstrap API lists such a super-peer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type BootstrapDocument, parseBootstrapDocument } from '../../shared/src/protocol/bootstrap.ts'
 import {
   cliJson,
   type LocalEdge,
@@ -11,6 +13,7 @@ import {
   startDaemon,
   startLocalEdge,
 } from '../helpers/daemon.ts'
+import { type Edge, startEdge } from '../helpers/edge.ts'
 import {
   createPeer,
   installSink,
@@ -19,6 +22,7 @@ import {
   stopAll,
   waitForReservation,
 } from '../helpers/peers.ts'
+import { waitFor } from '../helpers/wait.ts'
 
 describe('home node: a relay shard drops', () => {
   let edge: LocalEdge
@@ -127,5 +131,53 @@ describe('home node: --relay super-peer', () => {
     expect(after.relay.reservations).toBe(1)
     expect(after.relay.circuitsTotal).toBeGreaterThanOrEqual(1)
     expect(after.relay.bytesRelayed).toBeGreaterThanOrEqual(2 * 1024 * 1024)
+  })
+})
+
+async function bootstrapOf(edge: Edge): Promise<BootstrapDocument> {
+  const res = await fetch(`${edge.url}/v1/bootstrap?peers=64`)
+  if (!res.ok) throw new Error(`bootstrap: HTTP ${res.status}`)
+  return parseBootstrapDocument(await res.json())
+}
+
+describe('real edge: the bootstrap API lists home super-peers', () => {
+  let edge: Edge
+  const daemons: RunningDaemon[] = []
+  const loopbackWs = ['--listen', '/ip4/127.0.0.1/tcp/0/ws', '--no-webrtc', '--public-cidr', '127.0.0.0/8']
+
+  beforeAll(async () => {
+    edge = await startEdge({ vars: { RELAY_SHARDS: '1' } })
+  })
+  afterAll(async () => {
+    await Promise.all(daemons.map((d) => d.stop()))
+    await edge?.stop()
+  })
+
+  it('lists a public --relay node with its own address, not a plain node', async () => {
+    const superPeer = await startDaemon({ bootstrap: edge.url, args: [...loopbackWs, '--relay'] })
+    daemons.push(superPeer)
+    const plain = await startDaemon({ bootstrap: edge.url, args: loopbackWs })
+    daemons.push(plain)
+    await superPeer.waitForEvent('relay.enabled')
+    await plain.waitForEvent('reservation.made', (e) => e.shard === '0')
+    const doc = await waitFor(
+      `super-peer ${superPeer.peerId} in /v1/bootstrap superPeers`,
+      async () => {
+        const d = await bootstrapOf(edge)
+        return d.superPeers.some((p) => p.peerId === superPeer.peerId) && d
+      },
+      30_000,
+      250,
+    )
+    const listed = doc.superPeers.find((p) => p.peerId === superPeer.peerId)!
+    expect(listed.addrs.length).toBeGreaterThan(0)
+    for (const a of listed.addrs) {
+      expect(a).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/[0-9]+\/ws\/p2p\//)
+      expect(a.endsWith(`/p2p/${superPeer.peerId}`)).toBe(true)
+      expect(a).not.toContain('p2p-circuit')
+    }
+    // the plain node holds a reservation on the shard (it is a listed peer) but offers no hop
+    expect(doc.peers.some((p) => p.peerId === plain.peerId)).toBe(true)
+    expect(doc.superPeers.map((p) => p.peerId)).toEqual([superPeer.peerId])
   })
 })

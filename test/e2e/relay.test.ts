@@ -66,6 +66,8 @@ async function shardStats(edge: Edge, shard: string, bearer?: string): Promise<S
     refusals,
     // peers reserved on this shard: their circuit addresses go through its peer ID
     peers: doc.peers.filter((p) => p.addrs.some((a) => a.includes(`/p2p/${relay.peerId}/p2p-circuit`))),
+    // the document does not say which shard saw a super-peer
+    superPeers: doc.superPeers,
     uptimeSeconds: metric('edgeswarm_relay_uptime_seconds'),
   }
 }

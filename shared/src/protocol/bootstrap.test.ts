@@ -14,6 +14,7 @@ function doc(): BootstrapDocument {
     private: false,
     relays: [{ shard: '0', peerId: RELAY, addrs: [`/ip4/127.0.0.1/tcp/8787/ws/p2p/${RELAY}`] }],
     peers: [{ peerId: PEER, addrs: [`/ip4/127.0.0.1/tcp/8787/ws/p2p/${RELAY}/p2p-circuit/p2p/${PEER}`] }],
+    superPeers: [{ peerId: PEER, addrs: [`/ip4/203.0.113.7/tcp/4001/ws/p2p/${PEER}`] }],
     stun: ['stun:stun.example.com:3478'],
     generatedAt: '2026-11-22T05:00:00.000Z',
   }
@@ -70,6 +71,24 @@ describe('parseBootstrapDocument', () => {
     const p = doc()
     p.peers = Array.from({ length: 65 }, () => p.peers[0]!)
     expect(errorOf(p)).toMatch(/^bootstrap\.peers must be an array of at most 64 items/)
+  })
+
+  it('reads a document without superPeers (older edge) as listing none', () => {
+    const { superPeers: _, ...old } = doc()
+    expect(parseBootstrapDocument(old).superPeers).toEqual([])
+  })
+
+  it('checks superPeers like peers: own /p2p suffix, unique, bounded', () => {
+    const wrong = doc()
+    wrong.superPeers[0]!.addrs = [`/ip4/203.0.113.7/tcp/4001/ws/p2p/${RELAY}`]
+    expect(errorOf(wrong)).toMatch(/^bootstrap\.superPeers\[0\]\.addrs\[0\] must be a multiaddr ending in/)
+    const dup = doc()
+    dup.superPeers.push({ ...dup.superPeers[0]! })
+    expect(errorOf(dup)).toMatch(/^bootstrap\.superPeers\[1\] must be unique/)
+    const many = doc()
+    many.superPeers = Array.from({ length: 33 }, () => many.superPeers[0]!)
+    expect(errorOf(many)).toMatch(/^bootstrap\.superPeers must be an array of at most 32 items/)
+    expect(errorOf({ ...doc(), superPeers: 'x' })).toMatch(/^bootstrap\.superPeers must be an array/)
   })
 
   it('checks generatedAt is an ISO-8601 UTC time', () => {

@@ -38,6 +38,12 @@ export interface BootstrapDocument {
   private: boolean
   relays: BootstrapRelay[]
   peers: BootstrapPeer[]
+  /**
+   * Home nodes that offer circuit-relay-v2 hop (`--relay`) and that the edge saw connect from the IP of
+   * their listed addresses; `addrs` are direct addresses ending in `/p2p/<peerId>`. Peers may reserve
+   * on them besides the edge shards. Always written; read as `[]` from documents older than the field.
+   */
+  superPeers: BootstrapPeer[]
   /** STUN servers as `stun:host:port` URLs for WebRTC. */
   stun: string[]
   /** ISO-8601 time the document was built. */
@@ -74,6 +80,8 @@ function obj(path: string, v: Json): Record<string, Json> {
 export const MAX_BOOTSTRAP_RELAYS = 256
 /** Multiaddrs one relay or peer entry lists. */
 export const MAX_BOOTSTRAP_ADDRS = 16
+/** Super-peers one document lists. */
+export const MAX_BOOTSTRAP_SUPER_PEERS = 32
 /** STUN servers one document lists. */
 export const MAX_BOOTSTRAP_STUN = 16
 /** A network name: short, URL- and label-safe. */
@@ -145,6 +153,14 @@ export function parseBootstrapDocument(v: Json): BootstrapDocument {
       arr('bootstrap.peers', o.peers, MAX_BOOTSTRAP_PEERS, peer),
       (p) => p.peerId,
     ),
+    superPeers:
+      o.superPeers === undefined
+        ? []
+        : unique(
+            'bootstrap.superPeers',
+            arr('bootstrap.superPeers', o.superPeers, MAX_BOOTSTRAP_SUPER_PEERS, peer),
+            (p) => p.peerId,
+          ),
     stun: arr('bootstrap.stun', o.stun, MAX_BOOTSTRAP_STUN, (q, x) => str(q, x, STUN_URL_PATTERN)),
     generatedAt: isoTime('bootstrap.generatedAt', o.generatedAt),
   }

@@ -20,6 +20,7 @@ function stats(shard: string): ShardStats {
     bytesRelayed: 0,
     refusals: {},
     peers: [],
+    superPeers: [],
     uptimeSeconds: 1,
   }
 }

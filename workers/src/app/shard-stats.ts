@@ -32,6 +32,17 @@ function record(path: string, v: Json): Record<string, Json> {
   return v as Record<string, Json>
 }
 
+function shardPeers(path: string, v: Json): ShardPeer[] {
+  if (!Array.isArray(v)) fail(path, 'an array', v)
+  return v.map((x, i) => {
+    const peer = record(`${path}[${i}]`, x)
+    return {
+      peerId: text(`${path}[${i}].peerId`, peer.peerId),
+      addrs: texts(`${path}[${i}].addrs`, peer.addrs),
+    }
+  })
+}
+
 export function parseShardStats(v: Json, shard: string): ShardStats {
   const p = `shard ${shard} stats`
   const o = record(p, v)
@@ -41,14 +52,9 @@ export function parseShardStats(v: Json, shard: string): ShardStats {
     if (!/^[a-z_]{1,32}$/.test(reason)) fail(`${p}.refusals`, 'keyed by snake_case reasons', reason)
     refusals[reason as RefusalReason] = count(`${p}.refusals.${reason}`, n)
   }
-  if (!Array.isArray(o.peers)) fail(`${p}.peers`, 'an array', o.peers)
-  const peers: ShardPeer[] = o.peers.map((x, i) => {
-    const peer = record(`${p}.peers[${i}]`, x)
-    return {
-      peerId: text(`${p}.peers[${i}].peerId`, peer.peerId),
-      addrs: texts(`${p}.peers[${i}].addrs`, peer.addrs),
-    }
-  })
+  const peers = shardPeers(`${p}.peers`, o.peers)
+  // absent from shards older than the field
+  const superPeers = o.superPeers === undefined ? [] : shardPeers(`${p}.superPeers`, o.superPeers)
   return {
     shard,
     peerId: text(`${p}.peerId`, o.peerId),
@@ -60,6 +66,7 @@ export function parseShardStats(v: Json, shard: string): ShardStats {
     bytesRelayed: count(`${p}.bytesRelayed`, o.bytesRelayed),
     refusals,
     peers,
+    superPeers,
     uptimeSeconds: count(`${p}.uptimeSeconds`, o.uptimeSeconds),
   }
 }

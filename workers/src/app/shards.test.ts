@@ -17,6 +17,7 @@ function stats(shard: string): ShardStats {
     bytesRelayed: 0,
     refusals: { malformed: 2 },
     peers: [],
+    superPeers: [],
     uptimeSeconds: 3,
   }
 }

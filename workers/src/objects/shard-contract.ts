@@ -39,7 +39,7 @@ export const REFUSAL_REASONS = [
 
 export interface ShardPeer {
   peerId: string
-  /** Circuit multiaddrs through this shard, `<shard addr>/p2p-circuit/p2p/<peerId>`. */
+  /** Circuit multiaddrs through this shard, `<shard addr>/p2p-circuit/p2p/<peerId>` (for `peers`). */
   addrs: string[]
 }
 
@@ -59,6 +59,12 @@ export interface ShardStats {
   refusals: Partial<Record<RefusalReason, number>>
   /** A sample of peers holding reservations (at most `?peers=N`, default all up to 64). */
   peers: ShardPeer[]
+  /**
+   * Connected home super-peers (identify: circuit-relay-v2 hop), at most 16; `addrs` are their direct
+   * listen addresses on the IP their connection to this shard comes from, each ending in `/p2p/<peerId>`
+   * (relay/super-peers.ts). Added later: a shard of an older version sends none (read as `[]`).
+   */
+  superPeers: ShardPeer[]
   /** Seconds since the shard's libp2p node started. */
   uptimeSeconds: number
 }

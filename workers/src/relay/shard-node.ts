@@ -7,8 +7,8 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
-import { identify } from '@libp2p/identify'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { identify, identifyPush } from '@libp2p/identify'
+import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
@@ -25,6 +25,7 @@ import {
 import type { ShardPeer, ShardStats } from '../objects/shard-contract.ts'
 import { installBroadcastChannelStub } from './broadcast-channel.ts'
 import { workerdNoiseCrypto } from './noise-crypto.ts'
+import { ipOf, listedAddrs, MAX_SHARD_SUPER_PEERS, offersHop } from './super-peers.ts'
 import { durableObjectWebSockets, SocketHub } from './transport.ts'
 
 export interface ShardNodeInit {
@@ -92,6 +93,9 @@ export class ShardNode {
       connectionManager: relayConnectionManagerInit(config),
       services: {
         identify: identify(),
+        // a home node proves public reachability after it connected: its new listen addresses and its
+        // hop protocol reach us by push (superPeers())
+        identifyPush: identifyPush(),
         ping: ping(),
         relay: circuitRelayServer(relayServerInit(config)),
       },
@@ -106,7 +110,37 @@ export class ShardNode {
     return this.node.getMultiaddrs().map((a) => a.toString())
   }
 
-  stats(maxPeers = MAX_STATS_PEERS): ShardStats {
+  /**
+   * Connected peers that offer circuit-relay-v2 hop, with their direct listen addresses on the IP their
+   * own connection comes from (the anti-abuse rule of super-peers.ts), at most MAX_SHARD_SUPER_PEERS.
+   */
+  async superPeers(): Promise<ShardPeer[]> {
+    const ipsByPeer = new Map<string, { peer: PeerId; ips: Set<string> }>()
+    for (const conn of this.node.getConnections()) {
+      if (conn.status !== 'open') continue
+      const ip = ipOf(conn.remoteAddr.toString())
+      if (ip === undefined) continue
+      const key = conn.remotePeer.toString()
+      const entry = ipsByPeer.get(key) ?? { peer: conn.remotePeer, ips: new Set<string>() }
+      entry.ips.add(ip)
+      ipsByPeer.set(key, entry)
+    }
+    const out: ShardPeer[] = []
+    for (const [peerId, { peer, ips }] of ipsByPeer) {
+      if (out.length >= MAX_SHARD_SUPER_PEERS) break
+      const stored = await this.node.peerStore.get(peer).catch(() => undefined)
+      if (stored === undefined || !offersHop(stored.protocols)) continue
+      const addrs = listedAddrs(
+        peerId,
+        stored.addresses.map((a) => a.multiaddr.toString()),
+        ips,
+      )
+      if (addrs.length > 0) out.push({ peerId, addrs })
+    }
+    return out
+  }
+
+  async stats(maxPeers = MAX_STATS_PEERS): Promise<ShardStats> {
     const addrs = this.addrs()
     const peers: ShardPeer[] = this.guard
       .reservedPeers()
@@ -123,6 +157,7 @@ export class ShardNode {
       bytesRelayed: this.guard.bytesRelayed,
       refusals: { ...this.guard.refusals },
       peers,
+      superPeers: await this.superPeers(),
       uptimeSeconds: Math.round((Date.now() - this.#started) / 1000),
     }
   }

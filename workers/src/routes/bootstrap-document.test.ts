@@ -20,6 +20,7 @@ function shard(shard: string, peerId: string, base: string, peers: string[]): Sh
     bytesRelayed: 0,
     refusals: {},
     peers: peers.map((p) => ({ peerId: p, addrs: [`${base}/p2p/${peerId}/p2p-circuit/p2p/${p}`] })),
+    superPeers: [],
     uptimeSeconds: 1,
   }
 }
@@ -69,6 +70,53 @@ describe('buildBootstrapDocument', () => {
     const odd = { ...s0, addrs: ['/ip4/127.0.0.1/tcp/8787/ws', `/ip4/127.0.0.1/tcp/1/ws/p2p/${R1}`] }
     const doc = buildBootstrapDocument({ network: 'n', private: false, stun: [], stats: [odd], peers: 0 })
     expect(doc.relays[0]!.addrs).toEqual([`/ip4/127.0.0.1/tcp/8787/ws/p2p/${R0}`])
+  })
+})
+
+describe('buildBootstrapDocument: superPeers', () => {
+  const SP = '12D3KooWCHu273nrWXzJyXzfb9zYxV3aHh2eRp67RadtmWagYMbi'
+  const direct = `/ip4/203.0.113.7/tcp/4001/ws/p2p/${SP}`
+
+  it('merges super-peers across shards, one entry per peer ID', () => {
+    const s0 = {
+      ...shard('0', R0, '/ip4/127.0.0.1/tcp/8787/ws', []),
+      superPeers: [{ peerId: SP, addrs: [direct] }],
+    }
+    const s1 = {
+      ...shard('1', R1, '/ip4/127.0.0.1/tcp/8787/ws/http-path/relay%2F1', []),
+      superPeers: [{ peerId: SP, addrs: [direct, `/ip4/203.0.113.7/tcp/4002/p2p/${SP}`] }],
+    }
+    const doc = buildBootstrapDocument({ network: 'n', private: false, stun: [], stats: [s0, s1], peers: 0 })
+    expect(parseBootstrapDocument(doc)).toEqual(doc)
+    expect(doc.superPeers).toEqual([{ peerId: SP, addrs: [direct, `/ip4/203.0.113.7/tcp/4002/p2p/${SP}`] }])
+  })
+
+  it('drops shards, circuit and foreign addresses, and peers left with none', () => {
+    const s0 = {
+      ...shard('0', R0, '/ip4/127.0.0.1/tcp/8787/ws', []),
+      superPeers: [
+        { peerId: R0, addrs: [`/ip4/127.0.0.1/tcp/8787/ws/p2p/${R0}`] },
+        {
+          peerId: PA,
+          addrs: [`/ip4/203.0.113.8/tcp/1/p2p/${PB}`, `/ip4/1.2.3.4/tcp/1/p2p/${R0}/p2p-circuit/p2p/${PA}`],
+        },
+      ],
+    }
+    const doc = buildBootstrapDocument({ network: 'n', private: false, stun: [], stats: [s0], peers: 0 })
+    expect(doc.superPeers).toEqual([])
+  })
+
+  it('is always written, bounded', () => {
+    const many = Array.from({ length: 40 }, (_, i) => {
+      const id = `12D3KooW${'x'.repeat(40)}${'abcdefghij'[i % 10]}${'abcdefghij'[Math.floor(i / 10)]}`
+      return { peerId: id, addrs: [`/ip4/203.0.113.7/tcp/${4000 + i}/p2p/${id}`] }
+    })
+    const s0 = { ...shard('0', R0, '/ip4/127.0.0.1/tcp/8787/ws', []), superPeers: many }
+    const doc = buildBootstrapDocument({ network: 'n', private: false, stun: [], stats: [s0], peers: 0 })
+    expect(doc.superPeers).toHaveLength(32)
+    expect(parseBootstrapDocument(doc).superPeers).toHaveLength(32)
+    const none = buildBootstrapDocument({ network: 'n', private: false, stun: [], stats: [], peers: 0 })
+    expect(none.superPeers).toEqual([])
   })
 })
 

@@ -2,6 +2,7 @@
  * Builds the bootstrap document from the shards' stats (pure: no bindings, testable anywhere). Relays
  * come in shard order; peers are merged across shards (one entry per peer ID, its circuit addresses
  * through every shard it reserved on), shuffled so that joiners spread over the overlay, and cut to `peers`.
+ * Super-peers (home nodes offering hop, as the shards report them) are merged the same way.
  */
 import {
   BOOTSTRAP_API_VERSION,
@@ -15,6 +16,7 @@ import {
   type BootstrapPeer,
   type BootstrapRelay,
   MAX_BOOTSTRAP_ADDRS,
+  MAX_BOOTSTRAP_SUPER_PEERS,
 } from '../../../shared/src/protocol/bootstrap.ts'
 import type { ShardStats } from '../objects/shard-contract.ts'
 
@@ -74,6 +76,32 @@ function mergePeers(stats: readonly ShardStats[], relayIds: ReadonlySet<string>)
     .map(([peerId, addrs]) => ({ peerId, addrs: [...addrs].slice(0, MAX_BOOTSTRAP_ADDRS) }))
 }
 
+/**
+ * Super-peers merged across shards (one entry per peer ID, union of addresses), never a shard, shuffled
+ * and cut to MAX_BOOTSTRAP_SUPER_PEERS. Shards list only addresses on the IP the peer connected from.
+ */
+function mergeSuperPeers(
+  stats: readonly ShardStats[],
+  relayIds: ReadonlySet<string>,
+  random?: (n: number) => number,
+): BootstrapPeer[] {
+  const byId = new Map<string, Set<string>>()
+  for (const s of stats) {
+    for (const p of s.superPeers) {
+      if (relayIds.has(p.peerId)) continue
+      const addrs = byId.get(p.peerId) ?? new Set<string>()
+      for (const a of p.addrs) {
+        if (a.endsWith(`/p2p/${p.peerId}`) && !a.includes('/p2p-circuit')) addrs.add(a)
+      }
+      byId.set(p.peerId, addrs)
+    }
+  }
+  const merged = [...byId]
+    .filter(([, addrs]) => addrs.size > 0)
+    .map(([peerId, addrs]) => ({ peerId, addrs: [...addrs].slice(0, MAX_BOOTSTRAP_ADDRS) }))
+  return shuffle(merged, random).slice(0, MAX_BOOTSTRAP_SUPER_PEERS)
+}
+
 export interface DocumentInput {
   network: string
   private: boolean
@@ -97,6 +125,7 @@ export function buildBootstrapDocument(input: DocumentInput): BootstrapDocument 
     private: input.private,
     relays,
     peers,
+    superPeers: mergeSuperPeers(input.stats, relayIds, input.random),
     stun: [...input.stun],
     generatedAt: (input.now ?? new Date()).toISOString(),
   }

@@ -17,6 +17,7 @@ function stats(shard: string): ShardStats {
     bytesRelayed: 12345,
     refusals: { circuit_bytes: 4 },
     peers: [],
+    superPeers: [],
     uptimeSeconds: 60,
   }
 }
