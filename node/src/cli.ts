@@ -227,7 +227,7 @@ interface StatusView {
   peerId: string
   reachability: string
   reason: string
-  reservations: Array<{ shard: string; relay: string }>
+  reservations: Array<{ kind?: string; shard?: string; relay: string }>
   connections: Array<{ peer: string; label: string; role: string; rttMs?: number; verified?: boolean }>
 }
 
@@ -236,7 +236,9 @@ function formatStatus(s: StatusView): string {
     `peer ID       ${s.peerId}`,
     `reachability  ${s.reachability} (${s.reason})`,
     `reservations  ${s.reservations.length === 0 ? 'none' : ''}`,
-    ...s.reservations.map((r) => `  shard ${r.shard}  relay ${r.relay}`),
+    ...s.reservations.map((r) =>
+      r.kind === 'super-peer' ? `  super-peer ${r.relay}` : `  shard ${r.shard}  relay ${r.relay}`,
+    ),
     `connections   ${s.connections.length === 0 ? 'none' : ''}`,
     ...s.connections.map(
       (c) =>

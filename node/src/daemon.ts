@@ -27,6 +27,7 @@ import { createLibp2p } from 'libp2p'
 import { networkAuth } from '../../shared/src/auth.ts'
 import * as D from '../../shared/src/defaults.ts'
 import { BootstrapError, toError } from '../../shared/src/errors.ts'
+import type { BootstrapDocument, BootstrapRelay } from '../../shared/src/protocol/bootstrap.ts'
 import { fetchBootstrap } from './bootstrap-client.ts'
 import { assertNoRunningDaemon, newToken, removeControlInfo, writeControlInfo } from './control/files.ts'
 import { startControlServer } from './control/server.ts'
@@ -69,6 +70,14 @@ interface AddressManagerLike {
   confirmObservedAddr: (addr: Multiaddr, options: { type: 'transport' }) => void
 }
 
+/** The document's super-peers as relays to reserve on: never ourselves, never a shard. */
+function superPeerRelays(doc: BootstrapDocument, self: string): BootstrapRelay[] {
+  const shards = new Set(doc.relays.map((r) => r.peerId))
+  return doc.superPeers
+    .filter((p) => p.peerId !== self && !shards.has(p.peerId))
+    .map((p) => ({ shard: 'super-peer', peerId: p.peerId, addrs: p.addrs }))
+}
+
 export async function startDaemon(options: NodeOptions, events: EventSink): Promise<Daemon> {
   installNodeWebSocket()
   setPublicCidrs(options.publicCidrs)
@@ -88,6 +97,7 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
     private: doc.private,
     relays: doc.relays.length,
     peers: doc.peers.length,
+    superPeers: doc.superPeers.length,
   })
 
   let confirmPublic = (_host: string) => {}
@@ -161,6 +171,30 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
       return fresh.relays
     },
   })
+  const self = node.peerId.toString()
+  const readBootstrap = () =>
+    fetchBootstrap(
+      options.bootstrapUrl,
+      options.networkKey === undefined ? {} : { networkKey: options.networkKey },
+    )
+  // home super-peers: reserved on besides the shards (not instead of them)
+  const superPeers = new ReservationKeeper({
+    node,
+    transport: circuit,
+    relays: superPeerRelays(doc, self),
+    want: D.DEFAULT_NODE_SUPER_PEER_RESERVATIONS,
+    kind: 'super-peer',
+    events,
+    refresh: async () => superPeerRelays(await readBootstrap(), self),
+  })
+  const superPeerTimer = setInterval(() => {
+    readBootstrap()
+      .then((fresh) => superPeers.update(superPeerRelays(fresh, self)))
+      .catch((err: unknown) =>
+        events('bootstrap.failed', { reason: toError(err).message, for: 'super-peers' }, 'debug'),
+      )
+  }, D.DEFAULT_SUPER_PEER_REFRESH_MS)
+  superPeerTimer.unref()
   const relayIds = { has: (id: string) => keeper.shardOf(id) !== undefined }
   const paths = new PathManager({
     node,
@@ -180,7 +214,17 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
       }
     },
   })
-  const api: NodeApi = new NodeApi({ node, options, doc, keeper, paths, reachability, superPeer, events })
+  const api: NodeApi = new NodeApi({
+    node,
+    options,
+    doc,
+    keeper,
+    superPeers,
+    paths,
+    reachability,
+    superPeer,
+    events,
+  })
 
   node.addEventListener('peer:identify', (evt) => {
     const { observedAddr, connection, peerId } = evt.detail
@@ -193,6 +237,7 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
   await api.start()
   paths.start()
   keeper.start()
+  superPeers.start()
 
   const token = newToken()
   const control = await startControlServer(options.controlPort, token, api.routes(), (err) =>
@@ -209,6 +254,8 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
   const stop = () => {
     stopping ??= (async () => {
       keeper.stop()
+      superPeers.stop()
+      clearInterval(superPeerTimer)
       paths.stop()
       await control.close()
       await removeControlInfo(options.dataDir, process.pid)

@@ -25,6 +25,8 @@ export interface NodeApiInit {
   options: NodeOptions
   doc: BootstrapDocument
   keeper: ReservationKeeper
+  /** Reservations on home super-peers (bootstrap `superPeers`). */
+  superPeers?: ReservationKeeper
   paths: PathManager
   reachability: ReachabilityTracker
   superPeer?: SuperPeer | undefined
@@ -100,7 +102,10 @@ export class NodeApi {
   }
 
   #pathLabel(v: ConnectionView): string {
-    return v.path === 'relayed' ? `relayed via shard ${v.shard ?? `peer ${v.relay}`}` : v.path
+    if (v.path !== 'relayed') return v.path
+    if (v.shard !== undefined) return `relayed via shard ${v.shard}`
+    const superPeer = v.relay !== undefined && this.#i.superPeers?.has(v.relay) === true
+    return `relayed via ${superPeer ? 'super-peer' : 'peer'} ${v.relay}`
   }
 
   async status() {
@@ -113,7 +118,7 @@ export class NodeApi {
       bootstrap: this.#i.options.bootstrapUrl,
       ...reachability.get(),
       addrs: node.getMultiaddrs().map((a) => a.toString()),
-      reservations: keeper.list(),
+      reservations: [...keeper.list(), ...(this.#i.superPeers?.list() ?? [])],
       connections: conns.map((c) => {
         const v = paths.describe(c)
         return {
@@ -127,10 +132,14 @@ export class NodeApi {
     }
   }
 
-  /** Circuit addresses of `peer` through every shard we know (its reservation may be on any). */
+  /** Circuit addresses of `peer` through every shard and super-peer we know (it may have reserved on any). */
   circuitAddrsFor(peer: PeerId): Multiaddr[] {
     const out: string[] = []
-    for (const r of this.#i.keeper.relays()) for (const a of r.addrs) out.push(`${a}/p2p-circuit/p2p/${peer}`)
+    const relays = [...this.#i.keeper.relays(), ...(this.#i.superPeers?.relays() ?? [])]
+    for (const r of relays) {
+      if (r.peerId === peer.toString()) continue
+      for (const a of r.addrs) out.push(`${a}/p2p-circuit/p2p/${peer}`)
+    }
     return out.map((a) => multiaddr(a))
   }
 

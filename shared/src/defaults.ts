@@ -42,6 +42,13 @@ export const DEFAULT_SHARD_STATS_TIMEOUT_MS = 5_000
 
 /** Relay shards a node keeps reservations on, so that losing one relay does not make it unreachable. */
 export const DEFAULT_NODE_RESERVATIONS = 2
+/**
+ * Home super-peers (bootstrap `superPeers`) a node reserves on besides the shards: one more way in that
+ * does not load the edge; one is enough, the shards remain the fallback.
+ */
+export const DEFAULT_NODE_SUPER_PEER_RESERVATIONS = 1
+/** How often a node re-reads the bootstrap document for super-peers that appeared since it joined (ms). */
+export const DEFAULT_SUPER_PEER_REFRESH_MS = 60_000
 /** First retry delay after a relay drops (ms); doubles up to the max. */
 export const DEFAULT_RECONNECT_MIN_MS = 500
 /** Largest retry delay after a relay drops (ms). */

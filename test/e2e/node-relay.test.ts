@@ -10,6 +10,7 @@ import {
   cliJson,
   type LocalEdge,
   type RunningDaemon,
+  runCli,
   startDaemon,
   startLocalEdge,
 } from '../helpers/daemon.ts'
@@ -145,8 +146,12 @@ describe('real edge: the bootstrap API lists home super-peers', () => {
   const daemons: RunningDaemon[] = []
   const loopbackWs = ['--listen', '/ip4/127.0.0.1/tcp/0/ws', '--no-webrtc', '--public-cidr', '127.0.0.0/8']
 
+  let superPeer: RunningDaemon
+
   beforeAll(async () => {
-    edge = await startEdge({ vars: { RELAY_SHARDS: '1' } })
+    // one shard with room for two reservations (the super-peer's and the plain node's): the node that
+    // joins later can be reached only through the super-peer
+    edge = await startEdge({ vars: { RELAY_SHARDS: '1', MAX_RESERVATIONS: '2' } })
   })
   afterAll(async () => {
     await Promise.all(daemons.map((d) => d.stop()))
@@ -154,11 +159,12 @@ describe('real edge: the bootstrap API lists home super-peers', () => {
   })
 
   it('lists a public --relay node with its own address, not a plain node', async () => {
-    const superPeer = await startDaemon({ bootstrap: edge.url, args: [...loopbackWs, '--relay'] })
+    superPeer = await startDaemon({ bootstrap: edge.url, args: [...loopbackWs, '--relay'] })
     daemons.push(superPeer)
     const plain = await startDaemon({ bootstrap: edge.url, args: loopbackWs })
     daemons.push(plain)
     await superPeer.waitForEvent('relay.enabled')
+    await superPeer.waitForEvent('reservation.made', (e) => e.shard === '0')
     await plain.waitForEvent('reservation.made', (e) => e.shard === '0')
     const doc = await waitFor(
       `super-peer ${superPeer.peerId} in /v1/bootstrap superPeers`,
@@ -179,5 +185,39 @@ describe('real edge: the bootstrap API lists home super-peers', () => {
     // the plain node holds a reservation on the shard (it is a listed peer) but offers no hop
     expect(doc.peers.some((p) => p.peerId === plain.peerId)).toBe(true)
     expect(doc.superPeers.map((p) => p.peerId)).toEqual([superPeer.peerId])
+  })
+
+  it('another node reserves on the super-peer and a third reaches it through that circuit', async () => {
+    const b = await startDaemon({ bootstrap: edge.url, args: loopbackWs })
+    daemons.push(b)
+    const made = await b.waitForEvent('reservation.made', (e) => e.kind === 'super-peer')
+    expect(made.relay).toBe(superPeer.peerId)
+    // the shard is full: b holds no shard reservation, so the only way in is the super-peer
+    await b.waitForEvent('reservation.retry', (e) => e.shard === '0')
+    const status = await cliJson<{ reservations: Array<{ kind: string; shard?: string; relay: string }> }>(
+      ['status'],
+      { dataDir: b.dataDir },
+    )
+    expect(status.reservations).toContainEqual(
+      expect.objectContaining({ kind: 'super-peer', relay: superPeer.peerId }),
+    )
+    const text = await runCli(['status'], { dataDir: b.dataDir })
+    expect(text.stdout).toContain(`super-peer ${superPeer.peerId}`)
+
+    const c = await startDaemon({ bootstrap: edge.url, args: loopbackWs })
+    daemons.push(c)
+    const sent = await cliJson<{
+      match: boolean
+      sha256: string
+      remoteSha256: string
+      label: string
+      remoteAddr: string
+    }>(['send', b.peerId, '--bytes', '1048576', '--path', 'relayed'], { dataDir: c.dataDir })
+    expect(sent.match).toBe(true)
+    expect(sent.remoteSha256).toBe(sent.sha256)
+    expect(sent.remoteAddr).toContain(`/p2p/${superPeer.peerId}/p2p-circuit`)
+    expect(sent.label).toBe(`relayed via super-peer ${superPeer.peerId}`)
+    const received = await b.waitForEvent('transfer.received', (e) => e.sha256 === sent.sha256)
+    expect(received.bytes).toBe(1048576)
   })
 })

@@ -117,4 +117,29 @@ describe('ReservationKeeper', () => {
     ).toEqual([R1, R2].sort())
     keeper.stop()
   })
+
+  it('names super-peer reservations by kind, not shard, and keeps to its own relays', async () => {
+    const s = setup(() => true)
+    const keeper = new ReservationKeeper({
+      node: s.node,
+      transport: s.transport,
+      relays: [relay('super-peer', R0), relay('super-peer', R1)],
+      want: 1,
+      kind: 'super-peer',
+      events: s.sink,
+    })
+    keeper.start()
+    await vi.advanceTimersByTimeAsync(10)
+    const [only, ...rest] = keeper.list()
+    expect(rest).toEqual([])
+    expect(only).toMatchObject({ kind: 'super-peer' })
+    expect(only).not.toHaveProperty('shard')
+    expect(s.events.find((e) => e.name === 'reservation.made')?.fields).toEqual({
+      kind: 'super-peer',
+      relay: only!.relay,
+    })
+    expect(keeper.has(R0) && keeper.has(R1)).toBe(true)
+    expect(keeper.shardOf(R0)).toBeUndefined()
+    keeper.stop()
+  })
 })

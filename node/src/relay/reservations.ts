@@ -1,6 +1,7 @@
 /**
  * Keeps circuit-relay-v2 reservations on `want` relay shards (two by default, so losing one relay does
  * not make the node unreachable), re-reserving with exponential backoff when a relay drops or refuses.
+ * The daemon runs a second keeper (`kind: 'super-peer'`) over the bootstrap document's home super-peers.
  *
  * Mechanics (circuit-relay-v2 4.x): the first reservation on a shard goes through
  * `transportManager.listen(['<shard addr>/p2p-circuit'])`, which creates a circuit listener bound to
@@ -50,8 +51,13 @@ interface ReservationStoreLike extends EventTarget {
   relayFilter?: { remove?: (bytes: Uint8Array) => unknown }
 }
 
+export type RelayKind = 'shard' | 'super-peer'
+
 export interface ReservationInfo {
-  shard: string
+  /** An edge shard, or a home node that offers hop (bootstrap `superPeers`). */
+  kind: RelayKind
+  /** Shard name (kind `shard` only). */
+  shard?: string
   relay: string
   /** Circuit addresses others dial us on through this shard. */
   addrs: string[]
@@ -65,6 +71,12 @@ export interface ReservationKeeperInit {
   relays: BootstrapRelay[]
   want: number
   events: EventSink
+  /**
+   * What the relays are: edge shards (events and listings carry `shard`), or home super-peers
+   * (`kind: 'super-peer'`, their `shard` field is ignored).
+   * @default 'shard'
+   */
+  kind?: RelayKind
   minBackoffMs?: number
   maxBackoffMs?: number
   /**
@@ -92,7 +104,10 @@ export class ReservationKeeper {
     this.#store = store
     // spread nodes over shards: start at a position derived from our peer ID
     const offset = [...init.node.peerId.toString()].reduce((a, c) => a + c.charCodeAt(0), 0)
-    const sorted = [...init.relays].sort((a, b) => Number(a.shard) - Number(b.shard))
+    const sorted =
+      this.#kind === 'shard'
+        ? [...init.relays].sort((a, b) => Number(a.shard) - Number(b.shard))
+        : [...init.relays]
     const rotated = sorted.map((_, i) => sorted[(i + offset) % sorted.length]!)
     this.#shards = rotated.map((relay) => ({
       relay,
@@ -124,7 +139,24 @@ export class ReservationKeeper {
 
   /** Relay peer IDs of every known shard (for path labels). */
   shardOf(relayPeerId: string): string | undefined {
+    if (this.#kind !== 'shard') return undefined
     return this.#shards.find((s) => s.relay.peerId === relayPeerId)?.relay.shard
+  }
+
+  /** True when `relayPeerId` is one of our relays. */
+  has(relayPeerId: string): boolean {
+    return this.#shards.some((s) => s.relay.peerId === relayPeerId)
+  }
+
+  get #kind(): RelayKind {
+    return this.#init.kind ?? 'shard'
+  }
+
+  /** How events and listings name a relay: `{shard}` or `{kind: 'super-peer'}`, plus `relay`. */
+  #where(shard: Shard): { shard: string; relay: string } | { kind: 'super-peer'; relay: string } {
+    return this.#kind === 'shard'
+      ? { shard: shard.relay.shard, relay: shard.relay.peerId }
+      : { kind: 'super-peer', relay: shard.relay.peerId }
   }
 
   relays(): BootstrapRelay[] {
@@ -145,8 +177,8 @@ export class ReservationKeeper {
     return this.#shards
       .filter((s) => s.state === 'reserved')
       .map((s) => ({
-        shard: s.relay.shard,
-        relay: s.relay.peerId,
+        kind: this.#kind,
+        ...this.#where(s),
         addrs: addrs.filter((a) => a.includes(`/p2p/${s.relay.peerId}/p2p-circuit`)),
         sinceMs: Date.now() - (s.since ?? Date.now()),
       }))
@@ -176,7 +208,7 @@ export class ReservationKeeper {
       shard.state = 'reserved'
       shard.failures = 0
       shard.since = Date.now()
-      this.#init.events('reservation.made', { shard: shard.relay.shard, relay: shard.relay.peerId })
+      this.#init.events('reservation.made', this.#where(shard))
     } catch (err) {
       if (this.#stopped) return
       this.#backoff(shard, `reservation failed: ${toError(err).message.split('\n')[0]}`)
@@ -202,11 +234,7 @@ export class ReservationKeeper {
   #onLost(relay: PeerId, reason: string): void {
     const shard = this.#shards.find((s) => s.peerId.equals(relay))
     if (shard === undefined || this.#stopped || shard.state !== 'reserved') return
-    this.#init.events(
-      'reservation.lost',
-      { shard: shard.relay.shard, relay: shard.relay.peerId, reason },
-      'warn',
-    )
+    this.#init.events('reservation.lost', { ...this.#where(shard), reason }, 'warn')
     this.#backoff(shard, reason)
   }
 
@@ -218,7 +246,7 @@ export class ReservationKeeper {
     shard.state = 'backoff'
     this.#init.events(
       'reservation.retry',
-      { shard: shard.relay.shard, relay: shard.relay.peerId, inMs: delay, reason },
+      { ...this.#where(shard), inMs: delay, reason },
       shard.failures > 1 ? 'debug' : 'warn',
     )
     clearTimeout(shard.timer)
