@@ -4,14 +4,13 @@
  * falls back to `nat`/`unknown`, reservation requests are refused (a relay nobody can dial is useless).
  */
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
-import type { ConnectionGater, Libp2p, PeerId } from '@libp2p/interface'
-import { AuthStatus, challengePeer, importNetworkKey, type NetworkKey } from '../../../shared/src/auth.ts'
+import type { ConnectionGater, Libp2p } from '@libp2p/interface'
+import { importNetworkKey } from '../../../shared/src/auth.ts'
 import { type RelayConfig, resolveRelayConfig } from '../../../shared/src/config.ts'
-import { AUTH_PROTOCOL } from '../../../shared/src/constants.ts'
+import { RelayAuthGate } from '../../../shared/src/relay/auth-gate.ts'
 import { RelayGuard } from '../../../shared/src/relay/relay-guard.ts'
 import { relayServerInit } from '../../../shared/src/relay/relay-options.ts'
 import type { EventSink } from '../events.ts'
-import { isRelayed } from '../path/classify.ts'
 
 export interface SuperPeerInit {
   events: EventSink
@@ -21,64 +20,14 @@ export interface SuperPeerInit {
   config?: RelayConfig
 }
 
-/**
- * Private mode for a home relay: a peer proves the network key (`/edgeswarm/auth/1.0.0`, challenged
- * by us) when it first asks for a reservation or a circuit; the verdict is cached until it disconnects.
- * Unlike the edge's RelayAuthGate this never challenges (nor hangs up on) connections we opened
- * ourselves, such as our own links to the edge shards.
- */
-class OnDemandAuth {
-  readonly #key: NetworkKey
-  readonly #verdicts = new Map<string, Promise<boolean>>()
-  readonly #events: EventSink
-  #node?: Libp2p
-
-  constructor(key: NetworkKey, events: EventSink) {
-    this.#key = key
-    this.#events = events
-  }
-
-  attach(node: Libp2p): void {
-    this.#node = node
-    node.addEventListener('peer:disconnect', (evt) => this.#verdicts.delete(evt.detail.toString()))
-  }
-
-  isAuthorized(peer: PeerId): Promise<boolean> {
-    const key = peer.toString()
-    let verdict = this.#verdicts.get(key)
-    if (verdict === undefined) {
-      verdict = this.#challenge(peer)
-      this.#verdicts.set(key, verdict)
-    }
-    return verdict
-  }
-
-  async #challenge(peer: PeerId): Promise<boolean> {
-    const node = this.#node
-    const conn = node?.getConnections(peer).find((c) => c.status === 'open' && !isRelayed(c.remoteAddr))
-    if (node === undefined || conn === undefined) return false
-    let status: number = AuthStatus.MALFORMED
-    try {
-      const signal = AbortSignal.timeout(10_000)
-      const stream = await conn.newStream(AUTH_PROTOCOL, { signal })
-      status = await challengePeer(stream, { key: this.#key, self: node.peerId, remote: peer, signal })
-    } catch {
-      // the peer does not speak the protocol, closed, or timed out: not authenticated
-    }
-    const ok = status === AuthStatus.OK
-    this.#events('relay.auth', { peer: peer.toString(), result: ok ? 'granted' : 'denied', status }, 'debug')
-    return ok
-  }
-}
-
 export class SuperPeer {
   readonly config: RelayConfig
   readonly guard: RelayGuard
-  readonly #auth?: OnDemandAuth
+  readonly #auth?: RelayAuthGate
   readonly #init: SuperPeerInit
   #announced = false
 
-  private constructor(init: SuperPeerInit, config: RelayConfig, guard: RelayGuard, auth?: OnDemandAuth) {
+  private constructor(init: SuperPeerInit, config: RelayConfig, guard: RelayGuard, auth?: RelayAuthGate) {
     this.#init = init
     this.config = config
     this.guard = guard
@@ -91,10 +40,19 @@ export class SuperPeer {
       init.events(`relay.${event}`, fields, 'debug')
     const onError = (context: string, err: unknown) =>
       init.events('relay.error', { context, error: String(err) }, 'warn')
+    // private mode: a peer proves the network key when it first asks for a reservation or a circuit
+    // (verdict cached until it disconnects); never challenges nor hangs up on the connections we
+    // opened ourselves, such as our own links to the edge shards
     const auth =
       init.networkKey === undefined
         ? undefined
-        : new OnDemandAuth(await importNetworkKey(init.networkKey), init.events)
+        : new RelayAuthGate({
+            key: await importNetworkKey(init.networkKey),
+            mode: 'on-demand',
+            graceMs: config.authGraceSeconds * 1000,
+            onEvent,
+            onError,
+          })
     const guard = new RelayGuard({ config, onEvent, onError, ...(auth === undefined ? {} : { auth }) })
     return new SuperPeer(init, config, guard, auth)
   }

@@ -1,12 +1,17 @@
 /**
- * Relay side of private mode: challenges every peer that connects with `/edgeswarm/auth/1.0.0` and
- * remembers the verdict; the relay's connection gater awaits it before granting a reservation or a
- * circuit. A peer that has not proven the credential after `graceMs` is disconnected; with
- * `graceMs` 0, a peer is disconnected as soon as its challenge fails (it cannot answer in 0 ms).
+ * Relay side of private mode: challenges peers with `/edgeswarm/auth/1.0.0` and remembers the verdict
+ * until the peer disconnects; the relay's connection gater awaits it before granting a reservation or
+ * a circuit. Two modes:
+ * - `on-connect` (the edge shards, which never dial): every peer is challenged as soon as it connects. A
+ *   peer that has not proven the credential after `graceMs` is disconnected; with `graceMs` 0, as soon as
+ *   its challenge fails (it cannot answer in 0 ms).
+ * - `on-demand` (a home node's `--relay`, which also dials out: its edge links, other peers): a peer is
+ *   challenged only when it first asks for a reservation or a circuit, and nobody is hung up on, so the
+ *   connections the node opened itself are left alone. `graceMs` only bounds the exchange.
  *
  * @example
  * ```ts
- * const gate = new RelayAuthGate({ key: await importNetworkKey(secret), graceMs: 10_000, onEvent })
+ * const gate = new RelayAuthGate({ key: await importNetworkKey(secret), graceMs: 10_000, onEvent, onError })
  * gate.attach(node) // after createLibp2p; then guard.gater asks gate.isAuthorized(peer)
  * ```
  */
@@ -15,8 +20,16 @@ import { AuthStatus, challengePeer, type NetworkKey } from '../auth.ts'
 import { AUTH_PROTOCOL } from '../constants.ts'
 import type { RelayEventSink } from './events.ts'
 
+export type RelayAuthMode = 'on-connect' | 'on-demand'
+
 export interface RelayAuthGateInit {
   key: NetworkKey
+  /**
+   * When to challenge: every connecting peer at once (with the grace hang-up), or a peer's first
+   * reservation/circuit request (no hang-up).
+   * @default 'on-connect'
+   */
+  mode?: RelayAuthMode
   /** How long an unauthenticated peer may stay connected (ms); 0 = until its challenge fails. */
   graceMs: number
   onEvent: RelayEventSink
@@ -46,7 +59,9 @@ export class RelayAuthGate {
 
   attach(node: Libp2p): void {
     this.#node = node
-    node.addEventListener('connection:open', (evt) => this.#onConnection(evt.detail))
+    if (this.#mode === 'on-connect') {
+      node.addEventListener('connection:open', (evt) => this.#onConnection(evt.detail))
+    }
     node.addEventListener('peer:disconnect', (evt) => {
       const key = evt.detail.toString()
       const state = this.#peers.get(key)
@@ -55,10 +70,32 @@ export class RelayAuthGate {
     })
   }
 
-  /** Resolves once the peer's challenge is decided (false for peers never challenged). */
+  get #mode(): RelayAuthMode {
+    return this.#init.mode ?? 'on-connect'
+  }
+
+  /**
+   * Resolves once the peer's challenge is decided: on-connect, false for peers never challenged;
+   * on-demand, the first call challenges the peer over one of its open direct connections.
+   */
   async isAuthorized(peer: PeerId): Promise<boolean> {
     const state = this.#peers.get(peer.toString())
-    return state === undefined ? false : state.verdict
+    if (state !== undefined) return state.verdict
+    if (this.#mode === 'on-connect') return false
+    const connection = this.#node
+      ?.getConnections(peer)
+      .find(
+        (c) =>
+          c.status === 'open' && c.limits === undefined && !c.remoteAddr.toString().includes('/p2p-circuit'),
+      )
+    if (connection === undefined) return false
+    const fresh: PeerAuth = { granted: false, verdict: Promise.resolve(false) }
+    fresh.verdict = this.#challenge(connection).then((ok) => {
+      fresh.granted = ok
+      return ok
+    })
+    this.#peers.set(peer.toString(), fresh)
+    return fresh.verdict
   }
 
   #onConnection(connection: Connection): void {
