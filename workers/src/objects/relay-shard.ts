@@ -58,7 +58,7 @@ export class RelayShard extends DurableObject<Env> {
     if (url.pathname === SHARD_STATS_PATH) {
       const raw = url.searchParams.get('peers')
       const peers = raw !== null && /^[0-9]{1,4}$/.test(raw) ? Number(raw) : undefined
-      return Response.json(await node.stats(peers))
+      return Response.json(node.stats(peers))
     }
     return this.#connect(request, node)
   }

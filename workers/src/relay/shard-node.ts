@@ -8,7 +8,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { identify, identifyPush } from '@libp2p/identify'
-import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import type { Libp2p, Peer, PrivateKey } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
@@ -49,12 +49,23 @@ export class ShardNode {
   readonly node: Libp2p
   readonly #shard: string
   readonly #started = Date.now()
+  /**
+   * Peers whose identify (or identify push) lists circuit-relay-v2 hop, kept from peer store updates
+   * so that a stats answer looks at a few peers, not every connection; dropped on disconnect.
+   */
+  readonly #hopPeers = new Map<string, Peer>()
 
   private constructor(shard: string, hub: SocketHub, guard: RelayGuard, node: Libp2p) {
     this.#shard = shard
     this.hub = hub
     this.guard = guard
     this.node = node
+    node.addEventListener('peer:update', (evt) => {
+      const { peer } = evt.detail
+      if (offersHop(peer.protocols)) this.#hopPeers.set(peer.id.toString(), peer)
+      else this.#hopPeers.delete(peer.id.toString())
+    })
+    node.addEventListener('peer:disconnect', (evt) => this.#hopPeers.delete(evt.detail.toString()))
   }
 
   static async start(init: ShardNodeInit): Promise<ShardNode> {
@@ -114,25 +125,18 @@ export class ShardNode {
    * Connected peers that offer circuit-relay-v2 hop, with their direct listen addresses on the IP their
    * own connection comes from (the anti-abuse rule of super-peers.ts), at most MAX_SHARD_SUPER_PEERS.
    */
-  async superPeers(): Promise<ShardPeer[]> {
-    const ipsByPeer = new Map<string, { peer: PeerId; ips: Set<string> }>()
-    for (const conn of this.node.getConnections()) {
-      if (conn.status !== 'open') continue
-      const ip = ipOf(conn.remoteAddr.toString())
-      if (ip === undefined) continue
-      const key = conn.remotePeer.toString()
-      const entry = ipsByPeer.get(key) ?? { peer: conn.remotePeer, ips: new Set<string>() }
-      entry.ips.add(ip)
-      ipsByPeer.set(key, entry)
-    }
+  superPeers(): ShardPeer[] {
     const out: ShardPeer[] = []
-    for (const [peerId, { peer, ips }] of ipsByPeer) {
+    for (const [peerId, peer] of this.#hopPeers) {
       if (out.length >= MAX_SHARD_SUPER_PEERS) break
-      const stored = await this.node.peerStore.get(peer).catch(() => undefined)
-      if (stored === undefined || !offersHop(stored.protocols)) continue
+      const ips = new Set<string>()
+      for (const conn of this.node.getConnections(peer.id)) {
+        const ip = conn.status === 'open' ? ipOf(conn.remoteAddr.toString()) : undefined
+        if (ip !== undefined) ips.add(ip)
+      }
       const addrs = listedAddrs(
         peerId,
-        stored.addresses.map((a) => a.multiaddr.toString()),
+        peer.addresses.map((a) => a.multiaddr.toString()),
         ips,
       )
       if (addrs.length > 0) out.push({ peerId, addrs })
@@ -140,7 +144,7 @@ export class ShardNode {
     return out
   }
 
-  async stats(maxPeers = MAX_STATS_PEERS): Promise<ShardStats> {
+  stats(maxPeers = MAX_STATS_PEERS): ShardStats {
     const addrs = this.addrs()
     const peers: ShardPeer[] = this.guard
       .reservedPeers()
@@ -157,7 +161,7 @@ export class ShardNode {
       bytesRelayed: this.guard.bytesRelayed,
       refusals: { ...this.guard.refusals },
       peers,
-      superPeers: await this.superPeers(),
+      superPeers: this.superPeers(),
       uptimeSeconds: Math.round((Date.now() - this.#started) / 1000),
     }
   }
