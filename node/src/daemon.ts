@@ -211,6 +211,7 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
     onVerified: (conn) => {
       if (conn.direction === 'inbound' && !conn.remoteAddr.toString().includes('/webrtc')) {
         reachability.inboundDirect(conn.remoteAddr)
+        superPeer?.onReachability(reachability.get().reachability === 'public')
       }
     },
   })

@@ -7,11 +7,12 @@
  * - `node.error` {kind, error}: an unhandled rejection/exception inside a library, logged, not fatal
  * - `bootstrap.loaded` {network, relays, peers}  - `bootstrap.failed` {reason}
  * - `reservation.made` {shard, relay}            - `reservation.lost` {shard, relay, reason}
- * - `reservation.retry` {shard, relay, inMs, reason}
+ * - `reservation.retry` {shard, relay, inMs, reason}; on a home super-peer `kind: 'super-peer'` replaces `shard`
  * - `path.direct` {peer, path, remoteAddr, rttMs} - `path.relay-fallback` {peer, reason, shard?}
  * - `path.retry` {peer, reason, gone}: a send/ping failed on a connection that died; tried once more
  * - `reachability` {reachability, reason, observed?}
- * - `relay.enabled` {}  /  `relay.*` events of the super-peer relay (shared/src/relay/events.ts)
+ * - `relay.enabled` {}  - `relay.hop` {advertised}: hop (un)registered as public reachability comes/goes
+ * - `relay.*` events of the super-peer relay (shared/src/relay/events.ts)
  * - `transfer.received` {peer, bytes, sha256, path}
  * Every line also has `ts` (ISO time) and `level`.
  */

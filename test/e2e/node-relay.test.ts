@@ -158,7 +158,7 @@ describe('real edge: the bootstrap API lists home super-peers', () => {
     await edge?.stop()
   })
 
-  it('lists a public --relay node with its own address, not a plain node', async () => {
+  it('lists a public --relay node with its own address, not a plain or unproven node', async () => {
     superPeer = await startDaemon({ bootstrap: edge.url, args: [...loopbackWs, '--relay'] })
     daemons.push(superPeer)
     const plain = await startDaemon({ bootstrap: edge.url, args: loopbackWs })
@@ -166,6 +166,14 @@ describe('real edge: the bootstrap API lists home super-peers', () => {
     await superPeer.waitForEvent('relay.enabled')
     await superPeer.waitForEvent('reservation.made', (e) => e.shard === '0')
     await plain.waitForEvent('reservation.made', (e) => e.shard === '0')
+    // --relay without proven public reachability (loopback is private without --public-cidr): no hop
+    const unproven = await startDaemon({
+      bootstrap: edge.url,
+      args: ['--listen', '/ip4/127.0.0.1/tcp/0/ws', '--no-webrtc', '--relay'],
+    })
+    daemons.push(unproven)
+    await unproven.waitForEvent('relay.hop', (e) => e.advertised === false)
+    await unproven.waitForEvent('reservation.retry', (e) => e.shard === '0')
     const doc = await waitFor(
       `super-peer ${superPeer.peerId} in /v1/bootstrap superPeers`,
       async () => {
@@ -184,6 +192,7 @@ describe('real edge: the bootstrap API lists home super-peers', () => {
     }
     // the plain node holds a reservation on the shard (it is a listed peer) but offers no hop
     expect(doc.peers.some((p) => p.peerId === plain.peerId)).toBe(true)
+    // neither the plain node nor the unproven --relay node is listed
     expect(doc.superPeers.map((p) => p.peerId)).toEqual([superPeer.peerId])
   })
 

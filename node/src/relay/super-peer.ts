@@ -1,12 +1,16 @@
 /**
  * `--relay`: this node offers circuit-relay-v2 hop (as the edge shards do, same quotas and meter from
  * shared/src/relay) — but only while it has proven public reachability. Until then, and whenever it
- * falls back to `nat`/`unknown`, reservation requests are refused (a relay nobody can dial is useless).
+ * falls back to `nat`/`unknown`, the hop protocol is not advertised (identify push tells connected
+ * peers, so the edge lists us as a super-peer only while we are public) and reservation requests are
+ * refused (a relay nobody can dial is useless).
  */
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
-import type { ConnectionGater, Libp2p } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 import { importNetworkKey } from '../../../shared/src/auth.ts'
 import { type RelayConfig, resolveRelayConfig } from '../../../shared/src/config.ts'
+import { RELAY_HOP_PROTOCOL } from '../../../shared/src/constants.ts'
+import { toError } from '../../../shared/src/errors.ts'
 import { RelayAuthGate } from '../../../shared/src/relay/auth-gate.ts'
 import { RelayGuard } from '../../../shared/src/relay/relay-guard.ts'
 import { relayServerInit } from '../../../shared/src/relay/relay-options.ts'
@@ -20,12 +24,21 @@ export interface SuperPeerInit {
   config?: RelayConfig
 }
 
+interface RegistrarLike {
+  getHandler: (protocol: string) => { handler: StreamHandler; options: StreamHandlerOptions }
+}
+
 export class SuperPeer {
   readonly config: RelayConfig
   readonly guard: RelayGuard
   readonly #auth?: RelayAuthGate
   readonly #init: SuperPeerInit
   #announced = false
+  #node?: Libp2p
+  /** The relay server's hop handler, kept while unregistered (not public). */
+  #hop?: { handler: StreamHandler; options: StreamHandlerOptions }
+  #advertised = true
+  #syncing: Promise<void> = Promise.resolve()
 
   private constructor(init: SuperPeerInit, config: RelayConfig, guard: RelayGuard, auth?: RelayAuthGate) {
     this.#init = init
@@ -83,14 +96,37 @@ export class SuperPeer {
   attach(node: Libp2p, service: unknown): void {
     this.guard.attach(node, service)
     this.#auth?.attach(node)
+    this.#node = node
+    const registrar = (node as unknown as { components: { registrar: RegistrarLike } }).components.registrar
+    this.#hop = registrar.getHandler(RELAY_HOP_PROTOCOL)
+    this.#syncHop()
   }
 
-  /** Called when reachability changes: announces once that the hop is live. */
+  /** Called when reachability changes: (un)advertises hop, and announces once that it is live. */
   onReachability(isPublic: boolean): void {
+    this.#syncHop()
     if (isPublic && !this.#announced) {
       this.#announced = true
       this.#init.events('relay.enabled', { maxReservations: this.config.maxReservations })
     }
+  }
+
+  /** Registers the hop handler while we are public, unregisters it otherwise (serialised). */
+  #syncHop(): void {
+    this.#syncing = this.#syncing.then(async () => {
+      const node = this.#node
+      const hop = this.#hop
+      const want = this.#init.isPublic()
+      if (node === undefined || hop === undefined || want === this.#advertised) return
+      try {
+        if (want) await node.handle(RELAY_HOP_PROTOCOL, hop.handler, hop.options)
+        else await node.unhandle(RELAY_HOP_PROTOCOL)
+        this.#advertised = want
+        this.#init.events('relay.hop', { advertised: want })
+      } catch (err) {
+        this.#init.events('relay.error', { context: 'hop handler', error: toError(err).message }, 'warn')
+      }
+    })
   }
 
   stats() {
