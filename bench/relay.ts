@@ -15,7 +15,7 @@ import { startEdge } from '../test/helpers/edge.ts'
 import { waitFor } from '../test/helpers/wait.ts'
 import { createClient } from './lib/client.ts'
 import { cpuSeconds, findDescendant, rssBytes } from './lib/proc.ts'
-import { handleSink, SINK_PROTOCOL, sendToSink } from './lib/sink.ts'
+import { SINK_PROTOCOL, sendToSink } from './lib/sink.ts'
 
 const MIB = 1024 * 1024
 
@@ -30,6 +30,8 @@ export interface PathResult {
 
 export interface RampStep {
   reservations: number
+  /** Set when the step could not reach its target: what failed, with the count reached. */
+  error?: string
   relayRssMiB: number
   relayCpuSecondsForStep: number
   stepSeconds: number
@@ -58,13 +60,11 @@ async function reserve(relayAddr: string): Promise<Libp2p> {
 
 async function measurePath(
   path: PathResult['path'],
-  target: Libp2p,
   targetAddr: string,
   relayPid: number | undefined,
   bytes: number,
   runs: number,
 ): Promise<PathResult> {
-  await handleSink(target)
   const dialer = await createClient()
   try {
     const t0 = performance.now()
@@ -96,16 +96,19 @@ async function measurePath(
   }
 }
 
-async function startNodeRelay(): Promise<{ addr: string; pid: number; stop: () => void }> {
-  const child = spawn(process.execPath, [new URL('./node-relay.ts', import.meta.url).pathname], {
+/** Starts a bench script as its own process and returns the JSON line it prints once ready. */
+async function startChild<T>(
+  script: string,
+  args: string[] = [],
+): Promise<T & { pid: number; stop: () => void }> {
+  const child = spawn(process.execPath, [new URL(script, import.meta.url).pathname, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const line = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`node relay exited with ${code}`)))
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)))
     createInterface({ input: child.stdout! }).once('line', resolve)
   })
-  const info = JSON.parse(line) as { addr: string; pid: number }
-  return { ...info, stop: () => child.kill('SIGTERM') }
+  return { ...(JSON.parse(line) as T), pid: child.pid!, stop: () => child.kill('SIGTERM') }
 }
 
 async function ramp(
@@ -113,6 +116,7 @@ async function ramp(
   relayPid: number,
   steps: number[],
   metricsUrl: string,
+  edgeLog: () => string,
 ): Promise<RampStep[]> {
   const clients: Libp2p[] = []
   const out: RampStep[] = []
@@ -120,27 +124,35 @@ async function ramp(
     for (const target of steps) {
       const cpu0 = cpuSeconds(relayPid)
       const t0 = performance.now()
-      while (clients.length < target) {
-        const batch = Math.min(25, target - clients.length)
-        clients.push(...(await Promise.all(Array.from({ length: batch }, () => reserve(relayAddr)))))
+      let error: string | undefined
+      try {
+        while (clients.length < target) {
+          const batch = Math.min(25, target - clients.length)
+          clients.push(...(await Promise.all(Array.from({ length: batch }, () => reserve(relayAddr)))))
+        }
+        // the shard's own count, not ours: read it from /metrics
+        await waitFor(
+          `${target} reservations in /metrics`,
+          async () => {
+            const text = await (await fetch(metricsUrl)).text()
+            const m = /^edgeswarm_relay_reservations\{shard="0"\} (\d+)/m.exec(text)
+            return m !== null && Number(m[1]) >= target
+          },
+          30_000,
+        )
+      } catch (err) {
+        error = `stopped at ${clients.length} reservations: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`
+        console.warn(`  ramp: ${error}\n  edge log tail:\n${edgeLog().slice(-1500)}`)
       }
-      // the shard's own count, not ours: read it from /metrics
-      await waitFor(
-        `${target} reservations in /metrics`,
-        async () => {
-          const text = await (await fetch(metricsUrl)).text()
-          const m = /^edgeswarm_relay_reservations\{shard="0"\} (\d+)/m.exec(text)
-          return m !== null && Number(m[1]) >= target
-        },
-        30_000,
-      )
       out.push({
-        reservations: target,
+        reservations: clients.length,
+        ...(error === undefined ? {} : { error }),
         relayRssMiB: round(rssBytes(relayPid) / MIB, 1),
         relayCpuSecondsForStep: round(cpuSeconds(relayPid) - cpu0),
         stepSeconds: round((performance.now() - t0) / 1000, 1),
       })
-      console.log(`  ramp: ${target} idle reservations, shard RSS ${out.at(-1)?.relayRssMiB} MiB`)
+      console.log(`  ramp: ${clients.length} idle reservations, shard RSS ${out.at(-1)?.relayRssMiB} MiB`)
+      if (error !== undefined) break
     }
   } finally {
     await Promise.allSettled(clients.map((c) => c.stop()))
@@ -156,7 +168,7 @@ export async function runRelayBench(
   const rampSteps = opts.rampSteps ?? [100, 250, 500, 1000]
   const limits = { MAX_CONNECTIONS_PER_IP: '5000', MAX_RESERVATIONS: '5000', MAX_CONNECTIONS: '5000' }
   const edge = await startEdge({ vars: { RELAY_SHARDS: '1', ...limits } })
-  const nodeRelay = await startNodeRelay()
+  const nodeRelay = await startChild<{ addr: string }>('./node-relay.ts')
   const paths: PathResult[] = []
   let rampResult: RampStep[] = []
   try {
@@ -171,25 +183,24 @@ export async function runRelayBench(
       ['edge-relay', shardAddr, workerd],
       ['node-relay', nodeRelay.addr, nodeRelay.pid],
     ] as const) {
-      const target = await reserve(relayAddr)
+      const target = await startChild<{ peerId: string }>('./sink-peer.ts', [`${relayAddr}/p2p-circuit`])
       try {
-        const circuit = `${relayAddr}/p2p-circuit/p2p/${target.peerId.toString()}`
-        paths.push(await measurePath(path, target, circuit, pid, bytes, runs))
+        const circuit = `${relayAddr}/p2p-circuit/p2p/${target.peerId}`
+        paths.push(await measurePath(path, circuit, pid, bytes, runs))
       } finally {
-        await target.stop()
+        target.stop()
       }
       console.log(`  ${path}: ${paths.at(-1)?.mbPerSec} MB/s`)
     }
-    const direct = await createClient({ listen: ['/ip4/127.0.0.1/tcp/0/ws'] })
+    const direct = await startChild<{ addrs: string[] }>('./sink-peer.ts', ['/ip4/127.0.0.1/tcp/0/ws'])
     try {
-      const addr = direct.getMultiaddrs()[0]!.toString()
-      paths.push(await measurePath('direct', direct, addr, undefined, bytes, runs))
+      paths.push(await measurePath('direct', direct.addrs[0]!, undefined, bytes, runs))
     } finally {
-      await direct.stop()
+      direct.stop()
     }
     console.log(`  direct: ${paths.at(-1)?.mbPerSec} MB/s`)
     if (workerd !== undefined && rampSteps.length > 0) {
-      rampResult = await ramp(shardAddr, workerd, rampSteps, `${edge.url}/metrics`)
+      rampResult = await ramp(shardAddr, workerd, rampSteps, `${edge.url}/metrics`, edge.output)
     }
   } finally {
     nodeRelay.stop()
