@@ -189,7 +189,14 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
   })
   const superPeerTimer = setInterval(() => {
     readBootstrap()
-      .then((fresh) => superPeers.update(superPeerRelays(fresh, self)))
+      .then((fresh) => {
+        // a super-peer we hold a reservation on stays while it works, even if a shard stopped listing it
+        const listed = superPeerRelays(fresh, self)
+        const ids = new Set(listed.map((r) => r.peerId))
+        const held = new Set(superPeers.list().map((r) => r.relay))
+        const kept = superPeers.relays().filter((r) => held.has(r.peerId) && !ids.has(r.peerId))
+        superPeers.update([...listed, ...kept])
+      })
       .catch((err: unknown) =>
         events('bootstrap.failed', { reason: toError(err).message, for: 'super-peers' }, 'debug'),
       )
