@@ -14,7 +14,7 @@ import { parseBootstrapDocument } from '../shared/src/protocol/bootstrap.ts'
 import { startEdge } from '../test/helpers/edge.ts'
 import { waitFor } from '../test/helpers/wait.ts'
 import { createClient } from './lib/client.ts'
-import { cpuSeconds, findDescendant, rssBytes } from './lib/proc.ts'
+import { cpuSeconds, findDescendants, machineBusy, machineCpuTimes, rssBytes } from './lib/proc.ts'
 import { SINK_PROTOCOL, sendToSink } from './lib/sink.ts'
 
 const MIB = 1024 * 1024
@@ -25,6 +25,13 @@ export interface PathResult {
   /** Median of the runs. */
   runsMbPerSec: number[]
   relayCpuSecondsPer64MiB: number | null
+  /**
+   * Edge only: CPU of wrangler dev's other workerd process, which forwards every WebSocket frame to the
+   * shard's workerd on this machine (a deployed edge has no such hop). It competes for the same cores.
+   */
+  devProxyCpuSecondsPer64MiB: number | null
+  /** Share of the whole machine's CPU busy during the transfers (median): near 1 means CPU-bound. */
+  machineBusy: number
   dialToFirstByteMs: number
 }
 
@@ -64,7 +71,9 @@ async function measurePath(
   relayPid: number | undefined,
   bytes: number,
   runs: number,
+  proxyPids: number[] = [],
 ): Promise<PathResult> {
+  const proxyCpu = () => proxyPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0)
   const dialer = await createClient()
   try {
     const t0 = performance.now()
@@ -74,14 +83,20 @@ async function measurePath(
     const dialToFirstByteMs = performance.now() - t0
     const speeds: number[] = []
     const cpus: number[] = []
+    const proxyCpus: number[] = []
+    const busy: number[] = []
     for (let i = 0; i < runs; i++) {
       const stream = await conn.newStream(SINK_PROTOCOL, { runOnLimitedConnection: true })
       const cpu0 = relayPid === undefined ? 0 : cpuSeconds(relayPid)
+      const proxy0 = proxyCpu()
+      const machine0 = machineCpuTimes()
       const t1 = performance.now()
       const got = await sendToSink(stream, bytes)
       const secs = (performance.now() - t1) / 1000
       if (got !== bytes) throw new Error(`${path}: receiver counted ${got} bytes, sent ${bytes}`)
       speeds.push(bytes / 1e6 / secs)
+      busy.push(machineBusy(machine0, machineCpuTimes()))
+      proxyCpus.push(((proxyCpu() - proxy0) * (64 * MIB)) / bytes)
       if (relayPid !== undefined) cpus.push(((cpuSeconds(relayPid) - cpu0) * (64 * MIB)) / bytes)
     }
     return {
@@ -89,6 +104,8 @@ async function measurePath(
       mbPerSec: round(median(speeds)),
       runsMbPerSec: speeds.map((s) => round(s)),
       relayCpuSecondsPer64MiB: relayPid === undefined ? null : round(median(cpus)),
+      devProxyCpuSecondsPer64MiB: proxyPids.length === 0 ? null : round(median(proxyCpus)),
+      machineBusy: round(median(busy)),
       dialToFirstByteMs: round(dialToFirstByteMs, 1),
     }
   } finally {
@@ -176,17 +193,19 @@ export async function runRelayBench(
     const shard = doc.relays.find((r) => r.shard === '0')
     const shardAddr = shard?.addrs[0]
     if (shard === undefined || shardAddr === undefined) throw new Error('bootstrap lists no shard 0')
-    const workerd = findDescendant(edge.process.pid!, 'workerd')
+    // wrangler dev runs two workerd processes: the first hosts the worker and its Durable Objects (its
+    // RSS grows with reservations), the other is wrangler's local proxy in front of it
+    const [workerd, ...devProxy] = findDescendants(edge.process.pid!, 'workerd')
     if (workerd === undefined) console.warn('bench: workerd process not found; edge CPU not measured')
 
-    for (const [path, relayAddr, pid] of [
-      ['edge-relay', shardAddr, workerd],
-      ['node-relay', nodeRelay.addr, nodeRelay.pid],
+    for (const [path, relayAddr, pid, proxyPids] of [
+      ['edge-relay', shardAddr, workerd, devProxy],
+      ['node-relay', nodeRelay.addr, nodeRelay.pid, []],
     ] as const) {
       const target = await startChild<{ peerId: string }>('./sink-peer.ts', [`${relayAddr}/p2p-circuit`])
       try {
         const circuit = `${relayAddr}/p2p-circuit/p2p/${target.peerId}`
-        paths.push(await measurePath(path, circuit, pid, bytes, runs))
+        paths.push(await measurePath(path, circuit, pid, bytes, runs, [...proxyPids]))
       } finally {
         target.stop()
       }
@@ -227,6 +246,8 @@ export function printRelayBench(r: RelayBenchResult): void {
       'MB/s': p.mbPerSec,
       runs: p.runsMbPerSec.join(' / '),
       'relay CPU s / 64 MiB': p.relayCpuSecondsPer64MiB ?? '-',
+      'dev proxy CPU s': p.devProxyCpuSecondsPer64MiB ?? '-',
+      'machine busy': p.machineBusy,
       'dial→first byte ms': p.dialToFirstByteMs,
     })),
   )

@@ -29,8 +29,27 @@ export function rssBytes(pid: number): number {
   return m === null ? 0 : Number(m[1]) * 1024
 }
 
+/** Share of the machine's CPU time that was busy between two `machineCpuTimes()` readings (0..1). */
+export function machineBusy(before: number[], after: number[]): number {
+  const d = after.map((v, i) => v - (before[i] ?? 0))
+  const total = d.reduce((a, b) => a + b, 0)
+  // /proc/stat cpu line: user nice system idle iowait irq softirq steal ...
+  return total === 0 ? 0 : 1 - ((d[3] ?? 0) + (d[4] ?? 0)) / total
+}
+
+/** The aggregate `cpu` line of /proc/stat (jiffies per state). */
+export function machineCpuTimes(): number[] {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? ''
+  return line.trim().split(/\s+/).slice(1).map(Number)
+}
+
 /** The first descendant of `root` whose command name is `comm` (e.g. workerd under wrangler). */
 export function findDescendant(root: number, comm: string): number | undefined {
+  return findDescendants(root, comm)[0]
+}
+
+/** Every descendant of `root` whose command name is `comm`, in /proc order. */
+export function findDescendants(root: number, comm: string): number[] {
   const parent = new Map<number, number>()
   const names = new Map<number, string>()
   for (const d of readdirSync('/proc')) {
@@ -40,11 +59,15 @@ export function findDescendant(root: number, comm: string): number | undefined {
     parent.set(Number(d), Number(f[2]))
     names.set(Number(d), /\((.*)\)/.exec(f[0] ?? '')?.[1] ?? '')
   }
+  const out: number[] = []
   for (const [pid, name] of names) {
     if (name !== comm) continue
     for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
-      if (p === root) return pid
+      if (p === root) {
+        out.push(pid)
+        break
+      }
     }
   }
-  return undefined
+  return out
 }

@@ -60,8 +60,9 @@ export async function startEdge(opts: EdgeOptions = {}): Promise<Edge> {
     '--persist-to',
     persist,
     '--show-interactive-dev-session=false',
+    // the shard's console.log JSON lines need 'log'; keep wrangler quiet unless debugging
     '--log-level',
-    'warn',
+    process.env.EDGESWARM_DEBUG === undefined ? 'warn' : 'log',
   ]
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push('--var', `${k}:${v}`)
   const [cmd, ...rest] = [...(opts.wrap ?? []), node, ...args]
