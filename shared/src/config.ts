@@ -13,7 +13,7 @@ import { ConfigError } from './errors.ts'
 
 /** Quotas of one relay shard (edge Durable Object or a home node acting as super-peer). */
 export interface RelayInit {
-  /** Reservations one shard holds at once. @default 1024 */
+  /** Reservations one shard holds at once (each costs ~0.1 MiB of the isolate's 128 MB). @default 512 */
   maxReservations?: number
   /** Reservation lifetime in seconds. @default 3600 */
   reservationTtlSeconds?: number

@@ -5,7 +5,7 @@ import * as D from './defaults.ts'
 // The values documented in config.ts (@default), docs/OPERATIONS.md and defaults.ts, written out once
 // more on purpose: a constant that drifts from its documentation fails here.
 const DOCUMENTED_RELAY = {
-  maxReservations: 1024,
+  maxReservations: 512,
   reservationTtlSeconds: 3600,
   maxCircuitBytes: 1073741824,
   maxCircuitDurationSeconds: 3600,

@@ -5,8 +5,13 @@
 
 // ---- relay shard (edge Durable Object, and `edgeswarm node --relay`) ----
 
-/** Reservations one relay shard holds at once. 1,024 idle reservations cost a shard ~tens of MiB (see bench). */
-export const DEFAULT_MAX_RESERVATIONS = 1024
+/**
+ * Reservations one relay shard holds at once. An idle reservation (its connection's noise + yamux state)
+ * costs the shard's isolate ~0.07 MiB of live JS heap, ~0.1 MiB between collections, and the V8 heap
+ * reached ~111 MiB at 500 and ~139 MiB at 1,000 (workerd, bench/relay.ts ramp): past Cloudflare's
+ * 128 MB per-isolate limit. 512 stays under it with room for circuits in flight (docs/OPERATIONS.md).
+ */
+export const DEFAULT_MAX_RESERVATIONS = 512
 /** Reservation lifetime (seconds). Peers refresh well before; a disconnect frees the slot at once anyway. */
 export const DEFAULT_RESERVATION_TTL_SECONDS = 3600
 /** Bytes one relayed circuit may carry (both directions) before the relay cuts it: 1 GiB, enough for real transfers, bounded. */
