@@ -2,7 +2,7 @@
  * Relay benchmark, side by side in one run: 64 MiB one way through the edge relay shard (workerd),
  * through a plain Node.js js-libp2p relay configured the same way, and direct between the two peers.
  * Prints MB/s, relay CPU seconds per 64 MiB, dial-to-first-byte ms and ratios; then ramps idle
- * reservations on one edge shard and reports the shard's memory and CPU.
+ * reservations on one edge shard and reports the shard's memory (process RSS and isolate heap) and CPU.
  *
  * Standalone: `node bench/relay.ts` (after `npm run build`); normally via `npm run bench`.
  */
@@ -14,6 +14,7 @@ import { parseBootstrapDocument } from '../shared/src/protocol/bootstrap.ts'
 import { startEdge } from '../test/helpers/edge.ts'
 import { waitFor } from '../test/helpers/wait.ts'
 import { createClient } from './lib/client.ts'
+import { type HeapUsage, isolateHeap } from './lib/heap.ts'
 import { cpuSeconds, findDescendants, machineBusy, machineCpuTimes, rssBytes } from './lib/proc.ts'
 import { SINK_PROTOCOL, sendToSink } from './lib/sink.ts'
 
@@ -40,6 +41,9 @@ export interface RampStep {
   /** Set when the step could not reach its target: what failed, with the count reached. */
   error?: string
   relayRssMiB: number
+  /** The worker isolate's V8 heap (used / total MiB) over the inspector: what Cloudflare's 128 MB limit counts. */
+  heapUsedMiB: number | null
+  heapTotalMiB: number | null
   relayCpuSecondsForStep: number
   stepSeconds: number
 }
@@ -134,6 +138,7 @@ async function ramp(
   steps: number[],
   metricsUrl: string,
   edgeLog: () => string,
+  heap: () => Promise<HeapUsage | undefined>,
 ): Promise<RampStep[]> {
   const clients: Libp2p[] = []
   const out: RampStep[] = []
@@ -161,14 +166,22 @@ async function ramp(
         error = `stopped at ${clients.length} reservations: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`
         console.warn(`  ramp: ${error}\n  edge log tail:\n${edgeLog().slice(-1500)}`)
       }
+      const h = await heap().catch((err: unknown) => {
+        console.warn(`  ramp: isolate heap not read: ${(err as Error).message}`)
+        return undefined
+      })
       out.push({
         reservations: clients.length,
         ...(error === undefined ? {} : { error }),
         relayRssMiB: round(rssBytes(relayPid) / MIB, 1),
+        heapUsedMiB: h === undefined ? null : round(h.usedMiB, 1),
+        heapTotalMiB: h === undefined ? null : round(h.totalMiB, 1),
         relayCpuSecondsForStep: round(cpuSeconds(relayPid) - cpu0),
         stepSeconds: round((performance.now() - t0) / 1000, 1),
       })
-      console.log(`  ramp: ${clients.length} idle reservations, shard RSS ${out.at(-1)?.relayRssMiB} MiB`)
+      console.log(
+        `  ramp: ${clients.length} idle reservations, shard RSS ${out.at(-1)?.relayRssMiB} MiB, isolate heap ${out.at(-1)?.heapUsedMiB}/${out.at(-1)?.heapTotalMiB} MiB`,
+      )
       if (error !== undefined) break
     }
   } finally {
@@ -219,7 +232,9 @@ export async function runRelayBench(
     }
     console.log(`  direct: ${paths.at(-1)?.mbPerSec} MB/s`)
     if (workerd !== undefined && rampSteps.length > 0) {
-      rampResult = await ramp(shardAddr, workerd, rampSteps, `${edge.url}/metrics`, edge.output)
+      rampResult = await ramp(shardAddr, workerd, rampSteps, `${edge.url}/metrics`, edge.output, () =>
+        isolateHeap(edge.inspectorPort),
+      )
     }
   } finally {
     nodeRelay.stop()

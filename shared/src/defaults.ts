@@ -8,7 +8,7 @@
 /**
  * Reservations one relay shard holds at once. An idle reservation (its connection's noise + yamux state)
  * costs the shard's isolate ~0.07 MiB of live JS heap, ~0.1 MiB between collections, and the V8 heap
- * reached ~111 MiB at 500 and ~139 MiB at 1,000 (workerd, bench/relay.ts ramp): past Cloudflare's
+ * reached 111-117 MiB at 500 and 139-156 MiB at 1,000 (workerd, bench/relay.ts ramp): past Cloudflare's
  * 128 MB per-isolate limit. 512 stays under it with room for circuits in flight (docs/OPERATIONS.md).
  */
 export const DEFAULT_MAX_RESERVATIONS = 512

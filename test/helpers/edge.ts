@@ -33,6 +33,8 @@ export interface Edge {
   url: string
   ip: string
   port: number
+  /** wrangler dev's inspector (Chrome DevTools protocol of the worker isolate, e.g. for heap usage). */
+  inspectorPort: number
   process: ChildProcess
   /** Everything wrangler printed (for diagnosing a failed test). */
   output: () => string
@@ -127,5 +129,5 @@ export async function startEdge(opts: EdgeOptions = {}): Promise<Edge> {
     await stop()
     throw err
   }
-  return { url, ip, port, process: child, output: () => out, stop }
+  return { url, ip, port, inspectorPort: inspector, process: child, output: () => out, stop }
 }
