@@ -79,7 +79,6 @@ interface RelayServerInternals {
   }
   reservations: { size: number; keys: () => Iterable<PeerId> }
   handleConnect: (args: ConnectArgs, options: unknown) => Promise<void>
-  handleHopProtocol?: (args: ConnectArgs, options: unknown) => Promise<void>
   stopHop: (args: StopHopArgs, options: unknown) => Promise<Stream | undefined>
 }
 
@@ -175,25 +174,7 @@ export class RelayGuard {
     this.#server = server
     this.#hookReservations(server)
     this.#hookConnect(server)
-    this.#hookHopErrors(server)
     node.addEventListener('peer:disconnect', (evt) => this.#free(evt.detail))
-  }
-
-  /**
-   * The stock server answers any error while handling a hop request with MALFORMED_MESSAGE and logs it
-   * only to its debug logger: report it as ours so a refused RESERVE or CONNECT names its cause.
-   */
-  #hookHopErrors(server: RelayServerInternals): void {
-    const handle = server.handleHopProtocol
-    if (typeof handle !== 'function') return
-    server.handleHopProtocol = async (args, options) => {
-      try {
-        await handle.call(server, args, options)
-      } catch (err) {
-        this.#init.onError('hop request', err)
-        throw err
-      }
-    }
   }
 
   async #authorized(peer: PeerId): Promise<boolean> {

@@ -25,6 +25,7 @@ import {
 import type { ShardPeer, ShardStats } from '../objects/shard-contract.ts'
 import { installBroadcastChannelStub } from './broadcast-channel.ts'
 import { workerdNoiseCrypto } from './noise-crypto.ts'
+import { relayLogger } from './relay-logger.ts'
 import { ipOf, listedAddrs, MAX_SHARD_SUPER_PEERS, offersHop } from './super-peers.ts'
 import { durableObjectWebSockets, SocketHub } from './transport.ts'
 
@@ -96,6 +97,8 @@ export class ShardNode {
     })
     const node = await createLibp2p({
       privateKey: init.privateKey,
+      // the relay server's errors (the causes behind its MALFORMED_MESSAGE answers) reach our JSON log
+      logger: relayLogger(init.onError),
       addresses: { listen: [hub.listenAddr(init.shard)], announce: [init.announce.toString()] },
       transports: [durableObjectWebSockets(hub)],
       connectionEncrypters: [noise({ crypto: workerdNoiseCrypto })],
