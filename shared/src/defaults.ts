@@ -9,7 +9,8 @@
  * Reservations one relay shard holds at once. An idle reservation (its connection's noise + yamux state)
  * costs the shard's isolate ~0.07 MiB of live JS heap, ~0.1 MiB between collections, and the V8 heap
  * reached 111-117 MiB at 500 and 139-156 MiB at 1,000 (workerd, bench/relay.ts ramp): past Cloudflare's
- * 128 MB per-isolate limit. 512 stays under it with room for circuits in flight (docs/OPERATIONS.md).
+ * 128 MB per-isolate limit. 512 stays under it with room for circuits in flight. workerd's 10,000 active
+ * timers per isolate (several per connected peer) stop a shard near 1,000 peers anyway (docs/OPERATIONS.md).
  */
 export const DEFAULT_MAX_RESERVATIONS = 512
 /** Reservation lifetime (seconds). Peers refresh well before; a disconnect frees the slot at once anyway. */
