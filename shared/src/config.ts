@@ -25,7 +25,7 @@ export interface RelayInit {
   maxCircuits?: number
   /** Concurrent connections per remote IP per shard. @default 32 */
   maxConnectionsPerIp?: number
-  /** Concurrent connections per shard. @default 4096 */
+  /** Concurrent connections per shard. @default 768 */
   maxConnections?: number
   /** Inbound handshakes in progress per shard. @default 256 */
   maxPendingConnections?: number

@@ -11,7 +11,7 @@ const DOCUMENTED_RELAY = {
   maxCircuitDurationSeconds: 3600,
   maxCircuits: 512,
   maxConnectionsPerIp: 32,
-  maxConnections: 4096,
+  maxConnections: 768,
   maxPendingConnections: 256,
   authGraceSeconds: 10,
 }

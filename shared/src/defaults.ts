@@ -23,8 +23,13 @@ export const DEFAULT_MAX_CIRCUIT_DURATION_SECONDS = 3600
 export const DEFAULT_MAX_CIRCUITS = 512
 /** Concurrent WebSocket connections one remote IP may hold to one shard (NATed households share an IP). */
 export const DEFAULT_MAX_CONNECTIONS_PER_IP = 32
-/** Concurrent connections one shard accepts; js-libp2p's browser build defaults to 100, far too few for a relay. */
-export const DEFAULT_MAX_CONNECTIONS = 4096
+/**
+ * Concurrent connections one shard accepts (js-libp2p's browser build defaults to 100, far too few for
+ * a relay). 768, not more: every connection holds several timers and workerd allows an isolate 10,000,
+ * which a shard reached at ~925-1,250 connections (bench ramp); past this cap a peer gets a clean 503
+ * instead of a shard whose hop requests start failing.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 768
 /** Inbound handshakes in progress at once per shard (js-libp2p browser default is 10). */
 export const DEFAULT_MAX_PENDING_CONNECTIONS = 256
 /** Seconds an unauthenticated peer may stay connected to a private-mode relay before it is closed. */
