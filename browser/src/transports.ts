@@ -4,26 +4,9 @@
  * multiaddr-matcher rejects `/http-path`).
  */
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import type { Transport } from '@libp2p/interface'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
-import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-
-function withoutHttpPath(ma: Multiaddr): Multiaddr {
-  return multiaddr(ma.getComponents().filter((c) => c.name !== 'http-path'))
-}
-
-/** Wraps a transport so its filters judge an address without `/http-path` but keep the original. */
-export function allowHttpPath<T extends (c: never) => Transport>(factory: T): T {
-  return ((components: never) => {
-    const transport = factory(components)
-    for (const key of ['dialFilter', 'listenFilter'] as const) {
-      const filter = transport[key].bind(transport)
-      transport[key] = (addrs: Multiaddr[]) => addrs.filter((a) => filter([withoutHttpPath(a)]).length > 0)
-    }
-    return transport
-  }) as T
-}
+import { allowHttpPath } from '../../shared/src/http-path.ts'
 
 /** Feature detection, not browser sniffing: some browsers, policies and extensions remove WebRTC. */
 export function webRtcAvailable(): boolean {

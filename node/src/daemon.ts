@@ -27,6 +27,7 @@ import { createLibp2p } from 'libp2p'
 import { networkAuth } from '../../shared/src/auth.ts'
 import * as D from '../../shared/src/defaults.ts'
 import { BootstrapError, toError } from '../../shared/src/errors.ts'
+import { allowHttpPath } from '../../shared/src/http-path.ts'
 import type { BootstrapDocument, BootstrapRelay } from '../../shared/src/protocol/bootstrap.ts'
 import { fetchBootstrap } from './bootstrap-client.ts'
 import { assertNoRunningDaemon, newToken, removeControlInfo, writeControlInfo } from './control/files.ts'
@@ -41,7 +42,7 @@ import { isRelayed } from './path/classify.ts'
 import { PathManager } from './path/manager.ts'
 import { ReservationKeeper } from './relay/reservations.ts'
 import { SuperPeer } from './relay/super-peer.ts'
-import { allowHttpPath, installNodeWebSocket } from './transports.ts'
+import { installNodeWebSocket } from './transports.ts'
 
 export interface Daemon {
   node: Libp2p

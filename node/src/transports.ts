@@ -1,14 +1,11 @@
 /**
- * Transport plumbing for Node:
- * - the `ws` package without permessage-deflate as the global WebSocket that @libp2p/websockets uses
- *   (Node's undici WebSocket slows to ~9 MB/s on long transfers; workerd accepts deflate whenever it
- *   is offered, and compressing ciphertext cuts relay throughput to ~15 MB/s: DESIGN.md);
- * - filter wrappers so `/http-path/` shard addresses pass the transports' dial filters
- *   (multiaddr-matcher rejects them), keeping the original address for the dial.
+ * Transport plumbing for Node: the `ws` package without permessage-deflate as the global WebSocket
+ * that @libp2p/websockets uses (Node's undici WebSocket slows to ~9 MB/s on long transfers; workerd
+ * accepts deflate whenever it is offered, and compressing ciphertext cuts relay throughput to
+ * ~15 MB/s: DESIGN.md). `/http-path` shard addresses pass the dial filters through
+ * shared/src/http-path.ts.
  */
-import type { Transport } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
-import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import WebSocket from 'ws'
 
 const log = logger('edgeswarm:node:transport')
@@ -32,24 +29,4 @@ class NoDeflateWebSocket extends WebSocket {
 /** Installs the `ws`-based WebSocket as the global one; idempotent. */
 export function installNodeWebSocket(): void {
   ;(globalThis as { WebSocket: unknown }).WebSocket = NoDeflateWebSocket
-}
-
-function withoutHttpPath(ma: Multiaddr): Multiaddr {
-  return multiaddr(ma.getComponents().filter((c) => c.name !== 'http-path'))
-}
-
-/** Wraps a transport factory: filters see the address without `/http-path`; `onCreate` gets the instance. */
-export function allowHttpPath<T extends (c: never) => Transport>(
-  factory: T,
-  onCreate?: (t: Transport) => void,
-): T {
-  return ((components: never) => {
-    const transport = factory(components)
-    for (const key of ['dialFilter', 'listenFilter'] as const) {
-      const filter = transport[key].bind(transport)
-      transport[key] = (addrs: Multiaddr[]) => addrs.filter((a) => filter([withoutHttpPath(a)]).length > 0)
-    }
-    onCreate?.(transport)
-    return transport
-  }) as T
 }

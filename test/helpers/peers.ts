@@ -26,6 +26,7 @@ import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import WebSocket from 'ws'
 import { type NetworkAuth, networkAuth } from '../../shared/src/auth.ts'
+import { allowHttpPath } from '../../shared/src/http-path.ts'
 import { waitFor } from './wait.ts'
 
 class NoDeflateWebSocket extends WebSocket {
@@ -43,23 +44,7 @@ installNodeWebSocket()
 /** Test protocol: the receiver hashes every byte and answers the SHA-256 when the sender closes. */
 export const SINK_PROTOCOL = '/edgeswarm-test/sink/1.0.0'
 
-function withoutHttpPath(ma: Multiaddr): Multiaddr {
-  return multiaddr(ma.getComponents().filter((c) => c.name !== 'http-path'))
-}
-
 type TransportFactory = (components: never) => Transport
-
-/** multiaddr-matcher rejects `/http-path`: filter on the address without it, keep the original. */
-function allowHttpPath<T extends TransportFactory>(factory: T): T {
-  return ((components: never) => {
-    const transport = factory(components)
-    for (const key of ['dialFilter', 'listenFilter'] as const) {
-      const filter = transport[key].bind(transport)
-      transport[key] = (addrs: Multiaddr[]) => addrs.filter((a) => filter([withoutHttpPath(a)]).length > 0)
-    }
-    return transport
-  }) as T
-}
 
 /**
  * The circuit listener also matches its address itself: for an `/http-path` relay, dial the relay
