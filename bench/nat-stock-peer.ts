@@ -1,7 +1,8 @@
 /**
  * A plain js-libp2p peer made of stock modules only (TCP, WebSockets, WebRTC, circuit-relay-v2
  * transport, DCUtR, identify, ping, noise, yamux), run inside a NAT lab home namespace as the
- * baseline the edgeswarm daemon is compared with. Configuration only, no edgeswarm code: the gater
+ * baseline the edgeswarm daemon is compared with. Configuration only, no edgeswarm networking code
+ * (the bytes it moves use the daemon's `/edgeswarm/transfer/1.0.0` codec, so both measure alike): the gater
  * allows the lab's documentation-range addresses, WebSockets come from `ws` without deflate
  * (DESIGN.md) and the STUN server is the lab's.
  *
@@ -11,7 +12,6 @@
  *   stdin  {"cmd":"upgrade","peer":"<id>","addrs":["<circuit addr>/webrtc/p2p/<id>"]}
  *   stdout {"event":"reserved","ms":...} {"event":"sent",...} {"event":"received",...} {"event":"upgraded",...}
  */
-import { createHash } from 'node:crypto'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -28,8 +28,12 @@ import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import WebSocket from 'ws'
-
-const SINK = '/edgeswarm-bench/sink/1.0.0'
+import {
+  randomChunks,
+  receiveTransfer,
+  sendTransfer,
+  TRANSFER_PROTOCOL,
+} from '../shared/src/protocol/transfer.ts'
 
 class NoDeflateWebSocket extends WebSocket {
   constructor(url: string | URL, protocols?: string | string[]) {
@@ -83,24 +87,17 @@ node.addEventListener('connection:open', (evt) => {
 })
 
 await node.handle(
-  SINK,
+  TRANSFER_PROTOCOL,
   async (stream, conn) => {
-    const hash = createHash('sha256')
-    let bytes = 0
-    for await (const chunk of stream) {
-      const buf = chunk instanceof Uint8Array ? chunk : chunk.subarray()
-      hash.update(buf)
-      bytes += buf.byteLength
-    }
-    const digest = hash.digest()
-    emit('received', {
-      from: conn.remotePeer.toString(),
-      bytes,
-      sha256: digest.toString('hex'),
-      path: pathOf(conn),
+    await receiveTransfer(stream, {
+      onReceipt: (r) =>
+        emit('received', {
+          from: conn.remotePeer.toString(),
+          bytes: r.bytes,
+          sha256: r.sha256,
+          path: pathOf(conn),
+        }),
     })
-    stream.send(digest)
-    await stream.close()
   },
   { runOnLimitedConnection: true },
 )
@@ -109,38 +106,20 @@ async function send(peer: string, addrs: string[], size: number): Promise<void> 
   const t0 = performance.now()
   const target = addrs.length > 0 ? addrs.map((a) => multiaddr(a)) : peerIdFromString(peer)
   const conn = await node.dial(target, { signal: AbortSignal.timeout(30_000) })
-  const stream = await conn.newStream(SINK, {
+  const stream = await conn.newStream(TRANSFER_PROTOCOL, {
     runOnLimitedConnection: true,
     signal: AbortSignal.timeout(30_000),
   })
   const dialMs = performance.now() - t0
-  const hash = createHash('sha256')
-  const chunk = new Uint8Array(64 * 1024)
-  const replies: Uint8Array[] = []
-  stream.addEventListener('message', (evt) => {
-    replies.push(evt.data instanceof Uint8Array ? evt.data : evt.data.subarray())
-  })
-  let sent = 0
-  const t1 = performance.now()
-  while (sent < size) {
-    const n = Math.min(chunk.length, size - sent)
-    crypto.getRandomValues(chunk.subarray(0, n))
-    const piece = chunk.slice(0, n)
-    hash.update(piece)
-    sent += n
-    if (!stream.send(piece)) await stream.onDrain({ signal: AbortSignal.timeout(60_000) })
-  }
-  await stream.close({ signal: AbortSignal.timeout(60_000) })
-  const deadline = Date.now() + 60_000
-  while (stream.status === 'open' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+  const r = await sendTransfer(stream, randomChunks(size), { signal: AbortSignal.timeout(120_000) })
   emit('sent', {
     peer,
-    bytes: sent,
-    sha256: hash.digest('hex'),
-    echoed: Buffer.concat(replies).toString('hex'),
+    bytes: r.bytes,
+    sha256: r.sha256,
+    echoed: r.remoteSha256,
     path: pathOf(conn),
     dialMs: Math.round(dialMs),
-    transferMs: Math.round(performance.now() - t1),
+    transferMs: r.ms,
   })
 }
 

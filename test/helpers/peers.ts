@@ -1,7 +1,8 @@
 /**
  * Node client peers for harness tests: js-libp2p with WebSockets, the circuit-relay transport, noise,
- * yamux, identify, ping (and `/edgeswarm/auth/1.0.0` when given a network key), plus a byte "sink"
- * protocol that hashes what arrives so tests compare data that actually crossed a connection.
+ * yamux, identify, ping (and `/edgeswarm/auth/1.0.0` when given a network key), plus a byte "sink" (the
+ * shared `/edgeswarm/transfer/1.0.0` codec) that hashes what arrives, so tests compare data that
+ * actually crossed a connection.
  *
  * Node's global WebSocket (undici) slows down on long transfers and workerd accepts permessage-deflate
  * whenever it is offered (compressing ciphertext costs throughput), so the `ws` package without
@@ -14,7 +15,6 @@
  * await waitForReservation(a, relayPeerId)
  * ```
  */
-import { createHash } from 'node:crypto'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
@@ -27,6 +27,12 @@ import { createLibp2p } from 'libp2p'
 import WebSocket from 'ws'
 import { type NetworkAuth, networkAuth } from '../../shared/src/auth.ts'
 import { allowHttpPath } from '../../shared/src/http-path.ts'
+import {
+  randomChunks,
+  receiveTransfer,
+  sendTransfer,
+  TRANSFER_PROTOCOL,
+} from '../../shared/src/protocol/transfer.ts'
 import { waitFor } from './wait.ts'
 
 class NoDeflateWebSocket extends WebSocket {
@@ -41,8 +47,8 @@ export function installNodeWebSocket(): void {
 }
 installNodeWebSocket()
 
-/** Test protocol: the receiver hashes every byte and answers the SHA-256 when the sender closes. */
-export const SINK_PROTOCOL = '/edgeswarm-test/sink/1.0.0'
+/** The receiver hashes every byte and answers the SHA-256 when the sender closes (docs/PROTOCOLS.md). */
+export const SINK_PROTOCOL = TRANSFER_PROTOCOL
 
 type TransportFactory = (components: never) => Transport
 
@@ -132,40 +138,25 @@ export interface SinkRecord {
   limited: boolean
 }
 
-/** Registers the sink protocol; records one entry per received stream when it ends. */
+/**
+ * Registers the sink protocol (the shared `/edgeswarm/transfer/1.0.0` codec); records one entry per
+ * received stream when it ends, before the digest goes back.
+ */
 export async function installSink(peer: Libp2p): Promise<SinkRecord[]> {
   const records: SinkRecord[] = []
   await peer.handle(SINK_PROTOCOL, async (stream, connection) => {
-    const hash = createHash('sha256')
-    let bytes = 0
-    let complete = false
-    try {
-      for await (const chunk of stream) {
-        const buf = chunk instanceof Uint8Array ? chunk : chunk.subarray()
-        hash.update(buf)
-        bytes += buf.byteLength
-      }
-      complete = true
-    } catch {
-      // the stream was reset or aborted; the record says so
-    }
-    const digest = hash.digest()
-    records.push({
-      from: connection.remotePeer.toString(),
-      bytes,
-      sha256: digest.toString('hex'),
-      complete,
-      remoteAddr: connection.remoteAddr.toString(),
-      limited: connection.limits !== undefined,
+    await receiveTransfer(stream, {
+      onReceipt: (r) => {
+        records.push({
+          from: connection.remotePeer.toString(),
+          ...r,
+          remoteAddr: connection.remoteAddr.toString(),
+          limited: connection.limits !== undefined,
+        })
+      },
+    }).catch((err: unknown) => {
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
     })
-    if (complete && stream.status === 'open') {
-      try {
-        stream.send(digest)
-        await stream.close()
-      } catch (err) {
-        stream.abort(err instanceof Error ? err : new Error(String(err)))
-      }
-    }
   })
   return records
 }
@@ -180,36 +171,12 @@ export interface SendResult {
 
 /** Streams `size` pseudo-random bytes over `stream` with backpressure and reads the receiver's digest. */
 export async function sendBytes(stream: Stream, size: number, chunkSize = 64 * 1024): Promise<SendResult> {
-  const start = Date.now()
-  const hash = createHash('sha256')
-  const chunk = new Uint8Array(chunkSize)
-  let sent = 0
-  const replies: Uint8Array[] = []
-  stream.addEventListener('message', (evt) => {
-    replies.push(evt.data instanceof Uint8Array ? evt.data : evt.data.subarray())
-  })
-  while (sent < size) {
-    const n = Math.min(chunkSize, size - sent)
-    crypto.getRandomValues(chunk.subarray(0, n))
-    const piece = chunk.slice(0, n)
-    hash.update(piece)
-    sent += n
-    if (!stream.send(piece)) await stream.onDrain({ signal: AbortSignal.timeout(30_000) })
-  }
-  await stream.close({ signal: AbortSignal.timeout(30_000) })
-  // close() ends our writable side only: wait for the receiver's digest and its close
-  await waitFor(
-    'the receiver to answer and close the sink stream',
-    () => stream.status !== 'open',
-    30_000,
-    20,
-  )
-  const echoed = Buffer.concat(replies).toString('hex')
+  const r = await sendTransfer(stream, randomChunks(size, chunkSize), { signal: AbortSignal.timeout(30_000) })
   return {
-    sha256: hash.digest('hex'),
-    bytes: sent,
-    ms: Date.now() - start,
-    ...(echoed === '' ? {} : { echoed }),
+    sha256: r.sha256,
+    bytes: r.bytes,
+    ms: r.ms,
+    ...(r.remoteSha256 === '' ? {} : { echoed: r.remoteSha256 }),
   }
 }
 

@@ -51,8 +51,14 @@ function bytesOf(chunk: Uint8Array | { subarray: () => Uint8Array }): Uint8Array
   return chunk instanceof Uint8Array ? chunk : chunk.subarray()
 }
 
-/** Listener side: hash until the dialer closes, answer the digest, close. */
-export async function receiveTransfer(stream: Stream): Promise<TransferReceipt> {
+/**
+ * Listener side: hash until the dialer closes, answer the digest, close. `onReceipt` sees the receipt
+ * before the digest goes back, so a sender that holds the digest knows the receiver has recorded it.
+ */
+export async function receiveTransfer(
+  stream: Stream,
+  options: { onReceipt?: (receipt: TransferReceipt) => void } = {},
+): Promise<TransferReceipt> {
   const hash = sha256.create()
   let bytes = 0
   try {
@@ -63,12 +69,16 @@ export async function receiveTransfer(stream: Stream): Promise<TransferReceipt> 
     }
   } catch {
     // reset or aborted by the remote or a relay cutting the circuit: the receipt says so
-    return { bytes, sha256: toHex(hash.digest()), complete: false }
+    const cut = { bytes, sha256: toHex(hash.digest()), complete: false }
+    options.onReceipt?.(cut)
+    return cut
   }
   const digest = hash.digest()
+  const receipt = { bytes, sha256: toHex(digest), complete: true }
+  options.onReceipt?.(receipt)
   stream.send(digest)
   await stream.close()
-  return { bytes, sha256: toHex(digest), complete: true }
+  return receipt
 }
 
 /** Dialer side: send every chunk with backpressure, close, read the receiver's digest. */
