@@ -11,7 +11,9 @@ import {
   DEFAULT_NODE_RESERVATIONS,
 } from '../../shared/src/defaults.ts'
 import { toError } from '../../shared/src/errors.ts'
+import { type PeerEnvironment, ServiceHost } from '../../shared/src/peer/service.ts'
 import type { BootstrapDocument, BootstrapPeer } from '../../shared/src/protocol/bootstrap.ts'
+import { overlayServices } from '../../shared/src/services/index.ts'
 import { Backoff, sleep, waitUntil } from './backoff.ts'
 import { fetchBootstrap } from './bootstrap-client.ts'
 import { EventLog } from './events.ts'
@@ -19,6 +21,7 @@ import { type Identity, loadIdentity } from './identity.ts'
 import { ANSWERER_GRACE_MS, LinkManager } from './links.ts'
 import { type BrowserPeer, createBrowserPeer } from './peer.ts'
 import { RelayManager } from './relays.ts'
+import { browserStorage } from './storage.ts'
 import { Transfers } from './transfers.ts'
 import { webRtcAvailable } from './transports.ts'
 import type { DialOptions, LinkInfo, SendOptions, SendReport, Snapshot } from './types.ts'
@@ -33,6 +36,8 @@ export class BrowserApp {
   relays?: RelayManager
   links?: LinkManager
   transfers?: Transfers
+  /** The overlay services (shared/src/services) running in this tab. */
+  services?: ServiceHost
   doc?: BootstrapDocument
   #identityCreated?: boolean
   #identityPersisted = true
@@ -90,7 +95,16 @@ export class BrowserApp {
     const networkKey = this.#networkKey()
     const reservations = Math.min(DEFAULT_NODE_RESERVATIONS, doc.relays.length)
     let relays: RelayManager | undefined
+    const overlay = new ServiceHost(overlayServices())
+    const env: PeerEnvironment = {
+      runtime: 'browser',
+      edgeUrl: location.origin,
+      networkKey: doc.private ? networkKey : undefined,
+      storage: browserStorage(),
+      isPublic: () => false,
+    }
     const node = await createBrowserPeer({
+      overlay: overlay.libp2pServices(env),
       privateKey: identity.privateKey,
       reservations,
       iceServers: () => (this.doc?.stun ?? []).map((urls) => ({ urls })),
@@ -118,6 +132,13 @@ export class BrowserApp {
     await this.transfers.start()
     this.links.start()
     relays.start()
+    await overlay.start({
+      ...env,
+      node: node as never,
+      events: (name, fields = {}, level = 'info') =>
+        this.events.emit({ ...fields, event: name as `${string}.${string}`, level }),
+    })
+    this.services = overlay
     this.#readyResolve()
   }
 

@@ -38,6 +38,8 @@ export type PeerEvent =
       ms?: number
     }
   | { event: 'identity'; result: 'loaded' | 'created' | 'reset'; peerId?: string }
+  /** Events of the overlay services (shared/src/services), named `area.what` like the node's. */
+  | { event: `${string}.${string}`; level?: string; [field: string]: unknown }
 
 export type StampedEvent = PeerEvent & { ts: number }
 

@@ -24,6 +24,7 @@ export function installHook(app: BrowserApp): EdgeswarmHook {
     send: (peerId, size, opts) => app.send(peerId, size, opts),
     received: () => [...(app.transfers?.received ?? [])],
     events: () => [...app.events.events],
+    service: (name) => app.services?.get(name),
     resetIdentity: () => {
       resetIdentity()
       app.events.emit({ event: 'identity', result: 'reset' })

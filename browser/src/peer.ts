@@ -25,6 +25,8 @@ export interface BrowserPeerInit {
   networkKey?: string
   /** Called when a relay refuses a reservation, with the relay's status (e.g. RESERVATION_REFUSED). */
   onReservationError: (relay: string, reason: string) => void
+  /** libp2p services the overlay services mount (ServiceHost.libp2pServices). */
+  overlay?: Record<string, unknown>
 }
 
 export type BrowserPeer = Libp2p<{ identify: unknown; ping: unknown }>
@@ -60,6 +62,7 @@ export async function createBrowserPeer(init: BrowserPeerInit): Promise<BrowserP
     ping: ping({ runOnLimitedConnection: true }),
   }
   if (init.networkKey !== undefined) services.auth = networkAuth({ networkKey: init.networkKey })
+  Object.assign(services, init.overlay ?? {})
   const node = await createLibp2p({
     privateKey: init.privateKey,
     addresses: { listen },

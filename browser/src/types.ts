@@ -104,4 +104,6 @@ export interface EdgeswarmHook {
   events(): StampedEvent[]
   /** Drops the stored identity and reloads the page with a new peer ID. */
   resetIdentity(): void
+  /** The API of an overlay service (shared/src/services) once the peer runs, e.g. `service('pubsub')`. */
+  service<T = unknown>(name: string): T | undefined
 }

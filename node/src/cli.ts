@@ -248,6 +248,21 @@ function formatStatus(s: StatusView): string {
   return lines.join('\n')
 }
 
+/** Commands of the overlay services (node/src/commands/), parsed by commander. */
+async function runServiceCommand(command: string, argv: string[]): Promise<void> {
+  const { serviceProgram } = await import('./commands/index.ts')
+  const program = serviceProgram()
+  if (!program.commands.some((c) => c.name() === command)) {
+    throw new UsageError(`unknown command ${JSON.stringify(command)}`)
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+  } catch (err) {
+    if ((err as { code?: string }).code === 'commander.helpDisplayed') return
+    throw err
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   const debug = argv.includes('--debug')
@@ -258,7 +273,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'node') await runNode(rest)
     else if (['status', 'dial', 'ping', 'send', 'transfers'].includes(command)) await runClient(command, rest)
-    else throw new UsageError(`unknown command ${JSON.stringify(command)}`)
+    else await runServiceCommand(command, argv)
     return typeof process.exitCode === 'number' ? process.exitCode : 0
   } catch (raw) {
     const err = toError(raw)

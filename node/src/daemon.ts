@@ -28,10 +28,13 @@ import { networkAuth } from '../../shared/src/auth.ts'
 import * as D from '../../shared/src/defaults.ts'
 import { BootstrapError, toError } from '../../shared/src/errors.ts'
 import { allowHttpPath } from '../../shared/src/http-path.ts'
+import { type PeerEnvironment, ServiceHost } from '../../shared/src/peer/service.ts'
 import type { BootstrapDocument, BootstrapRelay } from '../../shared/src/protocol/bootstrap.ts'
+import { overlayServices } from '../../shared/src/services/index.ts'
 import { fetchBootstrap } from './bootstrap-client.ts'
 import { assertNoRunningDaemon, newToken, removeControlInfo, writeControlInfo } from './control/files.ts'
 import { startControlServer } from './control/server.ts'
+import { serviceRoutes } from './control/service-routes.ts'
 import type { EventSink } from './events.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { setPublicCidrs } from './nat/public-cidr.ts'
@@ -42,11 +45,14 @@ import { isRelayed } from './path/classify.ts'
 import { PathManager } from './path/manager.ts'
 import { ReservationKeeper } from './relay/reservations.ts'
 import { SuperPeer } from './relay/super-peer.ts'
+import { nodeStorage } from './storage.ts'
 import { installNodeWebSocket } from './transports.ts'
 
 export interface Daemon {
   node: Libp2p
   api: NodeApi
+  /** The overlay services (shared/src/services) running on this node. */
+  services: ServiceHost
   controlPort: number
   stop: () => Promise<void>
 }
@@ -136,6 +142,15 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
   }
   if (options.networkKey !== undefined) services.auth = networkAuth({ networkKey: options.networkKey })
   if (superPeer !== undefined) services.relay = superPeer.service()
+  const overlay = new ServiceHost(overlayServices())
+  const env: PeerEnvironment = {
+    runtime: 'node',
+    edgeUrl: options.bootstrapUrl,
+    networkKey: options.networkKey,
+    storage: nodeStorage(options.dataDir),
+    isPublic: () => reachability.get().reachability === 'public',
+  }
+  Object.assign(services, overlay.libp2pServices(env))
 
   const node = (await createLibp2p({
     privateKey,
@@ -247,9 +262,11 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
   paths.start()
   keeper.start()
   superPeers.start()
+  await overlay.start({ ...env, node, events })
 
   const token = newToken()
-  const control = await startControlServer(options.controlPort, token, api.routes(), (err) =>
+  const routes = { ...api.routes(), ...serviceRoutes(overlay) }
+  const control = await startControlServer(options.controlPort, token, routes, (err) =>
     events('control.error', { error: err.message }, 'error'),
   )
   await writeControlInfo(options.dataDir, { port: control.port, token, pid: process.pid })
@@ -267,6 +284,9 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
       clearInterval(superPeerTimer)
       paths.stop()
       await control.close()
+      await overlay.stop((name, err) =>
+        events('service.stop-error', { service: name, error: toError(err).message }, 'warn'),
+      )
       await removeControlInfo(options.dataDir, process.pid)
       try {
         await node.stop()
@@ -277,5 +297,5 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
     })()
     return stopping
   }
-  return { node, api, controlPort: control.port, stop }
+  return { node, api, services: overlay, controlPort: control.port, stop }
 }

@@ -1,0 +1,11 @@
+/**
+ * Control API routes of the overlay services, one module per service beside this file
+ * (`routes-<service>.ts`), merged here. A route only translates between the JSON body and the shared
+ * service's API (`host.get(name)`): the service itself lives in shared/src/services/.
+ */
+import type { ServiceHost } from '../../../shared/src/peer/service.ts'
+import type { ControlHandler } from './server.ts'
+
+export function serviceRoutes(_host: ServiceHost): Record<string, ControlHandler> {
+  return {}
+}
