@@ -8,7 +8,15 @@ import { timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { InvalidInputError, toError } from '../../../shared/src/errors.ts'
 
-export type ControlHandler = (body: Record<string, unknown>) => Promise<unknown>
+/**
+ * A route: JSON body in, JSON out. A handler that returns an `AsyncIterable` streams it as NDJSON
+ * (`application/x-ndjson`, one JSON value per line) until it ends or the client goes away (its
+ * AbortSignal then fires): progress of long work, messages of a subscription.
+ */
+export type ControlHandler = (body: Record<string, unknown>, signal: AbortSignal) => Promise<unknown>
+
+const isStream = (v: unknown): v is AsyncIterable<unknown> =>
+  typeof v === 'object' && v !== null && Symbol.asyncIterator in v
 
 /** Largest control request body (bytes): requests are tiny JSON objects. */
 const MAX_BODY_BYTES = 16 * 1024
@@ -68,8 +76,24 @@ export async function startControlServer(
       })
       return
     }
+    const gone = new AbortController()
+    res.once('close', () => gone.abort())
     try {
-      send(200, await handler(await readBody(req)))
+      const out = await handler(await readBody(req), gone.signal)
+      if (!isStream(out)) return send(200, out)
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+      try {
+        for await (const item of out) {
+          if (gone.signal.aborted) break
+          res.write(`${JSON.stringify(item)}\n`)
+        }
+      } catch (raw) {
+        // headers are out: the failure becomes the stream's last line
+        const err = toError(raw)
+        if ((STATUS_BY_NAME[err.name] ?? 500) === 500) onError(err)
+        res.write(`${JSON.stringify({ error: { name: err.name, message: err.message.split('\n')[0] } })}\n`)
+      }
+      res.end()
     } catch (raw) {
       const err = toError(raw)
       const status = STATUS_BY_NAME[err.name] ?? 500
