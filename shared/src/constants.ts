@@ -33,3 +33,13 @@ export const MAX_BOOTSTRAP_PEERS = 64
 export const AUTH_NONCE_BYTES = 32
 /** HMAC-SHA-256 output (bytes). */
 export const AUTH_PROOF_BYTES = 32
+
+/** File sharing block exchange (have-maps + block requests, one stream per peer and download). */
+export const FILES_PROTOCOL = '/edgeswarm/files/1.0.0'
+/**
+ * Largest block the files protocol carries (bytes): 2 MiB, twice the unixfs-v1-2025 chunk, so a DAG node
+ * of 1,024 links (~46 KiB) or a leaf from an importer with larger chunks still fits; larger is refused.
+ */
+export const FILES_MAX_BLOCK_BYTES = 2 * 1024 * 1024
+/** Largest files-protocol frame (bytes): one block plus its CID and header. */
+export const FILES_MAX_FRAME_BYTES = FILES_MAX_BLOCK_BYTES + 1024

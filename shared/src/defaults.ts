@@ -97,3 +97,32 @@ export const DEFAULT_PATH_RECHECK_MS = 30_000
 export const DEFAULT_TRANSFER_HISTORY = 32
 /** Largest payload one `edgeswarm send` moves (bytes): 4 GiB. */
 export const MAX_SEND_BYTES = 4 * 1024 * 1024 * 1024
+
+// ---- files (swarm download) ----
+
+/** Requests in flight to one peer before its rate is known: two keeps a link busy across one round trip. */
+export const DEFAULT_FILES_MIN_PIPELINE = 2
+/** Most requests in flight to one peer (1 MiB chunks): 16 MiB queued bounds what a dying peer strands. */
+export const DEFAULT_FILES_MAX_PIPELINE = 16
+/** A peer's pipeline holds this much of its measured rate (ms): faster peers get deeper pipelines, more work. */
+export const DEFAULT_FILES_PIPELINE_TARGET_MS = 1_000
+/**
+ * A peer that delivers nothing for this long (ms) has its requests re-issued elsewhere and earns a strike;
+ * 1 MiB at 1 Mbit/s takes ~8 s, so 15 s spares slow-but-working peers.
+ */
+export const DEFAULT_FILES_STALL_TIMEOUT_MS = 15_000
+/** Strikes (stalls) after which a peer is dropped from a download as dead. */
+export const DEFAULT_FILES_MAX_STRIKES = 2
+/** In endgame, at most this many peers are asked for the same chunk (the first answer wins). */
+export const DEFAULT_FILES_ENDGAME_DUPLICATES = 2
+/** Peers one download uses at once: beyond ~8 sources the downloader's own link is the limit. */
+export const DEFAULT_FILES_MAX_PEERS = 16
+/** How often a download re-asks partial seeds for their have-maps (ms). */
+export const DEFAULT_FILES_HAVE_REFRESH_MS = 1_000
+/**
+ * A `get` that finds no provider holding the root within this time fails (ms): routing answers within a
+ * few seconds when anyone provides the CID, so 30 s means unknown or unreachable.
+ */
+export const DEFAULT_FILES_FIND_TIMEOUT_MS = 30_000
+/** How often the provider search is repeated while a download runs, to pick up new seeds (ms). */
+export const DEFAULT_FILES_FIND_INTERVAL_MS = 5_000

@@ -70,3 +70,21 @@ export function toError(err: unknown): Error {
   }
   return new Error(String(err))
 }
+
+/** Content (a CID, a file, a provider) could not be found within the documented time. */
+export class NotFoundError extends Error {
+  static override readonly name = 'NotFoundError'
+  override readonly name = 'NotFoundError'
+}
+
+/** Content failed verification: a block that does not hash to its CID, or a DAG whose sizes disagree. */
+export class IntegrityError extends Error {
+  static override readonly name = 'IntegrityError'
+  override readonly name = 'IntegrityError'
+}
+
+/** Content is larger than the caller allowed (`maxBytes`) or than storage can hold. */
+export class TooLargeError extends Error {
+  static override readonly name = 'TooLargeError'
+  override readonly name = 'TooLargeError'
+}
