@@ -114,7 +114,7 @@ export async function download(
     const st = links.get(peer)
     if (st === undefined) return
     st.have = have
-    if (have.kind !== 'none') lastUsefulAt = Date.now()
+    if (have.kind === 'all' || have.bitmap.some((b) => b !== 0)) lastUsefulAt = Date.now()
     if (sched !== undefined && layout !== undefined) {
       const bm = have.kind === 'all' ? 'all' : new Bitmap(layout.leaves.length, have.bitmap)
       if (sched.addPeer(peer, bm)) pump()
@@ -296,12 +296,16 @@ export async function download(
       c.events('files.peer-dropped', { cid: root.toString(), peer, reason: 'dead' }, 'warn')
     }
     if (sched.peers().length > 0 && sched.stats().some((s) => s.inflight > 0)) lastUsefulAt = Date.now()
-    if (!sched.complete && Date.now() - lastUsefulAt > findTimeoutMs)
+    if (!sched.complete && Date.now() - lastUsefulAt > findTimeoutMs) {
+      const waited = `${findTimeoutMs / 1000} s`
       fail(
         new NotFoundError(
-          `no live peer holds the remaining ${sched.remaining()} chunks of ${root} (waited ${findTimeoutMs / 1000} s)`,
+          fetchedBytes === 0
+            ? `no peer provided ${root} within ${waited} (asked ${links.size + refused.size} peers)`
+            : `no live peer holds the remaining ${sched.remaining()} chunks of ${root} (waited ${waited})`,
         ),
       )
+    }
     pump()
     progress()
   }, TICK_MS)

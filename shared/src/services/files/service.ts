@@ -142,7 +142,7 @@ function createFiles(ctx: ServiceContext, bs: Blockstore, kv: KvStore) {
     const live = sessions.get(key)
     if (live !== undefined) return { kind: 'bitmap', bitmap: live.bytes }
     const local = await localLayout(bs, root).catch(() => undefined)
-    if (local === undefined) return { kind: 'none', bitmap: new Uint8Array(0) }
+    if (local === undefined || local.have.count() === 0) return { kind: 'none', bitmap: new Uint8Array(0) }
     if (local.complete) return { kind: 'all', bitmap: new Uint8Array(0) }
     return { kind: 'bitmap', bitmap: local.have.bytes }
   }
