@@ -86,7 +86,9 @@ async function corruptSeeder(data: Uint8Array): Promise<Libp2p> {
     },
     { runOnLimitedConnection: true },
   )
-  cleanup.push(() => node.stop())
+  cleanup.push(async () => {
+    await node.stop()
+  })
   return node
 }
 

@@ -5,6 +5,7 @@
  */
 import { Command, type CommanderError } from 'commander'
 import { defaultDataDir } from '../options.ts'
+import { registerFilesCommands } from './files.ts'
 
 /** Options every client command takes. */
 export interface ClientFlags {
@@ -41,5 +42,6 @@ export function serviceProgram(): Command {
   })
   program.configureOutput({ writeErr: () => {} })
   // one line per service: register<Service>Commands(program)
+  registerFilesCommands(program)
   return program
 }
