@@ -88,3 +88,9 @@ export class TooLargeError extends Error {
   static override readonly name = 'TooLargeError'
   override readonly name = 'TooLargeError'
 }
+
+/** Local storage failed (disk full, quota exceeded): what was verified so far is kept for a retry. */
+export class StorageError extends Error {
+  static override readonly name = 'StorageError'
+  override readonly name = 'StorageError'
+}

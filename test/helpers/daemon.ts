@@ -168,12 +168,18 @@ export interface CliResult {
 /** Runs `edgeswarm <args>` to completion (`--data-dir` added when `dataDir` is given). */
 export async function runCli(
   args: string[],
-  opts: { dataDir?: string; wrap?: string[]; env?: Record<string, string>; timeoutMs?: number } = {},
+  opts: {
+    dataDir?: string
+    wrap?: string[]
+    env?: Record<string, string>
+    timeoutMs?: number
+    cwd?: string
+  } = {},
 ): Promise<CliResult> {
   const full = [CLI, ...args, ...(opts.dataDir === undefined ? [] : ['--data-dir', opts.dataDir])]
   const [cmd, ...rest] = [...(opts.wrap ?? []), NODE, ...full]
   const child = spawn(cmd!, rest, {
-    cwd: ROOT,
+    cwd: opts.cwd ?? ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

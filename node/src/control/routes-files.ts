@@ -13,7 +13,7 @@ import { access, constants, lstat, mkdir, readdir, rename, rm, stat } from 'node
 import { basename, dirname, isAbsolute, join, relative } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { InvalidInputError, toError } from '../../../shared/src/errors.ts'
+import { InvalidInputError, StorageError, toError } from '../../../shared/src/errors.ts'
 import type { ServiceHost } from '../../../shared/src/peer/service.ts'
 import type { DownloadProgress } from '../../../shared/src/services/files/download.ts'
 import type { ImportEntry } from '../../../shared/src/services/files/import.ts'
@@ -92,6 +92,10 @@ async function writeOut(files: FilesApi, cid: string, out: string, signal: Abort
   } catch (err) {
     // a full disk or an abort: the partial output goes, the verified chunks stay for the next `get`
     await rm(tmp, { recursive: true, force: true }).catch(() => {})
+    if ((err as NodeJS.ErrnoException).code === 'ENOSPC' || (err as NodeJS.ErrnoException).code === 'EDQUOT')
+      throw new StorageError(
+        `disk full writing ${out} (ENOSPC); the verified chunks are kept, run get again once there is space`,
+      )
     throw err
   }
 }
