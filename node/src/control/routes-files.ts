@@ -4,7 +4,7 @@
  *
  * - `POST /v1/files/share {path, name?}` → the share record (a directory is shared as one tree);
  * - `POST /v1/files/get {cid, out, maxBytes?, findTimeoutMs?}` → NDJSON: `{type:'progress',...}` lines,
- *   then `{type:'done', ...summary}`. The output path is checked for writability before anything is
+ *   then `{type:'done', content:'file'|'directory', ...summary}`. The output path is checked for writability before anything is
  *   downloaded; content goes to `<out>.edgeswarm-partial` and is renamed only when complete;
  * - `GET /v1/files` → the shares; `POST /v1/files/unshare {cid}` → `{cid, removed}`.
  */
@@ -124,7 +124,7 @@ async function* progressStream(
   for (;;) {
     if (outcome !== undefined) {
       if (!outcome.ok) throw toError(outcome.err)
-      yield { type: 'done', ...(outcome.value as object) }
+      yield { ...(outcome.value as object), type: 'done' }
       return
     }
     if (latest !== undefined && Date.now() - sentAt >= PROGRESS_INTERVAL_MS) {
@@ -171,7 +171,7 @@ export function filesRoutes(host: ServiceHost): Record<string, ControlHandler> {
           name: basename(out),
         })
         await writeOut(files(), cid, out, signal)
-        return { ...result, out, peers: result.peers.length, peerStats: result.peers }
+        return { ...result, content: result.type, out, peers: result.peers.length, peerStats: result.peers }
       })
     },
     'GET /v1/files': async () => ({ files: await files().list() }),
