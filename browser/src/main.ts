@@ -2,8 +2,11 @@
  * Entry of the browser peer: opening the edge's URL makes this tab a full peer of the overlay.
  * Starts the peer (app.ts), redraws the live view once a second, and installs `window.edgeswarm`.
  */
+
+import type { FilesApi } from '../../shared/src/services/files/service.ts'
 import { BrowserApp } from './app.ts'
 import { installHook } from './hook.ts'
+import { createFilesPanel } from './view/files.ts'
 import { renderGraph, renderLegend } from './view/graph.ts'
 import { renderConnections, renderErrors, renderIdentity, renderLog, renderRelays } from './view/panel.ts'
 
@@ -12,6 +15,8 @@ const hook = installHook(app)
 
 const root = document.getElementById('app')!
 const badge = document.getElementById('status')!
+// panels with their own state live outside the redraw
+root.after(createFilesPanel(() => app.services?.get<FilesApi>('files')))
 
 function draw(): void {
   const snap = app.snapshot()

@@ -37,8 +37,9 @@ describe('edgeswarm share / get / files / unshare', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'edgeswarm-files-'))
     edge = await startEdge()
-    seeder = await startDaemon({ bootstrap: edge.url })
-    for (let i = 0; i < 4; i++) downloaders.push(await startDaemon({ bootstrap: edge.url }))
+    seeder = await startDaemon({ bootstrap: edge.url, startTimeoutMs: 120_000 })
+    for (let i = 0; i < 4; i++)
+      downloaders.push(await startDaemon({ bootstrap: edge.url, startTimeoutMs: 120_000 }))
     // providers come from routing when it runs, and from connected peers in any case
     for (const d of downloaders) await cliJson(['dial', seeder.peerId], { dataDir: d.dataDir })
   })

@@ -38,7 +38,7 @@ describe('files interop: stock Helia fetches from edgeswarm over bitswap', () =>
   it('through the edge relay from a daemon', async () => {
     const edge: Edge = await startEdge()
     cleanup.push(edge.stop)
-    const daemon: RunningDaemon = await startDaemon({ bootstrap: edge.url })
+    const daemon: RunningDaemon = await startDaemon({ bootstrap: edge.url, startTimeoutMs: 120_000 })
     cleanup.push(daemon.stop)
     const data = pseudoRandom(3 * MiB, 43)
     const file = join(daemon.dataDir, 'interop.bin')

@@ -51,6 +51,8 @@ export async function createStockHelia(): Promise<StockHelia> {
       }
       return out
     },
-    stop: () => helia.stop(),
+    stop: async () => {
+      await helia.stop()
+    },
   }
 }
