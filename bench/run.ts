@@ -38,6 +38,7 @@ const relay = await runRelayBench()
 results.relay = relay
 printRelayBench(relay)
 await optional('nat', 'nat.ts', 'runNatBench')
+await optional('files', 'files.ts', 'runFilesBench')
 await optional('browser', 'browser.ts', 'runBrowserBench')
 
 const dir = join(import.meta.dirname, 'results')

@@ -57,7 +57,7 @@ async function shaInTab(cid: string): Promise<string> {
   return tab.page.evaluate(async (c) => {
     const files = (globalThis as unknown as FilesInPage).edgeswarm.service('files')!
     const bytes = await files.getBytes(c)
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource))
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))
     return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('')
   }, cid)
 }
@@ -86,7 +86,12 @@ describe('files between a tab and a home node', () => {
       buffer: Buffer.from(data),
     })
     const cid = await tab.page.waitForFunction(
-      () => document.querySelector<HTMLElement>('#files-share-result')?.dataset.cid,
+      () =>
+        (
+          globalThis as unknown as {
+            document: { querySelector: (s: string) => { dataset: Record<string, string> } | null }
+          }
+        ).document.querySelector('#files-share-result')?.dataset.cid,
       undefined,
       { timeout: 60_000 },
     )
