@@ -37,12 +37,14 @@ describe('edgeswarm share / get / files / unshare', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'edgeswarm-files-'))
     edge = await startEdge()
-    seeder = await startDaemon({ bootstrap: edge.url, startTimeoutMs: 120_000 })
-    for (let i = 0; i < 4; i++)
-      downloaders.push(await startDaemon({ bootstrap: edge.url, startTimeoutMs: 120_000 }))
+    const started = await Promise.all(
+      [0, 1, 2, 3, 4].map(() => startDaemon({ bootstrap: edge.url, startTimeoutMs: 300_000 })),
+    )
+    seeder = started[0]!
+    downloaders.push(...started.slice(1))
     // providers come from routing when it runs, and from connected peers in any case
     for (const d of downloaders) await cliJson(['dial', seeder.peerId], { dataDir: d.dataDir })
-  })
+  }, 600_000)
 
   afterAll(async () => {
     for (const d of [...downloaders, seeder]) await d?.stop()

@@ -115,6 +115,15 @@ describe('SwarmScheduler', () => {
     for (const n of Object.values(four.byPeer)) expect(n).toBeGreaterThanOrEqual(12)
   })
 
+  it('endgame with equal seeders duplicates little (only chunks another peer would finish sooner)', () => {
+    const r = simulate(
+      64,
+      Array.from({ length: 8 }, (_, i) => ({ id: `p${i}`, rate: 1024 })),
+    )
+    expect(r.s.complete).toBe(true)
+    expect(r.s.duplicates).toBeLessThanOrEqual(8)
+  })
+
   it('faster peers get more work: unequal seeders reach >= 0.9 of the summed rate', () => {
     const rates = [8, 4, 2, 1].map((k) => k * 256)
     const r = simulate(

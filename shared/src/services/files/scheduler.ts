@@ -293,18 +293,41 @@ export class SwarmScheduler {
 
   #endgame(peer: string, p: PeerState): number | undefined {
     if (this.#pending.size > 0) return undefined
+    const now = this.#o.now()
+    // this peer could deliver one more chunk by then (unknown rate: assume it could)
+    const mine = p.rate > 0 ? now + ((p.inflight.size + 1) * this.#avgChunk) / p.rate : now
     let best: number | undefined
     let oldest = Number.POSITIVE_INFINITY
     for (const [idx, askers] of this.#inflight) {
       if (askers.has(peer) || askers.size >= this.#o.endgameDuplicates || !this.#holds(p, idx)) continue
       let started = Number.POSITIVE_INFINITY
-      for (const a of askers) started = Math.min(started, this.#peers.get(a)?.inflight.get(idx) ?? started)
+      let due = Number.POSITIVE_INFINITY
+      for (const a of askers) {
+        const q = this.#peers.get(a)
+        const at = q?.inflight.get(idx)
+        if (q === undefined || at === undefined) continue
+        started = Math.min(started, at)
+        due = Math.min(due, this.#due(q, idx))
+      }
+      // duplicate only what the current asker will deliver later than this peer could: no waste
+      if (due <= mine) continue
       if (started < oldest) {
         oldest = started
         best = idx
       }
     }
     return best
+  }
+
+  /** When `q` should deliver `idx`, from its rate and the requests queued before it (infinite if unknown). */
+  #due(q: PeerState, idx: number): number {
+    if (q.rate === 0) return Number.POSITIVE_INFINITY
+    let ahead = 0
+    for (const i of q.inflight.keys()) {
+      ahead++
+      if (i === idx) break
+    }
+    return q.lastProgressAt + (ahead * this.#avgChunk) / q.rate
   }
 
   #release(idx: number, peer: string): void {
