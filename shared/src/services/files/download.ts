@@ -13,6 +13,8 @@ import {
   DEFAULT_FILES_FIND_TIMEOUT_MS,
   DEFAULT_FILES_HAVE_REFRESH_MS,
   DEFAULT_FILES_MAX_PEERS,
+  DEFAULT_FILES_OPEN_TIMEOUT_MS,
+  DEFAULT_FILES_REDIAL_MS,
 } from '../../defaults.ts'
 import { IntegrityError, NotFoundError, TooLargeError, toError } from '../../errors.ts'
 import type { EventSink } from '../../peer/service.ts'
@@ -97,7 +99,9 @@ export async function download(
   const findTimeoutMs = options.findTimeoutMs ?? DEFAULT_FILES_FIND_TIMEOUT_MS
   const maxPeers = options.maxPeers ?? DEFAULT_FILES_MAX_PEERS
   const links = new Map<string, LinkState>()
+  /** Peers not to dial again in this download: lying or dead ones for good, failed dials for a while. */
   const refused = new Set<string>()
+  const failedAt = new Map<string, number>()
   let sched: SwarmScheduler | undefined
   let layout: DagLayout | undefined
   let lastUsefulAt = Date.now()
@@ -124,14 +128,20 @@ export async function download(
   const connect = async (cand: Candidate) => {
     const peer = cand.peerId
     if (peer === c.self || links.has(peer) || refused.has(peer) || links.size >= maxPeers) return
-    refused.add(peer) // until it answers; a failing peer is not dialled again by this download
+    // a failed dial (a dead direct path, a peer that does not speak the protocol) is retried later
+    if (Date.now() - (failedAt.get(peer) ?? 0) < DEFAULT_FILES_REDIAL_MS) return
+    failedAt.set(peer, Date.now())
     try {
-      const stream = await c.open(peer, cand.addrs, signal)
+      const stream = await c.open(
+        peer,
+        cand.addrs,
+        AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_FILES_OPEN_TIMEOUT_MS)]),
+      )
       const link = new PeerLink(peer, stream)
       links.set(peer, { link, have: undefined })
       const f = await link.haveReq(root)
       if (f.type !== HAVE) throw new Error(`answered HAVE_REQ with frame ${f.type}`)
-      refused.delete(peer)
+      failedAt.delete(peer)
       applyHave(peer, f)
       c.events('files.peer', { cid: root.toString(), peer, have: f.kind }, 'debug')
     } catch (err) {
@@ -179,7 +189,7 @@ export async function download(
       }
       if (Date.now() - lastUsefulAt > findTimeoutMs)
         throw new NotFoundError(
-          `no peer provided ${root} within ${findTimeoutMs / 1000} s (asked ${links.size + refused.size} peers)`,
+          `no peer provided ${root} within ${findTimeoutMs / 1000} s (asked ${links.size + failedAt.size + refused.size} peers)`,
         )
       await new Promise((r) => setTimeout(r, 200))
       if (signal.aborted) throw toError(signal.reason)
@@ -301,7 +311,7 @@ export async function download(
       fail(
         new NotFoundError(
           fetchedBytes === 0
-            ? `no peer provided ${root} within ${waited} (asked ${links.size + refused.size} peers)`
+            ? `no peer provided ${root} within ${waited} (asked ${links.size + failedAt.size + refused.size} peers)`
             : `no live peer holds the remaining ${sched.remaining()} chunks of ${root} (waited ${waited})`,
         ),
       )
