@@ -6,7 +6,7 @@ import type { MiddlewareHandler } from 'hono'
 import { MAX_HTTP_BODY_BYTES } from '../../../shared/src/constants.ts'
 import { UnauthorizedError } from '../../../shared/src/errors.ts'
 import { bearerMatches } from './bearer.ts'
-import { bodyTooLarge } from './body-limit.ts'
+import { bodyTooLarge, discardBody, hasBody } from './body-limit.ts'
 import { describeError, logEvent } from './log.ts'
 import { jsonError } from './respond.ts'
 import { parseSettings } from './settings.ts'
@@ -45,7 +45,13 @@ export const onlyGet: MiddlewareHandler<AppEnv> = async (c, next) => {
   })
 }
 
+/**
+ * No route reads a body: every body is cancelled unread (body-limit.ts says why), then too large → 413,
+ * a body on GET/HEAD → 400 (it has no meaning there, and a truncated one must not get a 200), a body on
+ * another method falls through to `onlyGet`'s 405.
+ */
 export const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await discardBody(c.req.raw)
   if (bodyTooLarge(c.req.raw, MAX_HTTP_BODY_BYTES)) {
     return jsonError(
       c,
@@ -53,6 +59,9 @@ export const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
       'payload_too_large',
       `request bodies must declare a Content-Length of at most ${MAX_HTTP_BODY_BYTES} bytes`,
     )
+  }
+  if ((c.req.method === 'GET' || c.req.method === 'HEAD') && hasBody(c.req.raw)) {
+    return jsonError(c, 400, 'invalid_input', `a ${c.req.method} request carries no body`)
   }
   return next()
 }
