@@ -4,8 +4,6 @@
  */
 import type { MiddlewareHandler } from 'hono'
 import { MAX_HTTP_BODY_BYTES } from '../../../shared/src/constants.ts'
-import { UnauthorizedError } from '../../../shared/src/errors.ts'
-import { bearerMatches } from './bearer.ts'
 import { bodyTooLarge, discardBody, hasBody } from './body-limit.ts'
 import { describeError, logEvent } from './log.ts'
 import { jsonError } from './respond.ts'
@@ -66,11 +64,5 @@ export const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   return next()
 }
 
-/** In private mode (NETWORK_KEY set), requires `Authorization: Bearer <NETWORK_KEY>`. */
-export const requireNetworkKey: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const key = c.get('settings').networkKey
-  if (key !== undefined && !(await bearerMatches(c.req.header('authorization'), key))) {
-    throw new UnauthorizedError('missing or wrong bearer token')
-  }
-  return next()
-}
+/** Private-mode bearer check: see bearer.ts (re-exported for the routes). */
+export { requireNetworkKey } from './bearer.ts'

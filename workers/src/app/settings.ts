@@ -19,6 +19,7 @@ import {
   STUN_URL_PATTERN,
 } from '../../../shared/src/protocol/bootstrap.ts'
 import { relayConfigFromEnv } from '../relay/config.ts'
+import { BEARER_TOKEN_PATTERN } from './bearer.ts'
 
 /** The string vars and secrets of `Env` (bindings left out, so that tests can pass plain objects). */
 export type Vars = Partial<Record<string, string | undefined>>
@@ -118,6 +119,15 @@ function parseShardPorts(raw: string | undefined, publicUrl: string | undefined)
   return ports
 }
 
+function parseNetworkKey(raw: string | undefined): string | undefined {
+  if (blank(raw)) return undefined
+  // peers send it as a bearer token: RFC 6750 b64token characters only (the value is never echoed)
+  if (!BEARER_TOKEN_PATTERN.test(raw!)) {
+    throw new ConfigError('NETWORK_KEY must be made of A-Z a-z 0-9 - . _ ~ + / (then = padding only)')
+  }
+  return raw
+}
+
 export function parseSettings(vars: Vars): Settings {
   const shards = parseIntegerSetting('RELAY_SHARDS', vars.RELAY_SHARDS) ?? DEFAULT_RELAY_SHARDS
   const publicUrl = parsePublicUrl(vars.PUBLIC_URL)
@@ -129,7 +139,7 @@ export function parseSettings(vars: Vars): Settings {
     publicUrl,
     shardHost: parseShardHost(vars.SHARD_HOST, publicUrl),
     shardPorts: shardPorts === undefined ? undefined : Object.freeze(shardPorts),
-    networkKey: blank(vars.NETWORK_KEY) ? undefined : vars.NETWORK_KEY,
+    networkKey: parseNetworkKey(vars.NETWORK_KEY),
     relay: relayConfigFromEnv(vars),
   })
 }
