@@ -14,7 +14,7 @@ import type { Command } from 'commander'
 import { DEFAULT_FILES_FIND_TIMEOUT_MS } from '../../../shared/src/defaults.ts'
 import { InvalidInputError } from '../../../shared/src/errors.ts'
 import { callDaemon, streamDaemon } from '../control/client.ts'
-import { type ClientFlags, clientCommand, dataDirOf } from './index.ts'
+import { type ClientFlags, clientCommand, dataDirOf } from './program.ts'
 
 interface SharedView {
   cid: string

@@ -5,7 +5,11 @@
  * - a body of unknown length (chunked) → refused unread (413). Reading such a body up to the limit and
  *   then dropping the rest made `wrangler dev`'s entry worker answer 500 "Network connection lost" with
  *   a stack in ~1 of 15 tries (measured with 2 MiB uploads), as forwarding one to a Durable Object does
- *   (DESIGN.md); answering without touching the body was clean in 30 of 30.
+ *   (docs/NOTES.md, "Bodies under wrangler dev").
+ * Every body is cancelled unread before the answer (`discardBody`): under `wrangler dev` the dev proxy
+ * holds our answer until the body it forwards has ended, so a body shorter than its Content-Length or
+ * an unterminated chunk used to come back as that proxy's 500 page (with a stack and file paths) once
+ * the client gave up. Cancelling lets our 4xx go out at once.
  */
 
 /** True when the request declares more than `max` body bytes, a malformed length, or an unknown length. */
@@ -19,4 +23,14 @@ export function bodyTooLarge(request: Request, max: number): boolean {
 export function hasBody(request: Request): boolean {
   const length = request.headers.get('content-length')?.trim()
   return (length !== undefined && length !== '0') || request.headers.has('transfer-encoding')
+}
+
+/** Cancels an unread request body so the answer does not wait for (or fail with) the upload. */
+export async function discardBody(request: Request): Promise<void> {
+  if (request.body === null || request.bodyUsed) return
+  try {
+    await request.body.cancel()
+  } catch {
+    // a body that already failed (truncated, malformed chunk) is exactly what we are refusing
+  }
 }
