@@ -158,7 +158,13 @@ export interface CliResult {
 /** Runs `edgeswarm <args>` to completion (`--data-dir` added when `dataDir` is given). */
 export async function runCli(
   args: string[],
-  opts: { dataDir?: string; wrap?: string[]; env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
+  opts: {
+    dataDir?: string
+    wrap?: string[]
+    env?: Record<string, string>
+    timeoutMs?: number
+    cwd?: string
+  } = {},
 ): Promise<CliResult> {
   const full = [CLI, ...args, ...(opts.dataDir === undefined ? [] : ['--data-dir', opts.dataDir])]
   const [cmd, ...rest] = [...(opts.wrap ?? []), NODE, ...full]

@@ -18,12 +18,18 @@ export const HTTP_STATUS_BY_ERROR: Readonly<Record<string, ErrorStatus>> = Objec
   /** A control-API request the daemon cannot serve as asked (bad route use, daemon state). */
   ControlError: 400,
   UnauthorizedError: 401,
+  /** Content (a CID) nobody provides within the documented time. */
+  NotFoundError: 404,
+  /** Content larger than the caller allowed. */
+  TooLargeError: 413,
   QuotaExceededError: 429,
   /** The server's own configuration is wrong: the operator's problem, not the client's. */
   ConfigError: 500,
   IdentityError: 500,
   /** An upstream (a bootstrap server, a shard, a peer) answered badly or not in time. */
   BootstrapError: 502,
+  /** Content failed verification (a DAG lying about sizes). */
+  IntegrityError: 502,
   TimeoutError: 504,
 })
 

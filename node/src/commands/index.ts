@@ -5,10 +5,10 @@
  * the running daemon through the control API (`callDaemon`) and never load libp2p themselves.
  */
 import type { Command } from 'commander'
+import { registerFilesCommands } from './files.ts'
 import { registerNodeCommand } from './node.ts'
 import { registerPeerCommands } from './peer.ts'
 import { baseProgram } from './program.ts'
-import { registerFilesCommands } from './files.ts'
 
 export { type ClientFlags, CommandUsageError, clientCommand, dataDirOf } from './program.ts'
 
