@@ -85,7 +85,7 @@ describe('edgeswarm share / get / files / unshare', () => {
       expect(sha(readFileSync(outs[i]!))).toBe(sha(big))
       expect(existsSync(`${outs[i]}.edgeswarm-partial`)).toBe(false)
     }
-  })
+  }, 420_000)
 
   it('a directory downloads as a tree', async () => {
     const list = await cliJson<Array<{ cid: string; type: string }>>(['files'], { dataDir: seeder.dataDir })
