@@ -85,6 +85,8 @@ export class SwarmScheduler {
   readonly #inflight = new Map<number, Set<string>>()
   readonly #peers = new Map<string, PeerState>()
   readonly #dropped = new Map<string, DropReason>()
+  /** What dropped peers delivered before they went (kept for the download's accounting). */
+  readonly #retired = new Map<string, { chunks: number; bytes: number; rate: number }>()
   readonly #o: Required<Omit<SchedulerInit, 'sizes' | 'local'>>
   #avgChunk: number
   duplicates = 0
@@ -127,14 +129,16 @@ export class SwarmScheduler {
       p.have = have
       return true
     }
+    const before = this.#retired.get(peer)
+    this.#retired.delete(peer)
     this.#peers.set(peer, {
       have,
       inflight: new Map(),
-      rate: 0,
+      rate: before?.rate ?? 0,
       lastProgressAt: this.#o.now(),
       strikes: 0,
-      chunks: 0,
-      bytes: 0,
+      chunks: before?.chunks ?? 0,
+      bytes: before?.bytes ?? 0,
     })
     return true
   }
@@ -158,6 +162,7 @@ export class SwarmScheduler {
     if (p === undefined) return
     for (const idx of p.inflight.keys()) this.#release(idx, peer)
     this.#peers.delete(peer)
+    if (p.chunks > 0) this.#retired.set(peer, { chunks: p.chunks, bytes: p.bytes, rate: p.rate })
   }
 
   /** Requests a peer should have queued now, from its measured rate. */
@@ -258,14 +263,23 @@ export class SwarmScheduler {
     return dead
   }
 
+  /** Every peer that delivered or is in use, dropped ones included (inflight 0). */
   stats(): PeerStats[] {
-    return [...this.#peers].map(([peer, p]) => ({
+    const live = [...this.#peers].map(([peer, p]) => ({
       peer,
       chunks: p.chunks,
       bytes: p.bytes,
       rateBytesPerMs: p.rate,
       inflight: p.inflight.size,
     }))
+    const gone = [...this.#retired].map(([peer, r]) => ({
+      peer,
+      chunks: r.chunks,
+      bytes: r.bytes,
+      rateBytesPerMs: r.rate,
+      inflight: 0,
+    }))
+    return [...live, ...gone]
   }
 
   #holds(p: PeerState, idx: number): boolean {
