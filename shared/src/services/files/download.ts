@@ -302,7 +302,8 @@ export async function download(
     for (const peer of sched.checkStalls()) {
       links.get(peer)?.link.close(new Error('stalled'))
       links.delete(peer)
-      refused.add(peer)
+      // not for good: an overloaded seeder (a flash crowd) may be the only one holding the last chunks
+      failedAt.set(peer, Date.now())
       c.events('files.peer-dropped', { cid: root.toString(), peer, reason: 'dead' }, 'warn')
     }
     if (sched.peers().length > 0 && sched.stats().some((s) => s.inflight > 0)) lastUsefulAt = Date.now()

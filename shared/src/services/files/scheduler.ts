@@ -120,9 +120,9 @@ export class SwarmScheduler {
     return this.#pending.size + this.#inflight.size
   }
 
-  /** Adds a peer (or updates its have-map); a peer dropped as lying or dead stays out. */
+  /** Adds a peer (or updates its have-map); a peer dropped as lying stays out, a dead one may come back. */
   addPeer(peer: string, have: Bitmap | 'all'): boolean {
-    if (this.#dropped.has(peer) && this.#dropped.get(peer) !== 'gone') return false
+    if (this.#dropped.get(peer) === 'lying') return false
     this.#dropped.delete(peer)
     const p = this.#peers.get(peer)
     if (p !== undefined) {
