@@ -45,8 +45,3 @@ export function registrarOf(node: Libp2p): RegistrarLike {
 export function transportManagerOf(node: Libp2p): TransportManagerLike {
   return part(node, 'transportManager', 'getListeners')
 }
-
-/** The relay a circuit-relay listener reserved on (a field of circuit-relay-v2's listener). */
-export function listenerRelay(listener: Listener): { equals: (other: unknown) => boolean } | undefined {
-  return (listener as unknown as { relay?: { equals: (other: unknown) => boolean } }).relay
-}

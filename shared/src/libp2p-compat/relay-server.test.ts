@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addressManagerOf, registrarOf, transportManagerOf } from './components.ts'
 import { HopStatus } from './hop-status.ts'
 import { freeReservation, hookConnect, hookReserve, relayServerInternals } from './relay-server.ts'
+import { relayOfListener, reservationStoreOf } from './reservation-store.ts'
 
 const HOP = '/libp2p/circuit/relay/0.2.0/hop'
 const ECHO = '/compat-test/echo/1.0.0'
