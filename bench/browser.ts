@@ -11,8 +11,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { startEdge } from '../scripts/lib/edge.ts'
 import { buildBrowserBundle, launchChromium, openPeer, type PagePeer } from '../test/browser/pages.ts'
-import { startEdge } from '../test/helpers/edge.ts'
 
 const MiB = 1024 * 1024
 
