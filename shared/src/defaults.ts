@@ -128,6 +128,14 @@ export const DEFAULT_PATH_MAX_PING_FAILURES = 2
 export const DEFAULT_SEND_RETRY_WINDOW_MS = 10_000
 /** How long opening a transfer stream may take (ms); the transfer itself is bounded only when the caller asks. */
 export const DEFAULT_STREAM_OPEN_TIMEOUT_MS = 30_000
+/**
+ * How long opening a stream on a relayed connection may take before the circuit counts as dead (ms):
+ * a shard that vanished without closing (firewall, crash) leaves the connection "open"; a live circuit
+ * opens a stream in one or two round trips. The peer then goes through another shard at once.
+ */
+export const DEFAULT_RELAYED_STREAM_OPEN_TIMEOUT_MS = 2_000
+/** How long a relay that left a circuit hanging is avoided when dialling peers (ms). */
+export const DEFAULT_SUSPECT_RELAY_MS = 30_000
 /** Timeout of a whole transfer sent from the page (ms). */
 export const DEFAULT_TRANSFER_TIMEOUT_MS = 120_000
 /** Concurrent inbound transfer streams per connection. */

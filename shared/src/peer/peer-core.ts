@@ -19,7 +19,7 @@ import * as D from '../defaults.ts'
 import { InvalidInputError, TimeoutError, toError } from '../errors.ts'
 import { Backoff } from './backoff.ts'
 import type { BootstrapSource } from './bootstrap-client.ts'
-import { isRelayed, type PathChoice, pathLabel } from './classify.ts'
+import { classifyAddr, isRelayed, type PathChoice, pathLabel } from './classify.ts'
 import type { PeerEvents } from './events.ts'
 import { type ConnectionView, PathManager } from './path-manager.ts'
 import { pingConnection } from './ping.ts'
@@ -50,6 +50,8 @@ export class PeerCore {
   readonly paths: PathManager
   readonly transfers: TransferService
   readonly #events: PeerEvents
+  /** Relays that left a circuit hanging, avoided when dialling until the time given (epoch ms). */
+  readonly #suspects = new Map<string, number>()
 
   constructor(init: PeerCoreInit) {
     const { node, source, events } = init
@@ -125,12 +127,18 @@ export class PeerCore {
     return pathLabel({ ...v, superPeer: v.relay !== undefined && this.superPeers?.has(v.relay) === true })
   }
 
-  /** Circuit addresses of `peer` through every shard and super-peer we know (it may have reserved on any). */
+  /**
+   * Circuit addresses of `peer` through every shard and super-peer we know (it may have reserved on
+   * any), leaving out relays that recently left a circuit hanging while others remain.
+   */
   circuitAddrsFor(peer: PeerId): Multiaddr[] {
-    const relays = [...this.shards.relays(), ...(this.superPeers?.relays() ?? [])]
-    return relays
-      .filter((r) => r.peerId !== peer.toString())
-      .flatMap((r) => r.addrs.map((a) => multiaddr(`${a}/p2p-circuit/p2p/${peer}`)))
+    const all = [...this.shards.relays(), ...(this.superPeers?.relays() ?? [])].filter(
+      (r) => r.peerId !== peer.toString(),
+    )
+    const healthy = all.filter((r) => (this.#suspects.get(r.peerId) ?? 0) < Date.now())
+    return (healthy.length > 0 ? healthy : all).flatMap((r) =>
+      r.addrs.map((a) => multiaddr(`${a}/p2p-circuit/p2p/${peer}`)),
+    )
   }
 
   async #candidates(peer: PeerId): Promise<Multiaddr[]> {
@@ -147,7 +155,12 @@ export class PeerCore {
     ]
       .filter((a) => !a.includes('/webrtc'))
       .map((a) => (a.endsWith(`/p2p/${id}`) ? a : `${a}/p2p/${id}`))
-    return [...new Set(all)].map((a) => multiaddr(a))
+    const addrs = [...new Set(all)].map((a) => multiaddr(a))
+    const healthy = addrs.filter((a) => {
+      const relay = classifyAddr(a).relay
+      return relay === undefined || (this.#suspects.get(relay) ?? 0) < Date.now()
+    })
+    return healthy.length > 0 ? healthy : addrs
   }
 
   /** An open connection to `peer` on the path asked for, dialling through relays if needed. */
@@ -207,7 +220,14 @@ export class PeerCore {
     try {
       return { conn, out: await op(conn) }
     } catch (err) {
-      const gone = conn.status !== 'open'
+      let gone = conn.status !== 'open'
+      const relay = classifyAddr(conn.remoteAddr).relay
+      if (!gone && relay !== undefined && toError(err).name === 'TimeoutError') {
+        // a circuit that cannot even open a stream: its relay vanished without closing; go around it
+        this.#suspects.set(relay, Date.now() + D.DEFAULT_SUSPECT_RELAY_MS)
+        conn.abort(toError(err))
+        gone = true
+      }
       if (!gone && (choice === 'direct' || isRelayed(conn.remoteAddr) || (await this.paths.verify(conn)))) {
         throw err
       }
@@ -231,7 +251,10 @@ export class PeerCore {
       const rtts: number[] = []
       for (let i = 0; i < count; i++) {
         try {
-          rtts.push(await pingConnection(c, D.DEFAULT_PATH_VERIFY_TIMEOUT_MS))
+          const timeoutMs = isRelayed(c.remoteAddr)
+            ? D.DEFAULT_RELAYED_STREAM_OPEN_TIMEOUT_MS
+            : D.DEFAULT_PATH_VERIFY_TIMEOUT_MS
+          rtts.push(await pingConnection(c, timeoutMs))
         } catch (err) {
           const label = this.label(this.paths.describe(c))
           throw new TimeoutError(`ping ${peer} over ${label} failed: ${toError(err).message}`)
@@ -251,7 +274,14 @@ export class PeerCore {
 
   async send(peer: PeerId, bytes: number, choice: PathChoice, timeoutMs?: number) {
     const opts = timeoutMs === undefined ? {} : { timeoutMs }
-    const { out } = await this.withFallback(peer, choice, (c) => this.transfers.send(c, bytes, opts))
+    const { out } = await this.withFallback(peer, choice, (c) =>
+      this.transfers.send(c, bytes, {
+        ...opts,
+        openTimeoutMs: isRelayed(c.remoteAddr)
+          ? D.DEFAULT_RELAYED_STREAM_OPEN_TIMEOUT_MS
+          : D.DEFAULT_STREAM_OPEN_TIMEOUT_MS,
+      }),
+    )
     return out
   }
 }

@@ -17,7 +17,7 @@ import {
   DEFAULT_TRANSFER_HISTORY,
   DEFAULT_TRANSFER_MAX_STREAMS,
 } from '../defaults.ts'
-import { toError } from '../errors.ts'
+import { TimeoutError, toError } from '../errors.ts'
 import { randomChunks, receiveTransfer, sendTransfer, TRANSFER_PROTOCOL } from '../protocol/transfer.ts'
 import type { PathKind } from './classify.ts'
 import type { PeerEvents } from './events.ts'
@@ -93,7 +93,11 @@ export class TransferService {
    * `timeoutMs` bounds the whole transfer (none by default: a 4 GiB send takes long); opening the
    * stream is bounded by DEFAULT_STREAM_OPEN_TIMEOUT_MS.
    */
-  async send(conn: Connection, size: number, opts: { timeoutMs?: number } = {}): Promise<SendReport> {
+  async send(
+    conn: Connection,
+    size: number,
+    opts: { timeoutMs?: number; openTimeoutMs?: number } = {},
+  ): Promise<SendReport> {
     const view = this.#init.paths.describe(conn)
     const label = this.#init.label(view)
     const peer = view.peer
@@ -102,7 +106,7 @@ export class TransferService {
       const stream = await conn.newStream(TRANSFER_PROTOCOL, {
         runOnLimitedConnection: true,
         signal: AbortSignal.any([
-          AbortSignal.timeout(DEFAULT_STREAM_OPEN_TIMEOUT_MS),
+          AbortSignal.timeout(opts.openTimeoutMs ?? DEFAULT_STREAM_OPEN_TIMEOUT_MS),
           ...(signal === undefined ? [] : [signal]),
         ]),
       })
@@ -131,7 +135,9 @@ export class TransferService {
     } catch (err) {
       const reason = toError(err).message
       this.#init.events('transfer.sent', { peer, bytes: 0, path: view.path, ok: false, reason }, 'warn')
-      throw new Error(`transfer to ${peer} over ${label} failed: ${reason}`)
+      const timedOut = toError(err).name === 'TimeoutError' || toError(err).name === 'AbortError'
+      const Failure = timedOut ? TimeoutError : Error
+      throw new Failure(`transfer to ${peer} over ${label} failed: ${reason}`)
     }
   }
 
