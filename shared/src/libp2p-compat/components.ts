@@ -45,3 +45,17 @@ export function registrarOf(node: Libp2p): RegistrarLike {
 export function transportManagerOf(node: Libp2p): TransportManagerLike {
   return part(node, 'transportManager', 'getListeners')
 }
+
+/**
+ * libp2p announces a public listen address only once it is verified (AutoNAT, which never decides with
+ * one relay). When our own evidence proves `host` public, confirm the listen addresses on it.
+ */
+export function confirmListenAddrs(node: Libp2p, host: string): void {
+  const am = addressManagerOf(node)
+  for (const a of am.getAddressesWithMetadata()) {
+    const ip = a.multiaddr.getComponents().find((c) => c.name === 'ip4' || c.name === 'ip6')?.value
+    if (a.type === 'transport' && !a.verified && ip === host) {
+      am.confirmObservedAddr(a.multiaddr, { type: 'transport' })
+    }
+  }
+}

@@ -4,7 +4,8 @@
  * `relayFilter` (a bloom filter of relays it gave up on), and its `relay:removed` event. Contract test:
  * relay-server.test.ts (a real node's circuit transport has them).
  */
-import type { PeerId, Transport } from '@libp2p/interface'
+import type { Libp2p, Listener, PeerId, Transport } from '@libp2p/interface'
+import { transportManagerOf } from './components.ts'
 
 export interface ReservationStoreLike extends EventTarget {
   addRelay: (peer: PeerId, type: 'configured' | 'discovered') => Promise<unknown>
@@ -31,4 +32,11 @@ export function reservationStoreOf(transport: Transport): ReservationStoreLike {
 /** The circuit listener bound to `relay`, if one was created (circuit-relay-v2's listener has `relay`). */
 export function relayOfListener(listener: unknown): PeerId | undefined {
   return (listener as { relay?: PeerId }).relay
+}
+
+/** The circuit listener bound to `relay` on `node`, if one was created. */
+export function circuitListenerFor(node: Libp2p, relay: PeerId): Listener | undefined {
+  return transportManagerOf(node)
+    .getListeners()
+    .find((l) => relayOfListener(l)?.equals(relay) === true)
 }

@@ -3,7 +3,7 @@
  * not make the peer unreachable), all at once at start, re-reserving with the one jittered backoff when
  * a relay drops or refuses. A second keeper (`kind: 'super-peer'`) holds one on a home super-peer.
  *
- * Mechanics (circuit-relay-v2 4.x, hooks in libp2p-hooks.ts): the first reservation on a relay goes
+ * Mechanics (circuit-relay-v2 4.x, hooks in shared/src/libp2p-compat/): the first reservation on a relay goes
  * through `transportManager.listen(['/p2p/<relay>/p2p-circuit'])`, which creates a circuit listener
  * bound to that relay (its addresses feed the address manager and the `/webrtc` listener). After a
  * loss, the same listener is refreshed by dialling the relay and calling the transport's
@@ -23,14 +23,14 @@ import {
   DEFAULT_RESERVATION_TIMEOUT_MS,
 } from '../defaults.ts'
 import { toError } from '../errors.ts'
-import { Backoff } from './backoff.ts'
-import type { PeerEvents } from './events.ts'
+import { transportManagerOf } from '../libp2p-compat/components.ts'
 import {
   circuitListenerFor,
   type ReservationStoreLike,
   reservationStoreOf,
-  transportManagerOf,
-} from './libp2p-hooks.ts'
+} from '../libp2p-compat/reservation-store.ts'
+import { Backoff } from './backoff.ts'
+import type { PeerEvents } from './events.ts'
 
 /** A relay to reserve on: an edge shard (with its `shard` name) or a home super-peer (none). */
 export interface KeptRelay {
