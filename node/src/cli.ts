@@ -12,6 +12,7 @@
  */
 import { toError } from '../../shared/src/errors.ts'
 import { serviceProgram } from './commands/index.ts'
+import { HELP_CODES } from './commands/program.ts'
 
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug')
@@ -25,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0
   } catch (raw) {
     const err = toError(raw)
-    if ((err as { code?: string }).code === 'commander.helpDisplayed') return 0
+    if (HELP_CODES.has((err as { code?: string }).code ?? '')) return 0
     process.stderr.write(`edgeswarm: ${err.name}: ${err.message.split('\n')[0]}\n`)
     if (err.name === 'UsageError') process.stderr.write('run `edgeswarm --help` for usage\n')
     if (debug && err.stack !== undefined) process.stderr.write(`${err.stack}\n`)

@@ -51,10 +51,11 @@ export function registerPeerCommands(program: Command): void {
     },
   )
 
-  clientCommand(program, 'dial [peerId...]', 'connect to a peer; prints the path taken')
+  clientCommand(program, 'dial [peerId]', 'connect to a peer; prints the path taken')
     .option('--wait-direct <ms>', 'wait up to this long for a direct path (0 = do not wait)')
-    .action(async (args: string[], f: Flags<{ waitDirect?: string }>) => {
-      const peer = onePeer(args)
+    .allowExcessArguments(true)
+    .action(async (_: unknown, f: Flags<{ waitDirect?: string }>, cmd: Command) => {
+      const peer = onePeer(cmd.args)
       const waitDirectMs = intFlag('wait-direct', f.waitDirect, 0, 600_000) ?? 0
       const r = (await call(f, 'POST', '/v1/dial', { peer, waitDirectMs }, 30_000 + waitDirectMs)) as Record<
         string,
@@ -63,10 +64,11 @@ export function registerPeerCommands(program: Command): void {
       print(f.json, r, () => `connected to ${r.peer} via ${r.label} (${r.remoteAddr})`)
     })
 
-  clientCommand(program, 'ping [peerId...]', 'ping a peer; prints each RTT and the path')
+  clientCommand(program, 'ping [peerId]', 'ping a peer; prints each RTT and the path')
     .option('--count <n>', 'pings to send, 1-100 (default 1)')
-    .action(async (args: string[], f: Flags<{ count?: string }>) => {
-      const peer = onePeer(args)
+    .allowExcessArguments(true)
+    .action(async (_: unknown, f: Flags<{ count?: string }>, cmd: Command) => {
+      const peer = onePeer(cmd.args)
       const count = intFlag('count', f.count, 1, 100) ?? 1
       const r = (await call(f, 'POST', '/v1/ping', { peer, count }, 30_000 + count * 6_000)) as {
         rttsMs: number[]
@@ -77,11 +79,12 @@ export function registerPeerCommands(program: Command): void {
       )
     })
 
-  clientCommand(program, 'send [peerId...]', 'send bytes to a peer; the receiver checks their SHA-256')
+  clientCommand(program, 'send [peerId]', 'send bytes to a peer; the receiver checks their SHA-256')
     .option('--bytes <size>', 'how much, e.g. 8388608 or 8MiB (required)')
     .option('--path <path>', 'any | direct | relayed (default any)')
-    .action(async (args: string[], f: Flags<{ bytes?: string; path?: string }>) => {
-      const peer = onePeer(args)
+    .allowExcessArguments(true)
+    .action(async (_: unknown, f: Flags<{ bytes?: string; path?: string }>, cmd: Command) => {
+      const peer = onePeer(cmd.args)
       const bytes = sizeFlag(f.bytes)
       const timeoutMs = 60_000 + Math.ceil(bytes / 1e6) * 1_000
       const r = (await call(

@@ -42,13 +42,14 @@ function usageMessage(err: CommanderError): string {
   return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
+/** commander's codes for "help (or the version) was printed": not an error. */
+export const HELP_CODES = new Set(['commander.help', 'commander.helpDisplayed', 'commander.version'])
+
 /** Makes `cmd` (and every subcommand added later) throw instead of printing and exiting. */
 export function quiet(cmd: Command): Command {
   return cmd
     .exitOverride((err: CommanderError) => {
-      throw err.code === 'commander.helpDisplayed' || err.code === 'commander.version'
-        ? err
-        : new CommandUsageError(usageMessage(err))
+      throw HELP_CODES.has(err.code) ? err : new CommandUsageError(usageMessage(err))
     })
     .configureOutput({ writeErr: () => {} })
     .showSuggestionAfterError(false)

@@ -46,7 +46,16 @@ export function transportManagerOf(node: Libp2p): TransportManagerLike {
   return part(node, 'transportManager', 'getListeners')
 }
 
-/** The relay a circuit-relay listener reserved on (a field of circuit-relay-v2's listener). */
-export function listenerRelay(listener: Listener): { equals: (other: unknown) => boolean } | undefined {
-  return (listener as unknown as { relay?: { equals: (other: unknown) => boolean } }).relay
+/**
+ * libp2p announces a public listen address only once it is verified (AutoNAT, which never decides with
+ * one relay). When our own evidence proves `host` public, confirm the listen addresses on it.
+ */
+export function confirmListenAddrs(node: Libp2p, host: string): void {
+  const am = addressManagerOf(node)
+  for (const a of am.getAddressesWithMetadata()) {
+    const ip = a.multiaddr.getComponents().find((c) => c.name === 'ip4' || c.name === 'ip6')?.value
+    if (a.type === 'transport' && !a.verified && ip === host) {
+      am.confirmObservedAddr(a.multiaddr, { type: 'transport' })
+    }
+  }
 }

@@ -12,13 +12,15 @@
  * | HopMessage STATUS (protons-runtime) | hop-status.ts | relay-server.ts |
  * | stream `send` interception, `readStatus`, `unwrap` | stream.ts | shared/src/relay/circuit-meter.ts |
  * | transport dial/listen filter rewrite | transport-filter.ts | shared/src/http-path.ts |
- * | `node.components` (addressManager, registrar, transportManager) | components.ts | node/src/relay/super-peer.ts, node/src/daemon.ts, node/src/relay/reservations.ts |
- * | reservation refusals from the client's log line | reservation-log.ts | browser/src/peer.ts |
+ * | `node.components` (addressManager, registrar, transportManager) | components.ts | node/src/relay/super-peer.ts, shared/src/peer/ |
+ * | circuit transport's reservation store (`addRelay`, `hasReservation`, `relayFilter`) | reservation-store.ts | shared/src/peer/ |
+ * | reservation refusals from the client's log line | reservation-log.ts | (the browser peer, before the peer core) |
  * | `isPrivateIp` rewrite at load time (Node only) | node/private-ip.ts | node/src/nat/public-cidr.ts |
  */
 export * from './components.ts'
 export * from './hop-status.ts'
 export * from './relay-server.ts'
 export * from './reservation-log.ts'
+export * from './reservation-store.ts'
 export * from './stream.ts'
 export * from './transport-filter.ts'

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addressManagerOf, registrarOf, transportManagerOf } from './components.ts'
 import { HopStatus } from './hop-status.ts'
 import { freeReservation, hookConnect, hookReserve, relayServerInternals } from './relay-server.ts'
+import { relayOfListener, reservationStoreOf } from './reservation-store.ts'
 
 const HOP = '/libp2p/circuit/relay/0.2.0/hop'
 const ECHO = '/compat-test/echo/1.0.0'
@@ -71,11 +72,20 @@ describe('contract: libp2p internals on a real relay (circuit-relay-v2, libp2p c
     const server = relayServerInternals(relay.services.relay)
     expect(server.reservations.size).toBe(1)
     expect(typeof server.reservationStore.get(a.peerId as PeerId)?.signal.addEventListener).toBe('function')
-    // the listener of the reserving peer names its relay (components.ts listenerRelay)
+    // the listener of the reserving peer names its relay; its circuit transport has the reservation store
     const listener = transportManagerOf(a)
       .getListeners()
-      .find((l) => (l as { relay?: unknown }).relay)
-    expect(listener).toBeDefined()
+      .find((l) => relayOfListener(l) !== undefined)
+    expect(relayOfListener(listener)?.equals(relay.peerId)).toBe(true)
+    const transports = (
+      transportManagerOf(a) as unknown as { getTransports: () => unknown[] }
+    ).getTransports()
+    const circuit = transports.find(
+      (t) => (t as { reservationStore?: unknown }).reservationStore !== undefined,
+    )
+    const store = reservationStoreOf(circuit as never)
+    expect(store.hasReservation(relay.peerId)).toBe(true)
+    expect(typeof store.addRelay).toBe('function')
     expect(freeReservation(server, a.peerId)).toBe(true)
     expect(server.reservations.size).toBe(0)
     expect(freeReservation(server, a.peerId)).toBe(false)

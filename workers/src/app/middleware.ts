@@ -44,12 +44,12 @@ export const onlyGet: MiddlewareHandler<AppEnv> = async (c, next) => {
 }
 
 /**
- * No route reads a body: every body is cancelled unread (body-limit.ts says why), then too large → 413,
+ * No route reads a body: a small one is cancelled unread (body-limit.ts says why), then too large → 413,
  * a body on GET/HEAD → 400 (it has no meaning there, and a truncated one must not get a 200), a body on
  * another method falls through to `onlyGet`'s 405.
  */
 export const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
-  await discardBody(c.req.raw)
+  await discardBody(c.req.raw, MAX_HTTP_BODY_BYTES)
   if (bodyTooLarge(c.req.raw, MAX_HTTP_BODY_BYTES)) {
     return jsonError(
       c,
