@@ -57,6 +57,18 @@ export class TimeoutError extends Error {
   override readonly name = 'TimeoutError'
 }
 
+/** A lookup (routing: provider or peer) found nothing. */
+export class NotFoundError extends Error {
+  static override readonly name = 'NotFoundError'
+  override readonly name = 'NotFoundError'
+}
+
+/** A signed record (routing announcement) failed verification: bad signature, another peer, stale. */
+export class InvalidRecordError extends Error {
+  static override readonly name = 'InvalidRecordError'
+  override readonly name = 'InvalidRecordError'
+}
+
 /**
  * Some libraries reject with DOM `Event` objects or plain values, not Errors. Normalise at the boundary
  * so that logs and error mapping always see an `Error` with a name and message.

@@ -28,6 +28,7 @@ const BY_NAME: Record<string, Mapping> = {
     message: 'this network is private: send Authorization: Bearer <network key>',
     headers: { 'WWW-Authenticate': BEARER_CHALLENGE },
   },
+  InvalidRecordError: { status: 403, code: 'invalid_record' },
   QuotaExceededError: { status: 429, code: 'quota_exceeded' },
   ConfigError: {
     status: 500,

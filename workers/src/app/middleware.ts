@@ -3,7 +3,7 @@
  * other than GET/HEAD (405), parse the vars -- all before any route can reach a Durable Object.
  */
 import type { MiddlewareHandler } from 'hono'
-import { MAX_HTTP_BODY_BYTES } from '../../../shared/src/constants.ts'
+import { MAX_HTTP_BODY_BYTES, ROUTING_ANNOUNCE_PATH } from '../../../shared/src/constants.ts'
 import { UnauthorizedError } from '../../../shared/src/errors.ts'
 import { bearerMatches } from './bearer.ts'
 import { bodyTooLarge } from './body-limit.ts'
@@ -16,6 +16,8 @@ import type { AppEnv } from './types.ts'
 const NS = 'edgeswarm:worker:http'
 /** Every route answers GET (and HEAD, which Hono serves from GET). */
 export const ALLOWED_METHODS = 'GET, HEAD'
+/** The one route that takes a body (bounded by limitBody, then by the route itself): signed announcements. */
+export const POST_PATHS: ReadonlySet<string> = new Set([ROUTING_ANNOUNCE_PATH])
 
 /** One JSON line per refused (4xx) or failed (5xx) request, with the error code; 5xx add the cause. */
 export const logDecisions: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -39,6 +41,10 @@ export const loadSettings: MiddlewareHandler<AppEnv> = async (c, next) => {
 }
 
 export const onlyGet: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (POST_PATHS.has(new URL(c.req.url).pathname)) {
+    if (c.req.method === 'POST') return next()
+    return jsonError(c, 405, 'method_not_allowed', 'only POST is served here', { Allow: 'POST' })
+  }
   if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
   return jsonError(c, 405, 'method_not_allowed', `only ${ALLOWED_METHODS} are served`, {
     Allow: ALLOWED_METHODS,
