@@ -117,8 +117,13 @@ export const DEFAULT_ROUTING_MAX_PROVIDERS = 100
 export const DEFAULT_ROUTING_EDGE_TIMEOUT_MS = 5_000
 /** A DHT lookup gives up after this long (ms). */
 export const DEFAULT_ROUTING_DHT_TIMEOUT_MS = 30_000
-/** Target neighbours per peer (non-relay connections): 8 keeps lookups to ~log2(n)/3 hops at 1,000 peers with bounded sockets. */
-export const DEFAULT_NEIGHBOURS = 8
+/**
+ * Target neighbours per peer (connections to non-relay peers): kad-dht keeps its 20 closest peers
+ * connected (keep-alive), plus 4 long links into far k-buckets; bounded whatever the overlay's size.
+ */
+export const DEFAULT_NEIGHBOURS = 24
+/** A connection younger than this (ms) is never dropped: a lookup just dialled it and may use it next. */
+export const DEFAULT_NEIGHBOUR_GRACE_MS = 30_000
 /** How often the overlay trims or tops up neighbours (ms). */
 export const DEFAULT_NEIGHBOUR_CHECK_MS = 10_000
 /** How often a node checks whether it became public (then serves the DHT) or stopped being so (ms). */

@@ -3,13 +3,16 @@
  * The home node and the browser both call this: a service is written once, in `shared/src/services/`.
  */
 import type { PeerService } from '../peer/service.ts'
+import { type RoutingInit, routingService } from './routing/service.ts'
 
 export interface OverlayServicesInit {
   /** Names of services to leave out (e.g. a test peer that only relays). */
   disable?: readonly string[]
+  /** Routing service options (e.g. the node's `--neighbours N`). */
+  routing?: RoutingInit
 }
 
 export function overlayServices(init: OverlayServicesInit = {}): PeerService[] {
-  const all: PeerService[] = []
+  const all: PeerService[] = [routingService(init.routing) as PeerService]
   return all.filter((s) => !(init.disable ?? []).includes(s.name))
 }

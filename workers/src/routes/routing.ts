@@ -19,6 +19,7 @@ import {
 import { DEFAULT_ROUTING_MAX_PROVIDERS } from '../../../shared/src/defaults.ts'
 import { InvalidInputError, toError } from '../../../shared/src/errors.ts'
 import {
+  applyFilters,
   NDJSON_CONTENT_TYPE,
   type PeerSchemaRecord,
   peerRecord,
@@ -62,7 +63,8 @@ async function shardAddrs(c: Context<AppEnv>): Promise<Map<string, string[]>> {
   return addrs
 }
 
-function answer(c: Context<AppEnv>, field: 'Providers' | 'Peers', records: PeerSchemaRecord[]): Response {
+function answer(c: Context<AppEnv>, field: 'Providers' | 'Peers', all: PeerSchemaRecord[]): Response {
+  const records = applyFilters(all, c.req.query('filter-addrs'), c.req.query('filter-protocols'))
   if (records.length === 0) {
     return jsonError(c, 404, 'not_found', `no ${field.toLowerCase()} known for this key`)
   }
