@@ -17,7 +17,7 @@ import { defaultDataDir, type NodeOptionsInit } from './options.ts'
 const USAGE = `usage:
   edgeswarm node --bootstrap <URL> [--data-dir D] [--listen <multiaddr>]... [--stun <url>]...
                  [--network-key K] [--relay] [--public-cidr <cidr>]... [--no-webrtc]
-                 [--control-port N] [--log-level error|warn|info|debug] [--debug]
+                 [--control-port N] [--neighbours N] [--log-level error|warn|info|debug] [--debug]
   edgeswarm status [--json] [--data-dir D]
   edgeswarm dial <peerId> [--wait-direct MS] [--json] [--data-dir D]
   edgeswarm ping <peerId> [--count N] [--json] [--data-dir D]
@@ -42,6 +42,7 @@ const NODE_FLAGS = {
   'public-cidr': { type: 'string', multiple: true },
   'no-webrtc': { type: 'boolean' },
   'control-port': { type: 'string' },
+  neighbours: { type: 'string' },
   'log-level': { type: 'string' },
 } as const
 
@@ -118,6 +119,8 @@ async function runNode(args: string[]): Promise<void> {
   }
   const port = intFlag('control-port', v['control-port'] as string | undefined, 0, 65535)
   if (port !== undefined) init.controlPort = port
+  const neighbours = intFlag('neighbours', v.neighbours as string | undefined, 1, 1024)
+  if (neighbours !== undefined) init.neighbours = neighbours
   const { resolveNodeOptions } = await import('./options.ts')
   const options = resolveNodeOptions(init)
   // must precede the first import of libp2p (see nat/public-cidr.ts)

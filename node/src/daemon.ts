@@ -142,7 +142,7 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
   }
   if (options.networkKey !== undefined) services.auth = networkAuth({ networkKey: options.networkKey })
   if (superPeer !== undefined) services.relay = superPeer.service()
-  const overlay = new ServiceHost(overlayServices())
+  const overlay = new ServiceHost(overlayServices({ routing: { neighbours: options.neighbours } }))
   const env: PeerEnvironment = {
     runtime: 'node',
     edgeUrl: options.bootstrapUrl,
