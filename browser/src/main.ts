@@ -2,14 +2,17 @@
  * Entry of the browser peer: opening the edge's URL makes this tab a full peer of the overlay.
  * Starts the peer (app.ts), redraws the live view once a second, and installs `window.edgeswarm`.
  */
+import type { RoutingService } from '../../shared/src/services/routing/service.ts'
 import { BrowserApp } from './app.ts'
 import { installHook } from './hook.ts'
 import { renderGraph, renderLegend } from './view/graph.ts'
 import { renderConnections, renderErrors, renderIdentity, renderLog, renderRelays } from './view/panel.ts'
+import { routingPanel } from './view/routing.ts'
 
 const app = new BrowserApp()
 const hook = installHook(app)
 
+const routing = routingPanel(() => app.services?.get<RoutingService>('routing'))
 const root = document.getElementById('app')!
 const badge = document.getElementById('status')!
 
@@ -29,7 +32,9 @@ function draw(): void {
     renderIdentity(snap, () => hook.resetIdentity()),
     renderRelays(snap),
     renderConnections(snap),
+    routing.element,
   )
+  routing.refresh()
   const right = document.createElement('div')
   right.className = 'col'
   right.append(graph, renderLog(app.events.events))
