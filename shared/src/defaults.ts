@@ -115,6 +115,8 @@ export const DEFAULT_ROUTING_MAX_RECORDS_PER_PEER = 2_048
 export const DEFAULT_ROUTING_MAX_PROVIDERS = 100
 /** Edge lookups give up after this long (ms) and leave the answer to the DHT. */
 export const DEFAULT_ROUTING_EDGE_TIMEOUT_MS = 5_000
+/** After the edge stored a provide, how long (ms) provide() still waits for the DHT before returning (it continues). */
+export const DEFAULT_ROUTING_PROVIDE_WAIT_MS = 2_000
 /** A DHT lookup gives up after this long (ms). */
 export const DEFAULT_ROUTING_DHT_TIMEOUT_MS = 30_000
 /**

@@ -222,6 +222,8 @@ class RoutingRuntime {
               ),
           )
     const dht = (async () => {
+      // kad-dht parks every query until its routing table holds a peer: a lone peer has no DHT to store in
+      if (this.#neighbours.routingTableSize() === 0) return
       let sent = 0
       const signal = this.#signal(options.signal, this.#init.dhtTimeoutMs ?? D.DEFAULT_ROUTING_DHT_TIMEOUT_MS)
       for await (const ev of this.#dht.provide(cid, { signal })) {
@@ -236,7 +238,19 @@ class RoutingRuntime {
         'debug',
       ),
     )
-    await Promise.all([edge, dht])
+    // the edge confirms in one round trip; once it has, the DHT provide (a full lookup, then K stores)
+    // gets a short wait and otherwise finishes in the background
+    await edge
+    if (stored.includes('edge')) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([
+        dht,
+        new Promise<void>((r) => (timer = setTimeout(r, D.DEFAULT_ROUTING_PROVIDE_WAIT_MS))),
+      ])
+      if (timer !== undefined) clearTimeout(timer)
+    } else {
+      await dht
+    }
     const ms = Date.now() - start
     this.#ctx.events('routing.provided', { cid: text, stored, ms })
     return { cid: text, stored, ms }
@@ -298,6 +312,7 @@ class RoutingRuntime {
       })
     }
     run('dht', async () => {
+      if (this.#neighbours.routingTableSize() === 0) return
       for await (const p of dhtProviders(this.#dht, cid, this.#ctx.node.peerId, { start, signal })) push(p)
     })
     const seen = new Set<string>()
@@ -342,10 +357,12 @@ class RoutingRuntime {
       )
     }
     attempts.push(
-      dhtFindPeer(this.#dht, peer, this.#ctx.node.peerId, { signal }).then((found) => {
-        if (found === undefined) throw new NotFoundError(`DHT does not know ${id}`)
-        return { peerId: id, addrs: found.addrs, source: 'dht', hops: found.hops, ms: Date.now() - start }
-      }),
+      this.#neighbours.routingTableSize() === 0
+        ? Promise.reject(new NotFoundError('DHT routing table is empty'))
+        : dhtFindPeer(this.#dht, peer, this.#ctx.node.peerId, { signal }).then((found) => {
+            if (found === undefined) throw new NotFoundError(`DHT does not know ${id}`)
+            return { peerId: id, addrs: found.addrs, source: 'dht', hops: found.hops, ms: Date.now() - start }
+          }),
     )
     try {
       return await Promise.any(attempts)
