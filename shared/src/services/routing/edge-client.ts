@@ -9,7 +9,12 @@
  * for (const p of await edge.providers(cid, { signal })) console.log(p.id, p.addrs)
  * ```
  */
-import { ROUTING_ANNOUNCE_PATH, ROUTING_PEERS_PATH, ROUTING_PROVIDERS_PATH } from '../../constants.ts'
+import {
+  BOOTSTRAP_PATH,
+  ROUTING_ANNOUNCE_PATH,
+  ROUTING_PEERS_PATH,
+  ROUTING_PROVIDERS_PATH,
+} from '../../constants.ts'
 import { DEFAULT_ROUTING_EDGE_TIMEOUT_MS } from '../../defaults.ts'
 import { BootstrapError, QuotaExceededError } from '../../errors.ts'
 import { NDJSON_CONTENT_TYPE, readPeerRecord } from './delegated.ts'
@@ -41,7 +46,8 @@ export class EdgeIndexClient {
   readonly #fetch: typeof fetch
 
   constructor(init: EdgeIndexInit) {
-    this.#base = init.edgeUrl.replace(/\/+$/, '')
+    // shells pass the bootstrap URL, which may name the bootstrap endpoint itself
+    this.#base = init.edgeUrl.replace(/\/+$/, '').replace(new RegExp(`${BOOTSTRAP_PATH}$`), '')
     this.#init = init
     this.#fetch = init.fetch ?? ((input, opts) => globalThis.fetch(input, opts))
   }
