@@ -16,7 +16,7 @@ import { parseCid, parsePeerId } from '../../../shared/src/services/routing/keys
 import type { RoutingStatus } from '../../../shared/src/services/routing/service.ts'
 import type { PeerResult, ProvideResult, ProviderResult } from '../../../shared/src/services/routing/types.ts'
 import { callDaemon, streamDaemon } from '../control/client.ts'
-import { type ClientFlags, clientCommand, dataDirOf } from './index.ts'
+import { type ClientFlags, clientCommand, dataDirOf } from './program.ts'
 
 function out(line: string): void {
   process.stdout.write(`${line}\n`)

@@ -4,9 +4,7 @@
  */
 import type { MiddlewareHandler } from 'hono'
 import { MAX_HTTP_BODY_BYTES, ROUTING_ANNOUNCE_PATH } from '../../../shared/src/constants.ts'
-import { UnauthorizedError } from '../../../shared/src/errors.ts'
-import { bearerMatches } from './bearer.ts'
-import { bodyTooLarge } from './body-limit.ts'
+import { bodyTooLarge, discardBody, hasBody } from './body-limit.ts'
 import { describeError, logEvent } from './log.ts'
 import { jsonError } from './respond.ts'
 import { parseSettings } from './settings.ts'
@@ -51,7 +49,13 @@ export const onlyGet: MiddlewareHandler<AppEnv> = async (c, next) => {
   })
 }
 
+/**
+ * No route reads a body: a small one is cancelled unread (body-limit.ts says why), then too large → 413,
+ * a body on GET/HEAD → 400 (it has no meaning there, and a truncated one must not get a 200), a body on
+ * another method falls through to `onlyGet`'s 405.
+ */
 export const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await discardBody(c.req.raw, MAX_HTTP_BODY_BYTES)
   if (bodyTooLarge(c.req.raw, MAX_HTTP_BODY_BYTES)) {
     return jsonError(
       c,
@@ -60,14 +64,11 @@ export const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
       `request bodies must declare a Content-Length of at most ${MAX_HTTP_BODY_BYTES} bytes`,
     )
   }
-  return next()
-}
-
-/** In private mode (NETWORK_KEY set), requires `Authorization: Bearer <NETWORK_KEY>`. */
-export const requireNetworkKey: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const key = c.get('settings').networkKey
-  if (key !== undefined && !(await bearerMatches(c.req.header('authorization'), key))) {
-    throw new UnauthorizedError('missing or wrong bearer token')
+  if ((c.req.method === 'GET' || c.req.method === 'HEAD') && hasBody(c.req.raw)) {
+    return jsonError(c, 400, 'invalid_input', `a ${c.req.method} request carries no body`)
   }
   return next()
 }
+
+/** Private-mode bearer check: see bearer.ts (re-exported for the routes). */
+export { requireNetworkKey } from './bearer.ts'
