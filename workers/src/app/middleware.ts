@@ -50,12 +50,18 @@ export const onlyGet: MiddlewareHandler<AppEnv> = async (c, next) => {
 }
 
 /**
- * No route reads a body: a small one is cancelled unread (body-limit.ts says why), then too large → 413,
+ * No route but the routing announcement (POST_PATHS) reads a body: any other small one is cancelled unread (body-limit.ts says why), then too large → 413,
  * a body on GET/HEAD → 400 (it has no meaning there, and a truncated one must not get a 200), a body on
  * another method falls through to `onlyGet`'s 405.
  */
 export const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
-  await discardBody(c.req.raw, MAX_HTTP_BODY_BYTES)
+  // the one body a route reads: a POST to a POST_PATHS route with a declared, bounded length (that
+  // route bounds and parses it again before anything reaches a Durable Object)
+  const readByRoute =
+    c.req.method === 'POST' &&
+    POST_PATHS.has(new URL(c.req.url).pathname) &&
+    !bodyTooLarge(c.req.raw, MAX_HTTP_BODY_BYTES)
+  if (!readByRoute) await discardBody(c.req.raw, MAX_HTTP_BODY_BYTES)
   if (bodyTooLarge(c.req.raw, MAX_HTTP_BODY_BYTES)) {
     return jsonError(
       c,
