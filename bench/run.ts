@@ -40,6 +40,7 @@ printRelayBench(relay)
 await optional('nat', 'nat.ts', 'runNatBench')
 await optional('files', 'files.ts', 'runFilesBench')
 await optional('browser', 'browser.ts', 'runBrowserBench')
+await optional('routing', 'routing.ts', 'runRoutingBench')
 
 const dir = join(import.meta.dirname, 'results')
 mkdirSync(dir, { recursive: true })

@@ -4,15 +4,18 @@
  */
 
 import type { FilesApi } from '../../shared/src/services/files/service.ts'
+import type { RoutingService } from '../../shared/src/services/routing/service.ts'
 import { BrowserApp } from './app.ts'
 import { installHook } from './hook.ts'
 import { createFilesPanel } from './view/files.ts'
 import { renderGraph, renderLegend } from './view/graph.ts'
 import { renderConnections, renderErrors, renderIdentity, renderLog, renderRelays } from './view/panel.ts'
+import { routingPanel } from './view/routing.ts'
 
 const app = new BrowserApp()
 const hook = installHook(app)
 
+const routing = routingPanel(() => app.services?.get<RoutingService>('routing'))
 const root = document.getElementById('app')!
 const badge = document.getElementById('status')!
 // panels with their own state live outside the redraw
@@ -34,7 +37,9 @@ function draw(): void {
     renderIdentity(snap, () => hook.resetIdentity()),
     renderRelays(snap),
     renderConnections(snap),
+    routing.element,
   )
+  routing.refresh()
   const right = document.createElement('div')
   right.className = 'col'
   right.append(graph, renderLog(app.events.events))

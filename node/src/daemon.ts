@@ -100,7 +100,7 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
     : undefined
   const iceServers = [...new Set([...doc.stun, ...options.stun])].map((urls) => ({ urls }))
   const { transports, circuit } = nodeTransports({ webrtc: options.webrtc, iceServers })
-  const overlay = new ServiceHost(overlayServices())
+  const overlay = new ServiceHost(overlayServices({ routing: { neighbours: options.neighbours } }))
   const env: PeerEnvironment = {
     runtime: 'node',
     edgeUrl: options.bootstrapUrl,

@@ -6,7 +6,7 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
-import { DEFAULT_CONTROL_PORT, DEFAULT_NODE_TCP_PORT } from '../../shared/src/defaults.ts'
+import { DEFAULT_CONTROL_PORT, DEFAULT_NEIGHBOURS, DEFAULT_NODE_TCP_PORT } from '../../shared/src/defaults.ts'
 import { InvalidInputError, InvalidMultiaddrError } from '../../shared/src/errors.ts'
 import { STUN_URL_PATTERN } from '../../shared/src/protocol/bootstrap.ts'
 import { type Cidr, parseCidr } from './nat/cidr.ts'
@@ -37,6 +37,8 @@ export interface NodeOptionsInit {
   noWebrtc?: boolean
   /** Control API port on 127.0.0.1. @default 0 (a free port, written to the data dir) */
   controlPort?: number
+  /** Target neighbours of the bounded-degree overlay (`--neighbours N`). @default DEFAULT_NEIGHBOURS (24) */
+  neighbours?: number
 }
 
 export interface NodeOptions {
@@ -51,6 +53,7 @@ export interface NodeOptions {
   readonly debug: boolean
   readonly webrtc: boolean
   readonly controlPort: number
+  readonly neighbours: number
 }
 
 export function defaultDataDir(env: Record<string, string | undefined> = process.env): string {
@@ -144,5 +147,6 @@ export function resolveNodeOptions(
     debug: init.debug === true,
     webrtc,
     controlPort,
+    neighbours: init.neighbours ?? DEFAULT_NEIGHBOURS,
   })
 }

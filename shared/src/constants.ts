@@ -48,3 +48,25 @@ export const FILES_PROTOCOL = '/edgeswarm/files/1.0.0'
 export const FILES_MAX_BLOCK_BYTES = 2 * 1024 * 1024
 /** Largest files-protocol frame (bytes): one block plus its CID and header. */
 export const FILES_MAX_FRAME_BYTES = FILES_MAX_BLOCK_BYTES + 1024
+/**
+ * Kademlia DHT protocol of the overlay's peers: our own ID, so the overlay never mixes with the public
+ * IPFS DHT (`/ipfs/kad/1.0.0`). Same wire format as kad-dht; only the protocol string differs.
+ */
+export const DHT_PROTOCOL = '/edgeswarm/kad/1.0.0'
+/** Delegated Routing V1 HTTP API (IPFS spec), served by the edge from its provider index. */
+export const ROUTING_PROVIDERS_PATH = '/routing/v1/providers'
+export const ROUTING_PEERS_PATH = '/routing/v1/peers'
+/** Signed provider announcements (edgeswarm extension, POST): see docs/PROTOCOLS.md "Routing". */
+export const ROUTING_ANNOUNCE_PATH = '/v1/routing/announce'
+/** Domain separation prefix of a routing record's signature (never valid as another protocol's signature). */
+export const ROUTING_RECORD_DOMAIN = 'edgeswarm-routing-record:v1:'
+/** Largest signed announcement body (bytes): 64 CIDs x ~64 chars + 16 addrs x ~200 chars + signature, with room. */
+export const MAX_ROUTING_RECORD_BYTES = 16 * 1024
+/** Most CIDs one announcement carries; a peer providing more sends several. */
+export const MAX_ROUTING_RECORD_CIDS = 64
+/** Most addresses one announcement (and one answer's provider) carries. */
+export const MAX_ROUTING_RECORD_ADDRS = 16
+/** Longest CID or peer ID string accepted (characters): sha2-512 CIDv1 base32 is ~120. */
+export const MAX_ROUTING_KEY_CHARS = 256
+/** Longest multiaddr string accepted (characters). */
+export const MAX_ROUTING_ADDR_CHARS = 400

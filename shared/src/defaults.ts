@@ -185,3 +185,35 @@ export const DEFAULT_FILES_FIND_INTERVAL_MS = 5_000
 export const DEFAULT_FILES_REDIAL_MS = 3_000
 /** Opening a files stream gives up after this long (ms), so a dead path does not hold a download's slot. */
 export const DEFAULT_FILES_OPEN_TIMEOUT_MS = 10_000
+// --- routing (shared/src/services/routing, workers/src/objects/provider-index.ts) ---
+/** Provider record lifetime on the edge (s): 2 h, re-announced every half of it, so a gone peer vanishes within 2 h. */
+export const DEFAULT_ROUTING_RECORD_TTL_SECONDS = 7_200
+/** Longest TTL the edge accepts (s): a record can never outlive a day without its peer re-signing it. */
+export const MAX_ROUTING_RECORD_TTL_SECONDS = 86_400
+/** Clock skew tolerated on a record's timestamp (ms): bounds replay of an old announcement to 5 min. */
+export const DEFAULT_ROUTING_CLOCK_SKEW_MS = 300_000
+/** Provider-index Durable Objects (shards by key hash): 4 spreads writes while one lookup touches one DO. */
+export const DEFAULT_ROUTING_SHARDS = 4
+/** Records one index shard keeps (providers + peers): ~300 B a row, 200k = ~60 MB of SQLite, far under 10 GB. */
+export const DEFAULT_ROUTING_MAX_RECORDS_PER_SHARD = 200_000
+/** Provider records one peer may hold in one index shard: past it the peer is throttled (429). */
+export const DEFAULT_ROUTING_MAX_RECORDS_PER_PEER = 2_048
+/** Most providers one answer lists (the spec leaves it open; Kubo's server returns up to 100). */
+export const DEFAULT_ROUTING_MAX_PROVIDERS = 100
+/** Edge lookups give up after this long (ms) and leave the answer to the DHT. */
+export const DEFAULT_ROUTING_EDGE_TIMEOUT_MS = 5_000
+/** After the edge stored a provide, how long (ms) provide() still waits for the DHT before returning (it continues). */
+export const DEFAULT_ROUTING_PROVIDE_WAIT_MS = 2_000
+/** A DHT lookup gives up after this long (ms). */
+export const DEFAULT_ROUTING_DHT_TIMEOUT_MS = 30_000
+/**
+ * Target neighbours per peer (connections to non-relay peers): kad-dht keeps its 20 closest peers
+ * connected (keep-alive), plus 4 long links into far k-buckets; bounded whatever the overlay's size.
+ */
+export const DEFAULT_NEIGHBOURS = 24
+/** A connection younger than this (ms) is never dropped: a lookup just dialled it and may use it next. */
+export const DEFAULT_NEIGHBOUR_GRACE_MS = 30_000
+/** How often the overlay trims or tops up neighbours (ms). */
+export const DEFAULT_NEIGHBOUR_CHECK_MS = 10_000
+/** How often a node checks whether it became public (then serves the DHT) or stopped being so (ms). */
+export const DEFAULT_DHT_MODE_CHECK_MS = 5_000

@@ -57,6 +57,18 @@ export class TimeoutError extends Error {
   override readonly name = 'TimeoutError'
 }
 
+/** A lookup found nothing: a provider or peer (routing), content (a CID) within the documented time (files). */
+export class NotFoundError extends Error {
+  static override readonly name = 'NotFoundError'
+  override readonly name = 'NotFoundError'
+}
+
+/** A signed record (routing announcement) failed verification: bad signature, another peer, stale. */
+export class InvalidRecordError extends Error {
+  static override readonly name = 'InvalidRecordError'
+  override readonly name = 'InvalidRecordError'
+}
+
 /**
  * Some libraries reject with DOM `Event` objects or plain values, not Errors. Normalise at the boundary
  * so that logs and error mapping always see an `Error` with a name and message.
@@ -69,12 +81,6 @@ export function toError(err: unknown): Error {
     return new Error(`${type} event${message === '' ? '' : `: ${message}`}`)
   }
   return new Error(String(err))
-}
-
-/** Content (a CID, a file, a provider) could not be found within the documented time. */
-export class NotFoundError extends Error {
-  static override readonly name = 'NotFoundError'
-  override readonly name = 'NotFoundError'
 }
 
 /** Content failed verification: a block that does not hash to its CID, or a DAG whose sizes disagree. */

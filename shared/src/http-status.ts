@@ -18,10 +18,12 @@ export const HTTP_STATUS_BY_ERROR: Readonly<Record<string, ErrorStatus>> = Objec
   /** A control-API request the daemon cannot serve as asked (bad route use, daemon state). */
   ControlError: 400,
   UnauthorizedError: 401,
-  /** Content (a CID) nobody provides within the documented time. */
+  /** A lookup found nothing: content (a CID) nobody provides within the documented time, an unknown peer. */
   NotFoundError: 404,
   /** Content larger than the caller allowed. */
   TooLargeError: 413,
+  /** A signed record (routing announcement) that does not verify for the peer it names. */
+  InvalidRecordError: 403,
   QuotaExceededError: 429,
   /** The server's own configuration is wrong: the operator's problem, not the client's. */
   ConfigError: 500,

@@ -2,8 +2,12 @@
  * The worker's bindings, typed once. Declared in `wrangler.toml` ([vars], Durable Object bindings,
  * assets) and by `wrangler secret put` (NETWORK_KEY, RELAY_IDENTITY_SECRET).
  */
+import type { ProviderIndex } from './objects/provider-index.ts'
+
 export interface Env {
   RELAY_SHARD: DurableObjectNamespace
+  /** The super-peer index's shards (objects/provider-index.ts), `index-<n>`. */
+  PROVIDER_INDEX: DurableObjectNamespace<ProviderIndex>
   ASSETS: Fetcher
   NETWORK_NAME: string
   RELAY_SHARDS: string
@@ -22,6 +26,9 @@ export interface Env {
   MAX_CONNECTIONS: string
   MAX_PENDING_CONNECTIONS: string
   AUTH_GRACE_SECONDS: string
+  /** Super-peer index bounds (objects/provider-index.ts); empty = the default from shared/src/defaults.ts. */
+  ROUTING_MAX_RECORDS_PER_SHARD: string
+  ROUTING_MAX_RECORDS_PER_PEER: string
   /** Secret: when set, the network is private and peers must prove it (see docs/PROTOCOLS.md). */
   NETWORK_KEY?: string
   /** Secret: when set, shard keys derive from it; otherwise each shard persists a key in its storage. */

@@ -4,6 +4,8 @@
  * - `GET /v1/bootstrap?peers=N`: relays, a sample of reachable peers, STUN servers (routes/bootstrap.ts)
  * - `GET /healthz`: liveness without waking shards (routes/health.ts)
  * - `GET /metrics`: Prometheus text (routes/metrics.ts)
+ * - `GET /routing/v1/providers/{cid}`, `GET /routing/v1/peers/{id}`, `POST /v1/routing/announce`: the
+ *   super-peer index (routes/routing.ts, ProviderIndex Durable Objects)
  * - WebSocket upgrade on `/` → shard 0, on `/relay/<n>` → shard n (routes/relay.ts)
  * - anything else GET/HEAD: the browser page from dist/browser (routes/assets.ts)
  *
@@ -19,5 +21,6 @@
  */
 import { createApp } from './app/create-app.ts'
 
+export { ProviderIndex } from './objects/provider-index.ts'
 export { RelayShard } from './objects/relay-shard.ts'
 export default createApp()

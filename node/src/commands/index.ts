@@ -9,6 +9,7 @@ import { registerFilesCommands } from './files.ts'
 import { registerNodeCommand } from './node.ts'
 import { registerPeerCommands } from './peer.ts'
 import { baseProgram } from './program.ts'
+import { registerRoutingCommands } from './routing.ts'
 
 export { type ClientFlags, CommandUsageError, clientCommand, dataDirOf } from './program.ts'
 
@@ -18,5 +19,6 @@ export function serviceProgram(): Command {
   registerPeerCommands(program)
   // one line per service: register<Service>Commands(program)
   registerFilesCommands(program)
+  registerRoutingCommands(program)
   return program
 }

@@ -2,7 +2,9 @@
  * `edgeswarm node`: runs the home node in the foreground. The flags are declared here once (the help is
  * generated from them); validation of their values is `resolveNodeOptions`' (options.ts).
  */
+
 import type { Command } from 'commander'
+import { InvalidInputError } from '../../../shared/src/errors.ts'
 import type { NodeOptionsInit } from '../options.ts'
 import { repeatable } from './program.ts'
 
@@ -17,8 +19,17 @@ export interface NodeFlags {
   publicCidr?: string[]
   webrtc?: boolean
   controlPort?: string
+  neighbours?: string
   logLevel?: string
   debug?: boolean
+}
+
+/** `--neighbours N`: an integer in [1, 1024]. */
+function neighboursOf(raw: string): number {
+  if (!/^[0-9]{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > 1024) {
+    throw new InvalidInputError(`--neighbours must be an integer in [1, 1024], got ${JSON.stringify(raw)}`)
+  }
+  return Number(raw)
 }
 
 /** The flags as `NodeOptionsInit` (unset flags left out, so the defaults apply). */
@@ -32,6 +43,7 @@ export function nodeInit(f: NodeFlags, controlPort: number | undefined): NodeOpt
     ...(f.publicCidr === undefined ? {} : { publicCidr: f.publicCidr }),
     ...(f.logLevel === undefined ? {} : { logLevel: f.logLevel }),
     ...(controlPort === undefined ? {} : { controlPort }),
+    ...(f.neighbours === undefined ? {} : { neighbours: neighboursOf(f.neighbours) }),
     relay: f.relay === true,
     debug: f.debug === true,
     noWebrtc: f.webrtc === false,
@@ -54,6 +66,7 @@ export function registerNodeCommand(program: Command): void {
     )
     .option('--no-webrtc', 'no WebRTC (no direct upgrade through NAT)')
     .option('--control-port <n>', 'control API port on 127.0.0.1 (0 = any free port)')
+    .option('--neighbours <n>', 'target neighbours of the bounded-degree overlay (default 24)')
     .option('--log-level <level>', 'error | warn | info | debug')
     .option('--json', 'accepted for symmetry with the client commands')
     .option('--debug', 'print stacks on errors')

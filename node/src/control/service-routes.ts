@@ -5,8 +5,9 @@
  */
 import type { ServiceHost } from '../../../shared/src/peer/service.ts'
 import { filesRoutes } from './routes-files.ts'
+import { routingRoutes } from './routes-routing.ts'
 import type { ControlHandler } from './server.ts'
 
 export function serviceRoutes(host: ServiceHost): Record<string, ControlHandler> {
-  return { ...filesRoutes(host) }
+  return { ...routingRoutes(host), ...filesRoutes(host) }
 }

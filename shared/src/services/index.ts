@@ -4,13 +4,16 @@
  */
 import type { PeerService } from '../peer/service.ts'
 import { filesService } from './files/service.ts'
+import { type RoutingInit, routingService } from './routing/service.ts'
 
 export interface OverlayServicesInit {
   /** Names of services to leave out (e.g. a test peer that only relays). */
   disable?: readonly string[]
+  /** Routing service options (e.g. the node's `--neighbours N`). */
+  routing?: RoutingInit
 }
 
 export function overlayServices(init: OverlayServicesInit = {}): PeerService[] {
-  const all: PeerService[] = [filesService() as PeerService]
+  const all: PeerService[] = [routingService(init.routing) as PeerService, filesService() as PeerService]
   return all.filter((s) => !(init.disable ?? []).includes(s.name))
 }

@@ -9,6 +9,7 @@ import { bootstrapRoutes } from '../routes/bootstrap.ts'
 import { healthRoutes } from '../routes/health.ts'
 import { metricsRoutes } from '../routes/metrics.ts'
 import { relayRoutes } from '../routes/relay.ts'
+import { routingRoutes } from '../routes/routing.ts'
 import { limitBody, loadSettings, logDecisions, onlyGet } from './middleware.ts'
 import { notFound, onError } from './respond.ts'
 import type { AppEnv } from './types.ts'
@@ -19,6 +20,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/', healthRoutes)
   app.route('/', bootstrapRoutes)
   app.route('/', metricsRoutes)
+  app.route('/', routingRoutes)
   app.route('/', relayRoutes)
   // last: every other GET/HEAD is a static file or a JSON 404
   app.route('/', assetRoutes)

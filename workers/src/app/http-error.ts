@@ -30,6 +30,7 @@ const BY_NAME: Record<string, Mapping> = {
     message: 'this network is private: send Authorization: Bearer <network key>',
     headers: { 'WWW-Authenticate': BEARER_CHALLENGE },
   },
+  InvalidRecordError: { code: 'invalid_record' },
   QuotaExceededError: { code: 'quota_exceeded' },
   ConfigError: {
     code: 'config_error',

@@ -3,7 +3,7 @@
  * other than GET/HEAD (405), parse the vars -- all before any route can reach a Durable Object.
  */
 import type { MiddlewareHandler } from 'hono'
-import { MAX_HTTP_BODY_BYTES } from '../../../shared/src/constants.ts'
+import { MAX_HTTP_BODY_BYTES, ROUTING_ANNOUNCE_PATH } from '../../../shared/src/constants.ts'
 import { bodyTooLarge, discardBody, hasBody } from './body-limit.ts'
 import { describeError, logEvent } from './log.ts'
 import { jsonError } from './respond.ts'
@@ -14,6 +14,8 @@ import type { AppEnv } from './types.ts'
 const NS = 'edgeswarm:worker:http'
 /** Every route answers GET (and HEAD, which Hono serves from GET). */
 export const ALLOWED_METHODS = 'GET, HEAD'
+/** The one route that takes a body (bounded by limitBody, then by the route itself): signed announcements. */
+export const POST_PATHS: ReadonlySet<string> = new Set([ROUTING_ANNOUNCE_PATH])
 
 /** One JSON line per refused (4xx) or failed (5xx) request, with the error code; 5xx add the cause. */
 export const logDecisions: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -37,6 +39,10 @@ export const loadSettings: MiddlewareHandler<AppEnv> = async (c, next) => {
 }
 
 export const onlyGet: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (POST_PATHS.has(new URL(c.req.url).pathname)) {
+    if (c.req.method === 'POST') return next()
+    return jsonError(c, 405, 'method_not_allowed', 'only POST is served here', { Allow: 'POST' })
+  }
   if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
   return jsonError(c, 405, 'method_not_allowed', `only ${ALLOWED_METHODS} are served`, {
     Allow: ALLOWED_METHODS,
@@ -44,12 +50,18 @@ export const onlyGet: MiddlewareHandler<AppEnv> = async (c, next) => {
 }
 
 /**
- * No route reads a body: a small one is cancelled unread (body-limit.ts says why), then too large → 413,
+ * No route but the routing announcement (POST_PATHS) reads a body: any other small one is cancelled unread (body-limit.ts says why), then too large → 413,
  * a body on GET/HEAD → 400 (it has no meaning there, and a truncated one must not get a 200), a body on
  * another method falls through to `onlyGet`'s 405.
  */
 export const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
-  await discardBody(c.req.raw, MAX_HTTP_BODY_BYTES)
+  // the one body a route reads: a POST to a POST_PATHS route with a declared, bounded length (that
+  // route bounds and parses it again before anything reaches a Durable Object)
+  const readByRoute =
+    c.req.method === 'POST' &&
+    POST_PATHS.has(new URL(c.req.url).pathname) &&
+    !bodyTooLarge(c.req.raw, MAX_HTTP_BODY_BYTES)
+  if (!readByRoute) await discardBody(c.req.raw, MAX_HTTP_BODY_BYTES)
   if (bodyTooLarge(c.req.raw, MAX_HTTP_BODY_BYTES)) {
     return jsonError(
       c,

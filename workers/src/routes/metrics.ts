@@ -4,7 +4,9 @@ import { METRICS_PATH } from '../../../shared/src/constants.ts'
 import { requireNetworkKey } from '../app/middleware.ts'
 import { allShardStats, publicUrlOf } from '../app/shards.ts'
 import type { AppEnv } from '../app/types.ts'
+import { allIndexShards, indexStub } from '../routing/index-shards.ts'
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from './prometheus.ts'
+import { renderRoutingMetrics } from './routing-metrics.ts'
 
 export const metricsRoutes = new Hono<AppEnv>()
 
@@ -15,6 +17,16 @@ metricsRoutes.get(METRICS_PATH, requireNetworkKey, async (c) => {
     publicUrl: publicUrlOf(settings, c.req.raw),
     route: 'metrics',
   })
-  const body = renderMetrics(results.map((r) => ('stats' in r ? r : { shard: r.shard })))
+  const index = await Promise.all(
+    allIndexShards().map(async (i) => {
+      try {
+        return { index: i, stats: await indexStub(c.env.PROVIDER_INDEX, i).stats() }
+      } catch {
+        return { index: i }
+      }
+    }),
+  )
+  const body =
+    renderMetrics(results.map((r) => ('stats' in r ? r : { shard: r.shard }))) + renderRoutingMetrics(index)
   return c.body(body, 200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE, 'Cache-Control': 'no-store' })
 })

@@ -1,0 +1,395 @@
+/**
+ * The routing service (`ctx.service<RoutingService>('routing')`): resource location for every other
+ * service, hybrid — the edge's super-peer index and the peers' Kademlia DHT asked in parallel, each
+ * answer tagged with its source, hops and milliseconds (contract: ./types.ts).
+ *
+ * - provide: one signed record to the edge (./record.ts) and a kad-dht provide, in parallel; the CID
+ *   is re-announced to the edge every half TTL (kad-dht republishes its own records) until unprovide.
+ * - findProviders: edge and DHT streamed together, each peer once, first answer first.
+ * - findPeer: edge and DHT raced; NotFoundError when neither knows the peer.
+ * - The peer's own record (its vouched addresses) is announced at start and when its addresses change.
+ * - DHT mode follows `isPublic()`: servers are publicly reachable nodes, everyone else a client.
+ * - Bounded degree: ./neighbours.ts.
+ *
+ * @example
+ * ```ts
+ * const routing = ctx.service<RoutingService>('routing')!
+ * await routing.provide(cid)
+ * for await (const p of routing.findProviders(cid)) console.log(p.peerId, p.source, p.hops, p.ms)
+ * ```
+ */
+import type { PeerId } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
+import { MAX_ROUTING_RECORD_CIDS } from '../../constants.ts'
+import * as D from '../../defaults.ts'
+import { NotFoundError, toError } from '../../errors.ts'
+import type { PeerService, ServiceContext } from '../../peer/service.ts'
+import { dhtFindPeer, dhtProviders, overlayDht } from './dht.ts'
+import { EdgeIndexClient } from './edge-client.ts'
+import { parseCid, parsePeerId } from './keys.ts'
+import { NeighbourManager } from './neighbours.ts'
+import type { RecordSigner } from './signer.ts'
+import { recordSigner } from './signer.ts'
+import type { PeerResult, ProvideResult, ProviderResult, Routing, RoutingSource } from './types.ts'
+
+export interface RoutingStatus {
+  mode: 'client' | 'server'
+  routingTableSize: number
+  neighbours: string[]
+  target: number
+  provided: number
+}
+
+/** The service's API: the Routing contract plus status for the shells (CLI status, page). */
+export interface RoutingService extends Routing {
+  status: () => Promise<RoutingStatus>
+}
+
+export interface RoutingInit {
+  /** Target neighbours. @default DEFAULT_NEIGHBOURS */
+  neighbours?: number
+  /** How often to trim/top up neighbours (ms). @default DEFAULT_NEIGHBOUR_CHECK_MS */
+  neighbourCheckMs?: number
+  /** @default DEFAULT_NEIGHBOUR_GRACE_MS */
+  neighbourGraceMs?: number
+  /** Edge record lifetime (s). @default DEFAULT_ROUTING_RECORD_TTL_SECONDS */
+  recordTtlSeconds?: number
+  /** Ask the edge index at all (tests and benchmarks measure the DHT alone). @default true */
+  edge?: boolean
+  /** fetch for the edge's API (tests inject one that blocks it). @default globalThis.fetch */
+  fetch?: typeof fetch
+  /** @default DEFAULT_ROUTING_DHT_TIMEOUT_MS */
+  dhtTimeoutMs?: number
+}
+
+const PROVIDED_KEY = 'provided'
+
+export function routingService(init: RoutingInit = {}): PeerService<RoutingService> {
+  let stopAll: (() => Promise<void>) | undefined
+  return {
+    name: 'routing',
+    libp2p: (env) => ({
+      dht: overlayDht({ server: env.runtime === 'node' && env.isPublic() }) as never,
+      routingSigner: recordSigner() as never,
+    }),
+    async start(ctx) {
+      const r = new RoutingRuntime(ctx, init)
+      await r.start()
+      stopAll = () => r.stop()
+      return r.api()
+    },
+    async stop() {
+      await stopAll?.()
+    },
+  }
+}
+
+class RoutingRuntime {
+  readonly #ctx: ServiceContext
+  readonly #init: RoutingInit
+  readonly #dht: KadDHT
+  readonly #signer: RecordSigner
+  readonly #edge: EdgeIndexClient | undefined
+  readonly #neighbours: NeighbourManager
+  readonly #provided = new Set<string>()
+  readonly #timers: ReturnType<typeof setInterval>[] = []
+  readonly #ttl: number
+  #peerAnnounce: ReturnType<typeof setTimeout> | undefined
+  readonly #onSelfUpdate = () => this.#schedulePeerRecord()
+
+  constructor(ctx: ServiceContext, init: RoutingInit) {
+    this.#ctx = ctx
+    this.#init = init
+    this.#dht = ctx.node.services.dht as KadDHT
+    this.#signer = ctx.node.services.routingSigner as RecordSigner
+    this.#ttl = init.recordTtlSeconds ?? D.DEFAULT_ROUTING_RECORD_TTL_SECONDS
+    this.#edge =
+      init.edge === false || ctx.edgeUrl === ''
+        ? undefined
+        : new EdgeIndexClient({
+            edgeUrl: ctx.edgeUrl,
+            networkKey: ctx.networkKey,
+            ...(init.fetch === undefined ? {} : { fetch: init.fetch }),
+          })
+    this.#neighbours = new NeighbourManager({
+      node: ctx.node,
+      dht: this.#dht,
+      target: init.neighbours ?? D.DEFAULT_NEIGHBOURS,
+      checkMs: init.neighbourCheckMs ?? D.DEFAULT_NEIGHBOUR_CHECK_MS,
+      graceMs: init.neighbourGraceMs ?? D.DEFAULT_NEIGHBOUR_GRACE_MS,
+      events: ctx.events,
+    })
+  }
+
+  async start(): Promise<void> {
+    const kv = this.#ctx.storage.kv('routing')
+    for (const cid of (await kv.get<string[]>(PROVIDED_KEY)) ?? []) this.#provided.add(cid)
+    await this.#syncMode()
+    this.#timers.push(setInterval(() => void this.#syncMode(), D.DEFAULT_DHT_MODE_CHECK_MS))
+    this.#timers.push(setInterval(() => void this.#reannounce(), (this.#ttl * 1000) / 2))
+    this.#ctx.node.addEventListener('self:peer:update', this.#onSelfUpdate)
+    this.#neighbours.start()
+    this.#schedulePeerRecord()
+    if (this.#provided.size > 0) void this.#reannounce()
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.#timers) clearInterval(t)
+    if (this.#peerAnnounce !== undefined) clearTimeout(this.#peerAnnounce)
+    this.#ctx.node.removeEventListener('self:peer:update', this.#onSelfUpdate)
+    this.#neighbours.stop()
+  }
+
+  async #syncMode(): Promise<void> {
+    const want = this.#ctx.runtime === 'node' && this.#ctx.isPublic() ? 'server' : 'client'
+    if (this.#dht.getMode() === want) return
+    try {
+      await this.#dht.setMode(want)
+      this.#ctx.events('routing.dht-mode', { mode: want })
+    } catch (err) {
+      this.#ctx.events('routing.dht-mode-failed', { mode: want, error: toError(err).message }, 'warn')
+    }
+  }
+
+  #addrs(): string[] {
+    return this.#ctx.node.getMultiaddrs().map((a) => a.toString())
+  }
+
+  /** Announces the peer record (no CIDs) shortly after the addresses settle. */
+  #schedulePeerRecord(): void {
+    if (this.#edge === undefined) return
+    if (this.#peerAnnounce !== undefined) clearTimeout(this.#peerAnnounce)
+    this.#peerAnnounce = setTimeout(() => {
+      this.#peerAnnounce = undefined
+      void this.#announce([]).catch((err: unknown) =>
+        this.#ctx.events('routing.announce-failed', { cids: 0, error: toError(err).message }, 'debug'),
+      )
+    }, 500)
+  }
+
+  async #announce(cids: string[], signal?: AbortSignal): Promise<void> {
+    if (this.#edge === undefined) throw new Error('edge index disabled')
+    const record = await this.#signer.sign({ cids, addrs: this.#addrs(), ttl: this.#ttl })
+    const answer = await this.#edge.announce(record, signal)
+    this.#ctx.events(
+      'routing.announced',
+      { cids: cids.length, stored: answer.stored, addrs: answer.addrs.length },
+      'debug',
+    )
+  }
+
+  async #reannounce(): Promise<void> {
+    const all = [...this.#provided]
+    for (let i = 0; i < all.length; i += MAX_ROUTING_RECORD_CIDS) {
+      const batch = all.slice(i, i + MAX_ROUTING_RECORD_CIDS)
+      await this.#announce(batch).catch((err: unknown) =>
+        this.#ctx.events(
+          'routing.announce-failed',
+          { cids: batch.length, error: toError(err).message },
+          'warn',
+        ),
+      )
+    }
+    if (all.length === 0) this.#schedulePeerRecord()
+  }
+
+  async #persist(): Promise<void> {
+    await this.#ctx.storage.kv('routing').put(PROVIDED_KEY, [...this.#provided])
+  }
+
+  #signal(signal: AbortSignal | undefined, ms: number): AbortSignal {
+    const list = [this.#ctx.signal, AbortSignal.timeout(ms)]
+    if (signal !== undefined) list.push(signal)
+    return AbortSignal.any(list)
+  }
+
+  async provide(cidText: string, options: { signal?: AbortSignal } = {}): Promise<ProvideResult> {
+    const { cid, text } = parseCid(cidText)
+    const start = Date.now()
+    this.#provided.add(text)
+    await this.#persist()
+    const stored: RoutingSource[] = []
+    const edge =
+      this.#edge === undefined
+        ? Promise.resolve()
+        : this.#announce([text], options.signal).then(
+            () => void stored.push('edge'),
+            (err: unknown) =>
+              this.#ctx.events(
+                'routing.provide-failed',
+                { cid: text, source: 'edge', error: toError(err).message },
+                'warn',
+              ),
+          )
+    const dht = (async () => {
+      // kad-dht parks every query until its routing table holds a peer: a lone peer has no DHT to store in
+      if (this.#neighbours.routingTableSize() === 0) return
+      let sent = 0
+      const signal = this.#signal(options.signal, this.#init.dhtTimeoutMs ?? D.DEFAULT_ROUTING_DHT_TIMEOUT_MS)
+      for await (const ev of this.#dht.provide(cid, { signal })) {
+        // kad-dht sends ADD_PROVIDER to the closest peers it found; a PEER_RESPONSE means one arrived
+        if (ev.name === 'PEER_RESPONSE' && ev.messageName === 'ADD_PROVIDER') sent++
+      }
+      if (sent > 0) stored.push('dht')
+    })().catch((err: unknown) =>
+      this.#ctx.events(
+        'routing.provide-failed',
+        { cid: text, source: 'dht', error: toError(err).message },
+        'debug',
+      ),
+    )
+    // the edge confirms in one round trip; once it has, the DHT provide (a full lookup, then K stores)
+    // gets a short wait and otherwise finishes in the background
+    await edge
+    if (stored.includes('edge')) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([
+        dht,
+        new Promise<void>((r) => (timer = setTimeout(r, D.DEFAULT_ROUTING_PROVIDE_WAIT_MS))),
+      ])
+      if (timer !== undefined) clearTimeout(timer)
+    } else {
+      await dht
+    }
+    const ms = Date.now() - start
+    this.#ctx.events('routing.provided', { cid: text, stored, ms })
+    return { cid: text, stored, ms }
+  }
+
+  async unprovide(cidText: string): Promise<void> {
+    const { cid, text } = parseCid(cidText)
+    this.#provided.delete(text)
+    await this.#persist()
+    await this.#dht
+      .cancelReprovide(cid)
+      .catch((err: unknown) =>
+        this.#ctx.events('routing.unprovide-failed', { cid: text, error: toError(err).message }, 'debug'),
+      )
+  }
+
+  async *findProviders(
+    cidText: string,
+    options: { signal?: AbortSignal; limit?: number } = {},
+  ): AsyncGenerator<ProviderResult> {
+    const { cid, text } = parseCid(cidText)
+    const start = Date.now()
+    const limit = options.limit ?? Number.POSITIVE_INFINITY
+    const stop = new AbortController()
+    const signal = AbortSignal.any([
+      this.#signal(options.signal, this.#init.dhtTimeoutMs ?? D.DEFAULT_ROUTING_DHT_TIMEOUT_MS),
+      stop.signal,
+    ])
+    const queue: ProviderResult[] = []
+    let wake: (() => void) | undefined
+    let pending = 0
+    const push = (r: ProviderResult) => {
+      queue.push(r)
+      wake?.()
+    }
+    const run = (what: RoutingSource, body: () => Promise<void>) => {
+      pending++
+      body()
+        .catch((err: unknown) => {
+          if (!signal.aborted || options.signal?.aborted === true) {
+            this.#ctx.events(
+              'routing.lookup-failed',
+              { cid: text, source: what, error: toError(err).message },
+              'debug',
+            )
+          }
+        })
+        .finally(() => {
+          pending--
+          wake?.()
+        })
+    }
+    if (this.#edge !== undefined) {
+      const edge = this.#edge
+      run('edge', async () => {
+        for (const p of await edge.providers(text, signal)) {
+          push({ peerId: p.id, addrs: p.addrs, source: 'edge', hops: 1, ms: Date.now() - start })
+        }
+      })
+    }
+    run('dht', async () => {
+      if (this.#neighbours.routingTableSize() === 0) return
+      for await (const p of dhtProviders(this.#dht, cid, this.#ctx.node.peerId, { start, signal })) push(p)
+    })
+    const seen = new Set<string>()
+    try {
+      while (seen.size < limit) {
+        const next = queue.shift()
+        if (next !== undefined) {
+          if (seen.has(next.peerId)) continue
+          seen.add(next.peerId)
+          yield next
+          continue
+        }
+        if (pending === 0) break
+        await new Promise<void>((resolve) => {
+          wake = resolve
+        })
+        wake = undefined
+      }
+    } finally {
+      stop.abort()
+    }
+  }
+
+  async findPeer(peerText: string, options: { signal?: AbortSignal } = {}): Promise<PeerResult> {
+    const peer: PeerId = parsePeerId(peerText)
+    const id = peer.toString()
+    const start = Date.now()
+    const stop = new AbortController()
+    const signal = AbortSignal.any([
+      this.#signal(options.signal, this.#init.dhtTimeoutMs ?? D.DEFAULT_ROUTING_DHT_TIMEOUT_MS),
+      stop.signal,
+    ])
+    const attempts: Promise<PeerResult>[] = []
+    if (this.#edge !== undefined) {
+      const edge = this.#edge
+      attempts.push(
+        edge.peer(id, signal).then((found) => {
+          const hit = found.find((p) => p.id === id)
+          if (hit === undefined) throw new NotFoundError(`edge index does not know ${id}`)
+          return { peerId: id, addrs: hit.addrs, source: 'edge', hops: 1, ms: Date.now() - start }
+        }),
+      )
+    }
+    attempts.push(
+      this.#neighbours.routingTableSize() === 0
+        ? Promise.reject(new NotFoundError('DHT routing table is empty'))
+        : dhtFindPeer(this.#dht, peer, this.#ctx.node.peerId, { signal }).then((found) => {
+            if (found === undefined) throw new NotFoundError(`DHT does not know ${id}`)
+            return { peerId: id, addrs: found.addrs, source: 'dht', hops: found.hops, ms: Date.now() - start }
+          }),
+    )
+    try {
+      return await Promise.any(attempts)
+    } catch {
+      throw new NotFoundError(`peer ${id} was found neither by the edge index nor by the DHT`)
+    } finally {
+      stop.abort()
+    }
+  }
+
+  async status(): Promise<RoutingStatus> {
+    return {
+      mode: this.#dht.getMode(),
+      routingTableSize: this.#neighbours.routingTableSize(),
+      neighbours: (await this.#neighbours.neighbourPeers()).map((p) => p.toString()),
+      target: this.#init.neighbours ?? D.DEFAULT_NEIGHBOURS,
+      provided: this.#provided.size,
+    }
+  }
+
+  api(): RoutingService {
+    return {
+      provide: (cid, o) => this.provide(cid, o),
+      unprovide: (cid) => this.unprovide(cid),
+      findProviders: (cid, o) => this.findProviders(cid, o),
+      findPeer: (peer, o) => this.findPeer(peer, o),
+      status: () => this.status(),
+    }
+  }
+}

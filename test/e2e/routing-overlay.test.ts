@@ -1,0 +1,221 @@
+/**
+ * Resource location across an overlay of 50 in-process peers (each built like the daemon's, running
+ * the shared routing service) and the real edge on workerd: every provider and peer found through the
+ * hybrid (edge + DHT); again with the edge's routing API blocked (DHT alone); again with 30% of the
+ * peers stopped; forged announcements refused; neighbour counts within target; and a stock Helia node
+ * (the stock delegated routing client) finding an edgeswarm provider through the edge.
+ * Run: `vitest run --project e2e test/e2e/routing-overlay.test.ts`.
+ */
+import { delegatedHTTPRouter } from '@helia/delegated-routing-client'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { createHeliaLight } from 'helia'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ROUTING_ANNOUNCE_PATH } from '../../shared/src/constants.ts'
+import { DEFAULT_NEIGHBOURS } from '../../shared/src/defaults.ts'
+import { signRecord } from '../../shared/src/services/routing/record.ts'
+import type { ProviderResult } from '../../shared/src/services/routing/types.ts'
+import { type Edge, startEdge } from '../helpers/edge.ts'
+import { type Overlay, type OverlayNode, startOverlay } from '../helpers/overlay.ts'
+import { waitFor } from '../helpers/wait.ts'
+
+const SIZE = 50
+let blocked = false
+/** The routing service's fetch: refuses the edge's routing API while `blocked` (as if the edge were down). */
+const blockable: typeof fetch = async (input, init) => {
+  if (blocked && String(input).includes('/routing'))
+    throw new TypeError('fetch failed (routing API blocked by the test)')
+  return fetch(input, init)
+}
+
+async function cidOf(i: number): Promise<string> {
+  return CID.createV1(
+    raw.code,
+    await sha256.digest(new TextEncoder().encode(`routing-overlay-${i}-${Date.now()}`)),
+  ).toString()
+}
+
+async function firstProvider(
+  from: OverlayNode,
+  cid: string,
+  want: string,
+): Promise<ProviderResult | undefined> {
+  for await (const p of from.routing.findProviders(cid, { signal: AbortSignal.timeout(60_000) })) {
+    if (p.peerId === want) return p
+  }
+  return undefined
+}
+
+describe('routing across a 50-peer overlay', () => {
+  let edge: Edge
+  let overlay: Overlay
+  const cids: string[] = []
+
+  beforeAll(async () => {
+    edge = await startEdge({ vars: { RELAY_SHARDS: '1', NETWORK_NAME: 'routing-overlay' } })
+    overlay = await startOverlay({
+      size: SIZE,
+      edgeUrl: edge.url,
+      routing: { fetch: blockable, neighbourCheckMs: 2_000, neighbourGraceMs: 5_000 },
+    })
+    await waitFor(
+      'every routing table holds at least 3 peers',
+      async () => {
+        const sizes = await Promise.all(
+          overlay.nodes.map(async (n) => (await n.routing.status()).routingTableSize),
+        )
+        return sizes.every((s) => s >= 3)
+      },
+      60_000,
+      500,
+    )
+    for (let i = 0; i < SIZE; i++) cids.push(await cidOf(i))
+    const results = await Promise.all(overlay.nodes.map((n, i) => n.routing.provide(cids[i]!)))
+    for (const r of results) expect(r.stored).toContain('edge')
+    // the DHT provide goes on in the background after the edge confirmed: give it time to land
+    await new Promise((r) => setTimeout(r, 10_000))
+  }, 300_000)
+
+  afterAll(async () => {
+    await overlay?.stop()
+    await edge?.stop()
+  })
+
+  it('finds every provider and every peer (edge and DHT together)', async () => {
+    const found = await Promise.all(
+      overlay.nodes.map((_, i) =>
+        firstProvider(overlay.nodes[(i + 17) % SIZE]!, cids[i]!, overlay.nodes[i]!.node.peerId.toString()),
+      ),
+    )
+    expect(found.filter((f) => f === undefined)).toHaveLength(0)
+    // the edge answers in one round trip, so it wins nearly always; every answer names its source
+    for (const f of found) expect(['edge', 'dht']).toContain(f!.source)
+    expect(found.filter((f) => f!.source === 'edge').length).toBeGreaterThan(0)
+    const peers = await Promise.all(
+      overlay.nodes.map((n, i) => overlay.nodes[(i + 23) % SIZE]!.routing.findPeer(n.node.peerId.toString())),
+    )
+    peers.forEach((p, i) => {
+      expect(p.peerId).toBe(overlay.nodes[i]!.node.peerId.toString())
+      expect(p.addrs.length).toBeGreaterThan(0)
+    })
+  })
+
+  it('finds every provider and peer through the DHT alone when the edge routing API is blocked', async () => {
+    blocked = true
+    try {
+      const found = await Promise.all(
+        overlay.nodes.map((_, i) =>
+          firstProvider(overlay.nodes[(i + 29) % SIZE]!, cids[i]!, overlay.nodes[i]!.node.peerId.toString()),
+        ),
+      )
+      expect(found.filter((f) => f === undefined)).toHaveLength(0)
+      for (const f of found) {
+        expect(f!.source).toBe('dht')
+        expect(f!.hops).toBeLessThanOrEqual(4)
+      }
+      const peers = await Promise.all(
+        overlay.nodes.map((n, i) =>
+          overlay.nodes[(i + 31) % SIZE]!.routing.findPeer(n.node.peerId.toString()),
+        ),
+      )
+      for (const p of peers) expect(p.source).toBe('dht')
+    } finally {
+      blocked = false
+    }
+  })
+
+  it('with 30% of the peers stopped, finds every live provider through the DHT alone, and via the edge', async () => {
+    const victims = new Set<number>()
+    while (victims.size < Math.round(SIZE * 0.3)) victims.add(Math.floor(Math.random() * SIZE))
+    await Promise.all([...victims].map((i) => overlay.nodes[i]!.stop()))
+    const live = overlay.nodes.map((n, i) => ({ n, i })).filter(({ i }) => !victims.has(i))
+    blocked = true
+    try {
+      const found = await Promise.all(
+        live.map(({ n, i }, k) =>
+          firstProvider(live[(k + 7) % live.length]!.n, cids[i]!, n.node.peerId.toString()),
+        ),
+      )
+      expect(found.filter((f) => f === undefined)).toHaveLength(0)
+      for (const f of found) expect(f!.source).toBe('dht')
+    } finally {
+      blocked = false
+    }
+    const viaEdge = await Promise.all(
+      live.map(({ n, i }, k) =>
+        firstProvider(live[(k + 3) % live.length]!.n, cids[i]!, n.node.peerId.toString()),
+      ),
+    )
+    expect(viaEdge.filter((f) => f === undefined)).toHaveLength(0)
+  })
+
+  it('refuses an announcement forged for another peer', async () => {
+    const attacker = await generateKeyPair('Ed25519')
+    const victim = overlay.live()[0]!.node.peerId.toString()
+    const cid = await cidOf(999)
+    const real = await signRecord(attacker, { cids: [cid], addrs: ['/ip4/127.0.0.1/tcp/1'], ttl: 600 })
+    const fields = JSON.parse(Buffer.from(real.record, 'base64url').toString()) as Record<string, unknown>
+    fields.peer = victim
+    const res = await fetch(`${edge.url}${ROUTING_ANNOUNCE_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        record: Buffer.from(JSON.stringify(fields)).toString('base64url'),
+        signature: real.signature,
+      }),
+    })
+    expect(res.status).toBe(403)
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_record')
+    const seen: string[] = []
+    for await (const p of overlay
+      .live()[1]!
+      .routing.findProviders(cid, { signal: AbortSignal.timeout(15_000) })) {
+      seen.push(p.peerId)
+    }
+    expect(seen).not.toContain(victim)
+    expect(seen).not.toContain(peerIdFromPrivateKey(attacker).toString())
+  })
+
+  it('keeps every peer within its neighbour target after the lookups', async () => {
+    await waitFor(
+      `every live peer within ${DEFAULT_NEIGHBOURS} neighbours`,
+      async () => {
+        const counts = await Promise.all(
+          overlay.live().map(async (n) => (await n.routing.status()).neighbours.length),
+        )
+        return counts.every((c) => c <= DEFAULT_NEIGHBOURS) ? counts : undefined
+      },
+      60_000,
+      1_000,
+    )
+    // the overlay is not a star: peers keep real neighbours
+    const counts = await Promise.all(
+      overlay.live().map(async (n) => (await n.routing.status()).neighbours.length),
+    )
+    expect(Math.min(...counts)).toBeGreaterThanOrEqual(1)
+  })
+
+  it('a stock Helia node finds an edgeswarm provider through the edge', async () => {
+    const provider = overlay.live()[2]!
+    const idx = overlay.nodes.indexOf(provider)
+    const helia = await createHeliaLight({ routers: [delegatedHTTPRouter({ url: edge.url })] })
+    try {
+      const ids: string[] = []
+      for await (const p of helia.routing.findProviders(CID.parse(cids[idx]!), {
+        signal: AbortSignal.timeout(20_000),
+      })) {
+        ids.push(p.id.toString())
+        if (p.id.equals(provider.node.peerId)) {
+          expect(p.multiaddrs.length).toBeGreaterThan(0)
+          break
+        }
+      }
+      expect(ids).toContain(provider.node.peerId.toString())
+    } finally {
+      await helia.stop()
+    }
+  })
+})

@@ -1,0 +1,152 @@
+/**
+ * In-process overlays for routing tests and the routing benchmark: many libp2p nodes in one process,
+ * each built like the daemon's (TCP on loopback, noise, yamux, identify, ping) with the shared overlay
+ * services mounted through the real ServiceHost, so the code under test is exactly what a home node runs.
+ * Each node dials a few earlier ones to join (as a bootstrap list would); kad-dht does the rest.
+ *
+ * @example
+ * ```ts
+ * const overlay = await startOverlay({ size: 50, edgeUrl: edge.url })
+ * await overlay.nodes[0].routing.provide(cid)
+ * await overlay.stop()
+ * ```
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import type { Libp2p } from '@libp2p/interface'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import { type PeerEnvironment, type PeerService, ServiceHost } from '../../shared/src/peer/service.ts'
+import { memoryStorage } from '../../shared/src/peer/storage.ts'
+import {
+  type RoutingInit,
+  type RoutingService,
+  routingService,
+} from '../../shared/src/services/routing/service.ts'
+
+export interface OverlayNode {
+  node: Libp2p<Record<string, unknown>>
+  host: ServiceHost
+  routing: RoutingService
+  stopped: boolean
+  stop: () => Promise<void>
+}
+
+export interface OverlayOptions {
+  size: number
+  /** The edge's URL ('' = no edge index). */
+  edgeUrl: string
+  networkKey?: string
+  routing?: RoutingInit
+  /** Earlier nodes each new node dials. @default 3 */
+  joinVia?: number
+  /** Build the services of a node (default: the routing service with `routing`). */
+  services?: () => PeerService[]
+  /** Extra libp2p services per node (e.g. a stock kad-dht for side-by-side runs). */
+  libp2pServices?: () => Record<string, unknown>
+  /** Nodes started at once. @default 5 */
+  concurrency?: number
+}
+
+export interface Overlay {
+  nodes: OverlayNode[]
+  live: () => OverlayNode[]
+  stop: () => Promise<void>
+}
+
+async function startNode(opts: OverlayOptions): Promise<OverlayNode> {
+  const host = new ServiceHost(opts.services?.() ?? [routingService(opts.routing) as PeerService])
+  const env: PeerEnvironment = {
+    runtime: 'node',
+    edgeUrl: opts.edgeUrl,
+    networkKey: opts.networkKey,
+    storage: memoryStorage(),
+    isPublic: () => true,
+  }
+  const node = (await createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: { denyDialMultiaddr: () => false },
+    // every peer shares 127.0.0.1: libp2p's default of 5 inbound connections per second per host refuses them
+    connectionManager: {
+      maxConnections: 512,
+      maxIncomingPendingConnections: 64,
+      inboundConnectionThreshold: 10_000,
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      ...(opts.libp2pServices?.() ?? {}),
+      ...host.libp2pServices(env),
+    } as never,
+  })) as Libp2p<Record<string, unknown>>
+  await host.start({ ...env, node, events: () => {} })
+  const self: OverlayNode = {
+    node,
+    host,
+    routing: host.get<RoutingService>('routing')!,
+    stopped: false,
+    stop: async () => {
+      if (self.stopped) return
+      self.stopped = true
+      await host.stop(() => {})
+      await node.stop()
+    },
+  }
+  return self
+}
+
+/**
+ * Dials up to `want` random earlier nodes; a failed dial (a handshake can time out on a loaded machine)
+ * is retried with another node, and only a node that reached nobody after 8 tries is an error.
+ */
+async function join(n: OverlayNode, earlier: readonly OverlayNode[], want: number): Promise<void> {
+  const order = earlier.map((_, i) => i).sort(() => Math.random() - 0.5)
+  let ok = 0
+  let lastError: unknown
+  for (const k of order.slice(0, Math.max(want, 8))) {
+    if (ok >= want) break
+    try {
+      // generous: on a loaded 2-core machine a noise handshake has taken > 10 s
+      await n.node.dial(earlier[k]!.node.getMultiaddrs()[0]!, { signal: AbortSignal.timeout(60_000) })
+      ok++
+    } catch (err) {
+      lastError = err
+    }
+  }
+  if (want > 0 && earlier.length > 0 && ok === 0) {
+    throw new Error(`overlay node ${earlier.length} joined nobody: ${String(lastError)}`)
+  }
+}
+
+export async function startOverlay(opts: OverlayOptions): Promise<Overlay> {
+  const nodes: OverlayNode[] = []
+  const batch = opts.concurrency ?? 5
+  for (let i = 0; i < opts.size; i += batch) {
+    const started = await Promise.all(
+      Array.from({ length: Math.min(batch, opts.size - i) }, () => startNode(opts)),
+    )
+    for (const n of started) {
+      await join(n, nodes, opts.joinVia ?? 3)
+      nodes.push(n)
+    }
+  }
+  return {
+    nodes,
+    live: () => nodes.filter((n) => !n.stopped),
+    stop: async () => {
+      await Promise.allSettled(nodes.map((n) => n.stop()))
+    },
+  }
+}
+
+/** p-th percentile (0-100) of `values` (nearest rank); NaN for none. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
+}
