@@ -216,7 +216,11 @@ describe('compute scheduler', () => {
       now: () => now,
     })
     for (const id of ['a', 'b', 'c', 'd']) s.addWorker(id, 1)
-    for (const id of ['a', 'b', 'c']) {
+    // a crash moves the task on; a time limit hit on two workers fails it (a pure task would hit it anywhere)
+    const first = s.next('a')!
+    s.fail(first.id, 'crashed')
+    expect(s.failed.size).toBe(0)
+    for (const id of ['b', 'c']) {
       const a = s.next(id)!
       expect(s.next(id)).toBeUndefined()
       now += 5

@@ -12,8 +12,8 @@
  *   task given to it runs once and is accepted on its result alone, except that a `spotCheck` share
  *   of them is still replicated K times. Cost per task falls from K to about 1 + spotCheck*(K-1).
  * - Deterministic failures (trap, oversized or bad output) are results like any other and must agree;
- *   resource failures (timeout, memory, crash) move the task to another worker and fail the job
- *   after `maxReplicas` of them.
+ *   resource failures move the task to another worker; a time or memory limit hit on two workers
+ *   (or the only one) fails the task, since a pure task would hit it anywhere.
  *
  * @example
  * ```ts
@@ -61,8 +61,11 @@ export class Scheduler extends TaskBook {
     const t = this.tasks.get(a.index)
     if (t === undefined || t.accepted !== undefined) return
     t.failures.push(reason)
-    t.tried.add(a.worker)
-    if (t.failures.length >= this.init.maxReplicas) {
+    // a pure task that hit a resource limit on two workers (or on the only one) exceeds it anywhere
+    const limit = reason === 'timeout' || reason === 'memory'
+    const same = t.failures.filter((f) => f === reason).length
+    if (limit) t.tried.add(a.worker)
+    if ((limit && same >= Math.min(2, this.liveWorkers())) || t.failures.length >= this.init.maxReplicas) {
       this.failed.set(a.index, reason)
       return
     }

@@ -113,6 +113,11 @@ export class TaskBook {
     return this.results
   }
 
+  /** The digest a task was accepted with (`error:<reason>` for an agreed deterministic failure). */
+  digest(index: number): string | undefined {
+    return this.tasks.get(index)?.accepted
+  }
+
   /** The voters of an accepted task (persisted so a restarted coordinator can still re-check them). */
   voters(index: number): string[] {
     const t = this.tasks.get(index)
@@ -129,6 +134,13 @@ export class TaskBook {
   busyWorkers(): number {
     let n = 0
     for (const w of this.workers.values()) if (w.running.size > 0) n++
+    return n
+  }
+
+  /** Workers connected and not banned. */
+  liveWorkers(): number {
+    let n = 0
+    for (const w of this.workers.values()) if (!w.banned && !w.gone) n++
     return n
   }
 
