@@ -18,6 +18,7 @@ const USAGE = `usage:
   edgeswarm node --bootstrap <URL> [--data-dir D] [--listen <multiaddr>]... [--stun <url>]...
                  [--network-key K] [--relay] [--public-cidr <cidr>]... [--no-webrtc]
                  [--control-port N] [--log-level error|warn|info|debug] [--debug]
+                 [--worker [--cpus N]]   (contribute CPU to compute jobs)
   edgeswarm status [--json] [--data-dir D]
   edgeswarm dial <peerId> [--wait-direct MS] [--json] [--data-dir D]
   edgeswarm ping <peerId> [--count N] [--json] [--data-dir D]
@@ -43,6 +44,8 @@ const NODE_FLAGS = {
   'no-webrtc': { type: 'boolean' },
   'control-port': { type: 'string' },
   'log-level': { type: 'string' },
+  worker: { type: 'boolean' },
+  cpus: { type: 'string' },
 } as const
 
 class UsageError extends Error {
@@ -118,6 +121,9 @@ async function runNode(args: string[]): Promise<void> {
   }
   const port = intFlag('control-port', v['control-port'] as string | undefined, 0, 65535)
   if (port !== undefined) init.controlPort = port
+  if (v.worker === true) init.worker = true
+  const cpus = intFlag('cpus', v.cpus as string | undefined, 1, 1024)
+  if (cpus !== undefined) init.cpus = cpus
   const { resolveNodeOptions } = await import('./options.ts')
   const options = resolveNodeOptions(init)
   // must precede the first import of libp2p (see nat/public-cidr.ts)

@@ -32,6 +32,7 @@ import { type PeerEnvironment, ServiceHost } from '../../shared/src/peer/service
 import type { BootstrapDocument, BootstrapRelay } from '../../shared/src/protocol/bootstrap.ts'
 import { overlayServices } from '../../shared/src/services/index.ts'
 import { fetchBootstrap } from './bootstrap-client.ts'
+import { startComputeWorker } from './compute/start-worker.ts'
 import { assertNoRunningDaemon, newToken, removeControlInfo, writeControlInfo } from './control/files.ts'
 import { startControlServer } from './control/server.ts'
 import { serviceRoutes } from './control/service-routes.ts'
@@ -263,6 +264,7 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
   keeper.start()
   superPeers.start()
   await overlay.start({ ...env, node, events })
+  if (options.workerCpus > 0) await startComputeWorker(overlay, options.workerCpus)
 
   const token = newToken()
   const routes = { ...api.routes(), ...serviceRoutes(overlay) }

@@ -3,7 +3,7 @@
  * every value once (URL, multiaddrs, STUN URLs, CIDRs, log level) and returns a frozen object; errors
  * name the flag and the offending value.
  */
-import { homedir } from 'node:os'
+import { availableParallelism, homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { DEFAULT_CONTROL_PORT, DEFAULT_NODE_TCP_PORT } from '../../shared/src/defaults.ts'
@@ -37,6 +37,10 @@ export interface NodeOptionsInit {
   noWebrtc?: boolean
   /** Control API port on 127.0.0.1. @default 0 (a free port, written to the data dir) */
   controlPort?: number
+  /** Contribute CPU to compute jobs (sandboxed worker threads). @default false */
+  worker?: boolean
+  /** Worker threads with `worker`. @default all CPUs but one, at least 1 */
+  cpus?: number
 }
 
 export interface NodeOptions {
@@ -51,6 +55,8 @@ export interface NodeOptions {
   readonly debug: boolean
   readonly webrtc: boolean
   readonly controlPort: number
+  /** Worker threads contributed to compute jobs; 0 when not a worker. */
+  readonly workerCpus: number
 }
 
 export function defaultDataDir(env: Record<string, string | undefined> = process.env): string {
@@ -125,6 +131,10 @@ export function resolveNodeOptions(
   if (!Number.isInteger(controlPort) || controlPort < 0 || controlPort > 65535) {
     throw new InvalidInputError(`--control-port must be an integer in [0, 65535], got ${controlPort}`)
   }
+  if (init.cpus !== undefined && init.worker !== true) throw new InvalidInputError('--cpus needs --worker')
+  if (init.cpus !== undefined && (!Number.isInteger(init.cpus) || init.cpus < 1)) {
+    throw new InvalidInputError(`--cpus must be an integer >= 1, got ${init.cpus}`)
+  }
   const key = init.networkKey ?? env.EDGESWARM_NETWORK_KEY
   const webrtc = init.noWebrtc !== true
   return Object.freeze({
@@ -144,5 +154,6 @@ export function resolveNodeOptions(
     debug: init.debug === true,
     webrtc,
     controlPort,
+    workerCpus: init.worker === true ? (init.cpus ?? Math.max(1, availableParallelism() - 1)) : 0,
   })
 }

@@ -4,8 +4,9 @@
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
+import { identify, identifyPush } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
+import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { ServiceHost } from '../../shared/src/peer/service.ts'
@@ -28,7 +29,7 @@ export async function computePeer(storage: PeerStorage = memoryStorage()): Promi
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: { denyDialMultiaddr: () => false },
-    services: { identify: identify() },
+    services: { identify: identify(), identifyPush: identifyPush(), ping: ping() },
   })) as unknown as Libp2p<Record<string, unknown>>
   await host.start({
     node,

@@ -4,7 +4,7 @@
  * per worker (direct or relayed), feeds the {@link Scheduler} their answers, persists every verified
  * result (JobStore) and resolves with the results in input order.
  */
-import type { PeerId, Stream } from '@libp2p/interface'
+import type { Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { COMPUTE_PROTOCOL } from '../../constants.ts'
@@ -26,6 +26,9 @@ import { sha256Hex, workersCid } from './content-id.ts'
 import { encodeFrame, readFrames, sendFrame, type ToCoordinator, toCoordinatorHeader } from './frames.ts'
 import type { JobRecord, JobStore, StoredResult } from './job-store.ts'
 import { Scheduler, type WorkerStats } from './scheduler.ts'
+
+/** Time to reach a worker and open a stream (ms); one out of reach is tried again at the next discovery round. */
+const DIAL_TIMEOUT_MS = 15_000
 
 const DETERMINISTIC_FAILURES = new Set(['trap', 'oversized-output', 'bad-output'])
 
@@ -184,15 +187,16 @@ export class JobRun {
     const { ctx, record } = this.#i
     const session = { stream: undefined as unknown as Stream, ready: false }
     this.#sessions.set(id, session)
-    let peer: PeerId
     try {
-      peer = peerIdFromString(id)
-      if (addrs.length > 0)
-        await ctx.node.peerStore.merge(peer, { multiaddrs: addrs.map((a) => multiaddr(a)) })
-      session.stream = await ctx.node.dialProtocol(peer, COMPUTE_PROTOCOL, {
+      const peer = peerIdFromString(id)
+      const opts = {
         runOnLimitedConnection: true,
-        signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(15_000)]),
-      })
+        signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)]),
+      }
+      // dial the addresses we were given (routing or the caller) directly; otherwise libp2p's own
+      ctx.events('compute.dial', { peer: id, addrs }, 'debug')
+      const conn = await ctx.node.dial(addrs.length > 0 ? addrs.map((a) => multiaddr(a)) : peer, opts)
+      session.stream = await conn.newStream(COMPUTE_PROTOCOL, opts)
     } catch (err) {
       this.#sessions.delete(id)
       ctx.events('compute.dial-failed', { peer: id, error: toError(err).message }, 'debug')
