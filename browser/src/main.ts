@@ -4,6 +4,7 @@
  */
 import { BrowserApp } from './app.ts'
 import { installHook } from './hook.ts'
+import { renderCompute } from './view/compute.ts'
 import { renderGraph, renderLegend } from './view/graph.ts'
 import { renderConnections, renderErrors, renderIdentity, renderLog, renderRelays } from './view/panel.ts'
 
@@ -29,6 +30,7 @@ function draw(): void {
     renderIdentity(snap, () => hook.resetIdentity()),
     renderRelays(snap),
     renderConnections(snap),
+    renderCompute(app.services?.get('compute')),
   )
   const right = document.createElement('div')
   right.className = 'col'

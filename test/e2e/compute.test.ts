@@ -86,7 +86,21 @@ describe('compute: 1,000 tasks over home nodes on the local edge', () => {
   it('results equal a local run; a killed worker loses nothing, the liar is banned', async () => {
     const out = join(dir, 'rows.txt')
     const workers = [...daemons.map(listenAddr), ...peers.map((p) => p.addr)]
-    const args = ['compute', 'run', MANDELBROT_WASM, '--range', `0..${TASKS - 1}`, '-o', out, '--json']
+    // text inputs "y,4000": rows with a higher iteration limit, so the job lasts long enough to kill a worker mid-way
+    const inputsFile = join(dir, 'rows.in')
+    writeFileSync(inputsFile, Array.from({ length: TASKS }, (_, y) => `${y},4000\n`).join(''))
+    // a generous time limit: 5 worker threads share 2 cores with the daemons and workerd here
+    const args = [
+      'compute',
+      'run',
+      MANDELBROT_WASM,
+      '--inputs',
+      inputsFile,
+      '-o',
+      out,
+      '--time-limit',
+      '60000',
+    ]
     const child = spawn(NODE, [CLI, ...args, '--worker', ...workers, '--data-dir', coordinator.dataDir], {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -109,31 +123,37 @@ describe('compute: 1,000 tasks over home nodes on the local edge', () => {
           '--data-dir',
           coordinator.dataDir,
         ])
-        return s.jobs.some((j) => j.state === 'running' && j.done >= TASKS / 3)
+        if (s.jobs.some((j) => j.state !== 'running')) throw new Error(`job ended before the kill: ${stderr}`)
+        return s.jobs.some((j) => j.done >= TASKS / 3)
       },
       120_000,
-      200,
+      300,
     )
     const victim = daemons[2]!
     victim.process.kill('SIGKILL')
     await victim.exited
-    expect(await exited, stderr).toBe(0)
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('hung'), 150_000))])
+    if (code === 'hung') child.kill('SIGKILL')
+    expect(code, stderr.slice(-3000)).toBe(0)
     const computeEvents = coordinator.events.filter((e) => e.event.startsWith('compute.'))
     expect(
       computeEvents.filter((e) => e.event === 'compute.worker-joined').length,
       JSON.stringify(computeEvents),
     ).toBe(5)
-    const summary = JSON.parse(stdout) as { done: number; bans: number; tasks: number }
-    expect({ ...summary, lies: lies.lies }).toMatchObject({ done: TASKS })
-    expect(summary.done).toBe(TASKS)
-    expect(summary.bans).toBeGreaterThanOrEqual(1)
+    // stdout: "job <id> done: 1000 tasks in 12.3 s, 1.40 runs per task, 1 worker(s) banned, results in ..."
+    const m = /done: (\d+) tasks .* (\d+) worker\(s\) banned/.exec(stdout)
+    expect(m, stdout).not.toBeNull()
+    expect(Number(m![1])).toBe(TASKS)
+    expect(Number(m![2])).toBeGreaterThanOrEqual(1)
     expect(lies.lies).toBeGreaterThan(0)
 
     const mod = await checkModule(readFileSync(MANDELBROT_WASM), { maxMemoryPages: 256 })
-    const local = rangeInputs(0, TASKS - 1).map((input, id) => {
-      const r = runWasmTask({ id, module: mod, input, maxOutputBytes: 1 << 20 })
-      return r.ok ? Buffer.from(r.output).toString('hex') : `error ${r.reason}`
-    })
+    const local = Array.from({ length: TASKS }, (_, y) => new TextEncoder().encode(`${y},4000`)).map(
+      (input, id) => {
+        const r = runWasmTask({ id, module: mod, input, maxOutputBytes: 1 << 20 })
+        return r.ok ? Buffer.from(r.output).toString('hex') : `error ${r.reason}`
+      },
+    )
     const lines = readFileSync(out, 'utf8').trimEnd().split('\n')
     expect(lines.length).toBe(TASKS) // nothing lost, nothing duplicated
     expect(lines).toEqual(local) // every lie rejected

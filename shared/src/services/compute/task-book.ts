@@ -207,25 +207,39 @@ export class TaskBook {
   }
 
   /** Whether `worker` may take a replica of task `index` (never two replicas on one worker). */
-  protected fits(worker: string, index: number): boolean {
+  protected fits(worker: string, index: number, retry = false): boolean {
     const t = this.tasks.get(index)
     if (t === undefined || t.accepted !== undefined || this.failed.has(index)) return false
-    if (t.tried.has(worker) || t.votes.some((v) => v.worker === worker)) return false
+    if ((!retry && t.tried.has(worker)) || t.votes.some((v) => v.worker === worker)) return false
     for (const id of t.running) if (this.assignments.get(id)?.worker === worker) return false
     return true
   }
 
+  /**
+   * A wanted replica this worker may take. A worker that hit a resource limit on a task gets it again
+   * only when no fresh work is left (second pass): with few workers left that beats a stalled job.
+   */
   protected pickDemand(worker: string): number | undefined {
-    for (let i = 0; i < this.demand.length; i++) {
-      const index = this.demand[i]!
-      const t = this.tasks.get(index)
-      if (t === undefined || t.accepted !== undefined || this.failed.has(index)) {
-        this.demand.splice(i--, 1)
-        continue
+    const w = this.workers.get(worker)!
+    for (const retry of [false, true]) {
+      if (retry && this.fresh < this.init.tasks) return undefined
+      for (let i = 0; i < this.demand.length; i++) {
+        const index = this.demand[i]!
+        const t = this.tasks.get(index)
+        if (t === undefined || t.accepted !== undefined || this.failed.has(index)) {
+          this.demand.splice(i--, 1)
+          continue
+        }
+        if (!this.fits(worker, index, retry)) continue
+        this.demand.splice(i, 1)
+        if (t.single && !this.trusted(w)) {
+          // a trusted worker's single run was lost: an untrusted worker's result needs K agreeing
+          t.single = false
+          t.target = this.init.replicas
+          for (let r = t.votes.length + t.running.size + 1; r < t.target; r++) this.demand.push(index)
+        }
+        return index
       }
-      if (!this.fits(worker, index)) continue
-      this.demand.splice(i, 1)
-      return index
     }
     return undefined
   }
