@@ -132,8 +132,12 @@ describe('compute: 1,000 tasks over home nodes on the local edge', () => {
     const victim = daemons[2]!
     victim.process.kill('SIGKILL')
     await victim.exited
-    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('hung'), 150_000))])
-    if (code === 'hung') child.kill('SIGKILL')
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('hung'), 100_000))])
+    if (code === 'hung') {
+      const w = await runCli(['compute', 'workers', '--json'], { dataDir: coordinator.dataDir })
+      child.kill('SIGKILL')
+      expect.fail(`job hung: ${stderr.slice(-300)}\nworkers: ${w.stdout}`)
+    }
     expect(code, stderr.slice(-3000)).toBe(0)
     const computeEvents = coordinator.events.filter((e) => e.event.startsWith('compute.'))
     expect(
