@@ -41,6 +41,7 @@ await optional('nat', 'nat.ts', 'runNatBench')
 await optional('files', 'files.ts', 'runFilesBench')
 await optional('browser', 'browser.ts', 'runBrowserBench')
 await optional('routing', 'routing.ts', 'runRoutingBench')
+await optional('compute', 'compute.ts', 'runComputeBench')
 
 const dir = join(import.meta.dirname, 'results')
 mkdirSync(dir, { recursive: true })

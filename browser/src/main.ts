@@ -7,6 +7,7 @@ import type { FilesApi } from '../../shared/src/services/files/service.ts'
 import type { RoutingService } from '../../shared/src/services/routing/service.ts'
 import { BrowserApp } from './app.ts'
 import { installHook } from './hook.ts'
+import { renderCompute } from './view/compute.ts'
 import { createFilesPanel } from './view/files.ts'
 import { renderGraph, renderLegend } from './view/graph.ts'
 import { renderConnections, renderErrors, renderIdentity, renderLog, renderRelays } from './view/panel.ts'
@@ -38,6 +39,7 @@ function draw(): void {
     renderRelays(snap),
     renderConnections(snap),
     routing.element,
+    renderCompute(app.services?.get('compute')),
   )
   routing.refresh()
   const right = document.createElement('div')

@@ -31,6 +31,7 @@ import type { KeptRelay } from '../../shared/src/peer/reservations.ts'
 import { type EventSink, type PeerEnvironment, ServiceHost } from '../../shared/src/peer/service.ts'
 import type { BootstrapDocument } from '../../shared/src/protocol/bootstrap.ts'
 import { overlayServices } from '../../shared/src/services/index.ts'
+import { startComputeWorker } from './compute/start-worker.ts'
 import { assertNoRunningDaemon, newToken, removeControlInfo, writeControlInfo } from './control/files.ts'
 import { startControlServer } from './control/server.ts'
 import { serviceRoutes } from './control/service-routes.ts'
@@ -160,6 +161,7 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
   await core.start()
   source.startRefreshing(D.DEFAULT_SUPER_PEER_REFRESH_MS)
   await overlay.start({ ...env, node, events })
+  if (options.workerCpus > 0) await startComputeWorker(overlay, options.workerCpus)
 
   const token = newToken()
   const routes = {

@@ -3,7 +3,7 @@
  * every value once (URL, multiaddrs, STUN URLs, CIDRs, log level) and returns a frozen object; errors
  * name the flag and the offending value.
  */
-import { homedir } from 'node:os'
+import { availableParallelism, homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { DEFAULT_CONTROL_PORT, DEFAULT_NEIGHBOURS, DEFAULT_NODE_TCP_PORT } from '../../shared/src/defaults.ts'
@@ -39,6 +39,10 @@ export interface NodeOptionsInit {
   controlPort?: number
   /** Target neighbours of the bounded-degree overlay (`--neighbours N`). @default DEFAULT_NEIGHBOURS (24) */
   neighbours?: number
+  /** Contribute CPU to compute jobs (sandboxed worker threads). @default false */
+  worker?: boolean
+  /** Worker threads with `worker`. @default all CPUs but one, at least 1 */
+  cpus?: number
 }
 
 export interface NodeOptions {
@@ -54,6 +58,8 @@ export interface NodeOptions {
   readonly webrtc: boolean
   readonly controlPort: number
   readonly neighbours: number
+  /** Worker threads contributed to compute jobs; 0 when not a worker. */
+  readonly workerCpus: number
 }
 
 export function defaultDataDir(env: Record<string, string | undefined> = process.env): string {
@@ -128,6 +134,10 @@ export function resolveNodeOptions(
   if (!Number.isInteger(controlPort) || controlPort < 0 || controlPort > 65535) {
     throw new InvalidInputError(`--control-port must be an integer in [0, 65535], got ${controlPort}`)
   }
+  if (init.cpus !== undefined && init.worker !== true) throw new InvalidInputError('--cpus needs --worker')
+  if (init.cpus !== undefined && (!Number.isInteger(init.cpus) || init.cpus < 1)) {
+    throw new InvalidInputError(`--cpus must be an integer >= 1, got ${init.cpus}`)
+  }
   const key = init.networkKey ?? env.EDGESWARM_NETWORK_KEY
   const webrtc = init.noWebrtc !== true
   return Object.freeze({
@@ -148,5 +158,6 @@ export function resolveNodeOptions(
     webrtc,
     controlPort,
     neighbours: init.neighbours ?? DEFAULT_NEIGHBOURS,
+    workerCpus: init.worker === true ? (init.cpus ?? Math.max(1, availableParallelism() - 1)) : 0,
   })
 }

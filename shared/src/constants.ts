@@ -70,3 +70,15 @@ export const MAX_ROUTING_RECORD_ADDRS = 16
 export const MAX_ROUTING_KEY_CHARS = 256
 /** Longest multiaddr string accepted (characters). */
 export const MAX_ROUTING_ADDR_CHARS = 400
+/** Distributed computing: coordinator <-> worker task protocol (also over relayed connections). */
+export const COMPUTE_PROTOCOL = '/edgeswarm/compute/1.0.0'
+/** The string whose CID (raw, SHA-256) workers provide through routing so coordinators can find them. */
+export const COMPUTE_WORKERS_KEY = 'edgeswarm/compute/workers/v1'
+/** Largest compute protocol frame (bytes): a task input or result plus its small JSON header. */
+export const MAX_COMPUTE_FRAME_BYTES = 1024 * 1024 + 4096
+/** Largest result one task may return (bytes); a larger one is rejected as `oversized-output`. */
+export const MAX_TASK_OUTPUT_BYTES = 1024 * 1024
+/** Largest task input (bytes). */
+export const MAX_TASK_INPUT_BYTES = 1024 * 1024
+/** Largest compute module (bytes). */
+export const MAX_COMPUTE_MODULE_BYTES = 8 * 1024 * 1024

@@ -217,3 +217,29 @@ export const DEFAULT_NEIGHBOUR_GRACE_MS = 30_000
 export const DEFAULT_NEIGHBOUR_CHECK_MS = 10_000
 /** How often a node checks whether it became public (then serves the DHT) or stopped being so (ms). */
 export const DEFAULT_DHT_MODE_CHECK_MS = 5_000
+// ---- distributed computing (shared/src/services/compute) ----
+
+/** Replicas of each task whose results must agree before it is accepted (BOINC's quorum). */
+export const DEFAULT_COMPUTE_REPLICAS = 2
+/** Most replicas one task gets when results disagree, before the job reports it as unresolved. */
+export const DEFAULT_COMPUTE_MAX_REPLICAS = 6
+/** Agreeing results in a row after which a worker is trusted: its results then need no replica except spot checks. */
+export const DEFAULT_COMPUTE_TRUST_STREAK = 10
+/** Share of a trusted worker's tasks still replicated as spot checks (0..1); keeps replication cost ~1.1x. */
+export const DEFAULT_COMPUTE_SPOT_CHECK = 0.1
+/** Wall-clock limit of one task on a worker (ms); past it the thread is terminated. */
+export const DEFAULT_COMPUTE_TIME_LIMIT_MS = 10_000
+/** Largest linear memory a module may declare (64 KiB pages): 256 pages = 16 MiB per running task. */
+export const DEFAULT_COMPUTE_MAX_MEMORY_PAGES = 256
+/** A lease is this many times the mean observed task time (and at least the minimum below) before reassignment. */
+export const DEFAULT_COMPUTE_LEASE_FACTOR = 2
+/** Shortest lease (ms): covers a round trip and a fetch even for microsecond tasks. */
+export const DEFAULT_COMPUTE_MIN_LEASE_MS = 1_000
+/** Tasks kept in flight per worker slot, so a slot never idles for a round trip. */
+export const DEFAULT_COMPUTE_PIPELINE = 2
+/** How long a coordinator looks for workers before failing with NoWorkersError (ms). */
+export const DEFAULT_COMPUTE_WORKER_WAIT_MS = 10_000
+/** How often a coordinator looks for new workers while a job runs (ms). */
+export const DEFAULT_COMPUTE_DISCOVERY_MS = 5_000
+/** Malformed frames tolerated on one compute stream before it is closed. */
+export const DEFAULT_COMPUTE_MAX_MALFORMED = 8

@@ -69,6 +69,32 @@ export class InvalidRecordError extends Error {
   override readonly name = 'InvalidRecordError'
 }
 
+/** A compute job's WebAssembly module was refused: it does not validate, imports anything, lacks an export or exceeds the memory cap. */
+export class ModuleRejectedError extends Error {
+  static override readonly name = 'ModuleRejectedError'
+  override readonly name = 'ModuleRejectedError'
+}
+
+/**
+ * A compute task failed on a worker: `reason` is `timeout`, `memory`, `trap`, `oversized-output`,
+ * `bad-output` or `crashed` (the same codes travel on the wire).
+ */
+export class TaskFailedError extends Error {
+  static override readonly name = 'TaskFailedError'
+  override readonly name = 'TaskFailedError'
+  readonly reason: string
+  constructor(reason: string, message: string) {
+    super(message)
+    this.reason = reason
+  }
+}
+
+/** A compute job found no worker to run its tasks (none announced, none reachable, all banned). */
+export class NoWorkersError extends Error {
+  static override readonly name = 'NoWorkersError'
+  override readonly name = 'NoWorkersError'
+}
+
 /**
  * Some libraries reject with DOM `Event` objects or plain values, not Errors. Normalise at the boundary
  * so that logs and error mapping always see an `Error` with a name and message.

@@ -9,12 +9,14 @@
  * ```
  */
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 413 | 426 | 429 | 500 | 502 | 503 | 504
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 413 | 426 | 429 | 500 | 502 | 503 | 504 | 507
 
 export const HTTP_STATUS_BY_ERROR: Readonly<Record<string, ErrorStatus>> = Object.freeze({
   /** The client's input is wrong. */
   InvalidInputError: 400,
   InvalidMultiaddrError: 400,
+  /** A compute job's WebAssembly module that does not validate, imports anything or breaks the caps. */
+  ModuleRejectedError: 400,
   /** A control-API request the daemon cannot serve as asked (bad route use, daemon state). */
   ControlError: 400,
   UnauthorizedError: 401,
@@ -32,7 +34,13 @@ export const HTTP_STATUS_BY_ERROR: Readonly<Record<string, ErrorStatus>> = Objec
   BootstrapError: 502,
   /** Content failed verification (a DAG lying about sizes). */
   IntegrityError: 502,
+  /** A compute task failed on the workers (timeout, memory, trap, oversized output). */
+  TaskFailedError: 502,
+  /** No peer can serve the request now (no compute worker announced, reachable or unbanned). */
+  NoWorkersError: 503,
   TimeoutError: 504,
+  /** The node's own disk is full or unwritable: the download keeps its verified chunks and resumes later. */
+  StorageError: 507,
 })
 
 /** The HTTP status for an error, by its `name`; 500 for anything not ours. */

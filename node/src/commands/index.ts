@@ -5,6 +5,7 @@
  * the running daemon through the control API (`callDaemon`) and never load libp2p themselves.
  */
 import type { Command } from 'commander'
+import { registerComputeCommands } from './compute.ts'
 import { registerFilesCommands } from './files.ts'
 import { registerNodeCommand } from './node.ts'
 import { registerPeerCommands } from './peer.ts'
@@ -18,7 +19,8 @@ export function serviceProgram(): Command {
   registerNodeCommand(program)
   registerPeerCommands(program)
   // one line per service: register<Service>Commands(program)
-  registerFilesCommands(program)
   registerRoutingCommands(program)
+  registerFilesCommands(program)
+  registerComputeCommands(program)
   return program
 }

@@ -20,14 +20,16 @@ export interface NodeFlags {
   webrtc?: boolean
   controlPort?: string
   neighbours?: string
+  worker?: boolean
+  cpus?: string
   logLevel?: string
   debug?: boolean
 }
 
-/** `--neighbours N`: an integer in [1, 1024]. */
-function neighboursOf(raw: string): number {
+/** `--<name> N`: an integer in [1, 1024]. */
+function countOf(name: string, raw: string): number {
   if (!/^[0-9]{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > 1024) {
-    throw new InvalidInputError(`--neighbours must be an integer in [1, 1024], got ${JSON.stringify(raw)}`)
+    throw new InvalidInputError(`--${name} must be an integer in [1, 1024], got ${JSON.stringify(raw)}`)
   }
   return Number(raw)
 }
@@ -43,7 +45,9 @@ export function nodeInit(f: NodeFlags, controlPort: number | undefined): NodeOpt
     ...(f.publicCidr === undefined ? {} : { publicCidr: f.publicCidr }),
     ...(f.logLevel === undefined ? {} : { logLevel: f.logLevel }),
     ...(controlPort === undefined ? {} : { controlPort }),
-    ...(f.neighbours === undefined ? {} : { neighbours: neighboursOf(f.neighbours) }),
+    ...(f.neighbours === undefined ? {} : { neighbours: countOf('neighbours', f.neighbours) }),
+    ...(f.cpus === undefined ? {} : { cpus: countOf('cpus', f.cpus) }),
+    worker: f.worker === true,
     relay: f.relay === true,
     debug: f.debug === true,
     noWebrtc: f.webrtc === false,
@@ -67,6 +71,8 @@ export function registerNodeCommand(program: Command): void {
     .option('--no-webrtc', 'no WebRTC (no direct upgrade through NAT)')
     .option('--control-port <n>', 'control API port on 127.0.0.1 (0 = any free port)')
     .option('--neighbours <n>', 'target neighbours of the bounded-degree overlay (default 24)')
+    .option('--worker', 'contribute CPU to compute jobs (sandboxed worker threads)')
+    .option('--cpus <n>', 'worker threads with --worker (default: all CPUs but one, at least 1)')
     .option('--log-level <level>', 'error | warn | info | debug')
     .option('--json', 'accepted for symmetry with the client commands')
     .option('--debug', 'print stacks on errors')

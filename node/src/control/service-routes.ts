@@ -4,10 +4,11 @@
  * service's API (`host.get(name)`): the service itself lives in shared/src/services/.
  */
 import type { ServiceHost } from '../../../shared/src/peer/service.ts'
+import { computeRoutes } from './routes-compute.ts'
 import { filesRoutes } from './routes-files.ts'
 import { routingRoutes } from './routes-routing.ts'
 import type { ControlHandler } from './server.ts'
 
 export function serviceRoutes(host: ServiceHost): Record<string, ControlHandler> {
-  return { ...routingRoutes(host), ...filesRoutes(host) }
+  return { ...routingRoutes(host), ...filesRoutes(host), ...computeRoutes(host) }
 }

@@ -3,6 +3,7 @@
  * The home node and the browser both call this: a service is written once, in `shared/src/services/`.
  */
 import type { PeerService } from '../peer/service.ts'
+import { computeService } from './compute/index.ts'
 import { filesService } from './files/service.ts'
 import { type RoutingInit, routingService } from './routing/service.ts'
 
@@ -14,6 +15,10 @@ export interface OverlayServicesInit {
 }
 
 export function overlayServices(init: OverlayServicesInit = {}): PeerService[] {
-  const all: PeerService[] = [routingService(init.routing) as PeerService, filesService() as PeerService]
+  const all: PeerService[] = [
+    routingService(init.routing) as PeerService,
+    filesService() as PeerService,
+    computeService() as PeerService,
+  ]
   return all.filter((s) => !(init.disable ?? []).includes(s.name))
 }

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { TaskExecutor } from '../../../shared/src/services/compute/executor.ts'
+import { checkModule } from '../../../shared/src/services/compute/module-check.ts'
+import { runWasmTask } from '../../../shared/src/services/compute/wasm-task.ts'
+import { type ComputePeer, computePeer, rangeInputs } from '../../../test/helpers/compute-peers.ts'
+import { waitFor } from '../../../test/helpers/wait.ts'
+import { FIXTURES, mandelbrot, wat } from '../../../test/helpers/wasm.ts'
+import { threadExecutor } from './thread-executor.ts'
+
+/** A lying executor (test double): runs the task, then corrupts every `every`-th result it returns. */
+function lyingExecutor(inner: TaskExecutor, every: number, counter: { lies: number }): TaskExecutor {
+  let n = 0
+  return {
+    slots: inner.slots,
+    close: () => inner.close(),
+    async run(m, input, limits) {
+      const out = await inner.run(m, input, limits)
+      if (++n % every !== 0) return out
+      counter.lies++
+      const bad = out.slice()
+      bad[0] = (bad[0]! + 1) % 256
+      return bad
+    },
+  }
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+
+describe('compute service over real libp2p connections', { timeout: 120_000 }, () => {
+  let coordinator: ComputePeer
+  const workers: ComputePeer[] = []
+  let module: Uint8Array
+  let local: string[]
+  const inputs = rangeInputs(0, 199)
+
+  beforeAll(async () => {
+    module = await mandelbrot()
+    const m = await checkModule(module, { maxMemoryPages: 256 })
+    local = inputs.map((input, id) => {
+      const r = runWasmTask({ id, module: m, input, maxOutputBytes: 1 << 20 })
+      if (!r.ok) throw new Error(r.message)
+      return hex(r.output)
+    })
+    coordinator = await computePeer()
+    for (let i = 0; i < 3; i++) {
+      const w = await computePeer()
+      await w.compute.startWorker(threadExecutor(1))
+      workers.push(w)
+    }
+  })
+  afterAll(async () => {
+    await Promise.all([coordinator, ...workers].map((p) => p?.stop()))
+  })
+
+  it('runs a job on 3 workers; results equal a local single-process run', async () => {
+    const job = await coordinator.compute.run({ module, inputs, workers: workers.map((w) => w.addr) })
+    const results = await job.done
+    expect(results.map(hex)).toEqual(local)
+    const p = job.progress()
+    expect(p.done).toBe(200)
+    expect(p.bans).toBe(0)
+    expect(job.workers().filter((w) => w.agreed > 0).length).toBe(3)
+  })
+
+  it('catches and bans a lying worker; none of its wrong results is accepted', async () => {
+    const liar = await computePeer()
+    const counter = { lies: 0 }
+    await liar.compute.startWorker(lyingExecutor(threadExecutor(1), 3, counter))
+    try {
+      const job = await coordinator.compute.run({
+        module,
+        inputs: rangeInputs(200, 399),
+        workers: [...workers, liar].map((w) => w.addr),
+      })
+      const results = await job.done
+      const m = await checkModule(module, { maxMemoryPages: 256 })
+      const expected = rangeInputs(200, 399).map((input, id) => {
+        const r = runWasmTask({ id, module: m, input, maxOutputBytes: 1 << 20 })
+        return r.ok ? hex(r.output) : ''
+      })
+      expect(results.map(hex)).toEqual(expected)
+      expect(counter.lies).toBeGreaterThan(0)
+      const stats = job.workers().find((w) => w.id === liar.node.peerId.toString())
+      expect(stats?.banned).toBe(true)
+    } finally {
+      await liar.stop()
+    }
+  })
+
+  it('a worker stopped mid-job loses nothing and duplicates nothing', async () => {
+    const extra = await computePeer()
+    await extra.compute.startWorker(threadExecutor(1))
+    const ins = rangeInputs(400, 699, 3000)
+    const job = await coordinator.compute.run({
+      module,
+      inputs: ins,
+      replicas: 1,
+      workers: [...workers, extra].map((w) => w.addr),
+    })
+    await waitFor('first 30 tasks verified', () => job.progress().done >= 30, 60_000)
+    await extra.stop()
+    const results = await job.done
+    expect(results.length).toBe(300)
+    const m = await checkModule(module, { maxMemoryPages: 256 })
+    results.forEach((r, i) => {
+      const want = runWasmTask({ id: i, module: m, input: ins[i]!, maxOutputBytes: 1 << 20 })
+      expect(want.ok && hex(want.output) === hex(r)).toBe(true)
+    })
+  })
+
+  it('refuses a module with imports; kills a task that loops forever', async () => {
+    await expect(
+      coordinator.compute.run({ module: await wat(FIXTURES.imports), inputs: rangeInputs(0, 1) }),
+    ).rejects.toMatchObject({ name: 'ModuleRejectedError' })
+    const job = await coordinator.compute.run({
+      module: await wat(FIXTURES.forever),
+      inputs: rangeInputs(0, 0),
+      timeMs: 300,
+      replicas: 1,
+      workers: workers.map((w) => w.addr),
+    })
+    await expect(job.done).rejects.toMatchObject({ name: 'TaskFailedError', reason: 'timeout' })
+    // the workers survived and still compute
+    const again = await coordinator.compute.run({
+      module,
+      inputs: rangeInputs(0, 3),
+      workers: workers.map((w) => w.addr),
+    })
+    expect((await again.done).map(hex)).toEqual(local.slice(0, 4))
+  })
+})

@@ -1,0 +1,57 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { checkModule } from '../../../shared/src/services/compute/module-check.ts'
+import { runWasmTask } from '../../../shared/src/services/compute/wasm-task.ts'
+import { FIXTURES, mandelbrot, wat } from '../../../test/helpers/wasm.ts'
+import { threadExecutor } from './thread-executor.ts'
+
+const caps = { maxMemoryPages: 256 }
+const limits = { timeMs: 2_000, maxOutputBytes: 4096 }
+const u64 = (n: number) => {
+  const b = new Uint8Array(8)
+  new DataView(b.buffer).setBigUint64(0, BigInt(n), true)
+  return b
+}
+
+describe('compute sandbox', () => {
+  const exec = threadExecutor(2)
+  afterAll(() => exec.close())
+
+  it('runs the example job in a thread, same bytes as in-process', async () => {
+    const mod = await checkModule(await mandelbrot(), caps)
+    const out = await exec.run(mod, u64(512), limits)
+    expect(out.length).toBe(1024)
+    const local = runWasmTask({ id: 1, module: mod, input: u64(512), maxOutputBytes: 4096 })
+    expect(local.ok && Buffer.from(local.output).equals(Buffer.from(out))).toBe(true)
+  })
+
+  it('refuses modules with imports, no memory maximum, or invalid bytes', async () => {
+    await expect(checkModule(await wat(FIXTURES.imports), caps)).rejects.toThrow(/imports env\.fetch/)
+    await expect(checkModule(await wat(FIXTURES.unbounded), caps)).rejects.toThrow(/memory maximum/)
+    await expect(checkModule(await wat(FIXTURES.forever), { maxMemoryPages: 1 })).rejects.toThrow(
+      /at most 1 pages/,
+    )
+    await expect(checkModule(new Uint8Array([0, 97, 115, 109, 9]), caps)).rejects.toMatchObject({
+      name: 'ModuleRejectedError',
+    })
+  })
+
+  it('kills a task that loops forever and keeps serving', async () => {
+    const forever = await checkModule(await wat(FIXTURES.forever), caps)
+    const started = Date.now()
+    await expect(exec.run(forever, u64(1), { ...limits, timeMs: 300 })).rejects.toMatchObject({
+      name: 'TaskFailedError',
+      reason: 'timeout',
+    })
+    expect(Date.now() - started).toBeLessThan(2_000)
+    const mod = await checkModule(await mandelbrot(), caps)
+    const outs = await Promise.all([1, 2, 3].map((y) => exec.run(mod, u64(y), limits)))
+    expect(outs.map((o) => o.length)).toEqual([1024, 1024, 1024])
+  })
+
+  it('rejects oversized output and traps with their reasons', async () => {
+    const big = await checkModule(await wat(FIXTURES.oversized), caps)
+    await expect(exec.run(big, u64(1), limits)).rejects.toMatchObject({ reason: 'oversized-output' })
+    const trap = await checkModule(await wat(FIXTURES.traps), caps)
+    await expect(exec.run(trap, u64(1), limits)).rejects.toMatchObject({ reason: 'trap' })
+  })
+})

@@ -1,0 +1,37 @@
+/**
+ * The home node's sandboxed executor (`edgeswarm node --worker [--cpus N]`): one worker thread per
+ * CPU, each with `resourceLimits` on its JS heap (the task's WebAssembly memory is capped by the
+ * module's declared maximum, checked before it runs) and terminated when a task outlives its limit.
+ */
+import { Worker } from 'node:worker_threads'
+import { type TaskExecutor, threadPoolExecutor } from '../../../shared/src/services/compute/executor.ts'
+import type { TaskReply } from '../../../shared/src/services/compute/wasm-task.ts'
+
+/** JS heap of a sandbox thread (MiB): the runner itself needs little; task memory is WebAssembly memory. */
+const THREAD_OLD_GENERATION_MB = 32
+const THREAD_YOUNG_GENERATION_MB = 8
+
+const ENTRY = new URL('./thread-main.ts', import.meta.url)
+
+export function threadExecutor(cpus: number): TaskExecutor {
+  return threadPoolExecutor((onReply, onExit) => {
+    const w = new Worker(ENTRY, {
+      resourceLimits: {
+        maxOldGenerationSizeMb: THREAD_OLD_GENERATION_MB,
+        maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB,
+      },
+      stdout: false,
+      stderr: false,
+    })
+    w.unref()
+    w.on('message', (reply: TaskReply) => onReply(reply))
+    w.on('error', (err: Error & { code?: string }) =>
+      onExit(err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'memory' : `error ${err.name}: ${err.message}`),
+    )
+    w.on('exit', (code) => onExit(`exit ${code}`))
+    return {
+      post: (req) => w.postMessage(req),
+      terminate: () => void w.terminate(),
+    }
+  }, cpus)
+}

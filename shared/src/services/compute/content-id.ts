@@ -1,0 +1,38 @@
+/**
+ * Content identifiers compute uses on its own: the module's raw SHA-256 CIDv1 (what a worker checks
+ * the bytes it fetched against, whichever way they came), the well-known CID workers provide, and
+ * result digests.
+ */
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { COMPUTE_WORKERS_KEY } from '../../constants.ts'
+
+export async function rawCid(bytes: Uint8Array): Promise<string> {
+  return CID.createV1(raw.code, await sha256.digest(bytes)).toString()
+}
+
+/** The CID workers `provide()` and coordinators look up: raw SHA-256 of COMPUTE_WORKERS_KEY. */
+export function workersCid(): Promise<string> {
+  return rawCid(new TextEncoder().encode(COMPUTE_WORKERS_KEY))
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(bytes)))
+  let out = ''
+  for (const b of d) out += b.toString(16).padStart(2, '0')
+  return out
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let s = ''
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  return btoa(s)
+}
+
+export function fromBase64(s: string): Uint8Array {
+  const bin = atob(s)
+  const out = new Uint8Array(bin.length)
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
+  return out
+}

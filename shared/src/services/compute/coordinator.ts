@@ -1,0 +1,367 @@
+/**
+ * Coordinator side of one job: finds workers (routing's well-known workers CID, peers already
+ * connected that speak `/edgeswarm/compute/1.0.0`, and addresses given explicitly), keeps one stream
+ * per worker (direct or relayed), feeds the {@link Scheduler} their answers, persists every verified
+ * result (JobStore) and resolves with the results in input order.
+ */
+import type { Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { COMPUTE_PROTOCOL } from '../../constants.ts'
+import {
+  DEFAULT_COMPUTE_DISCOVERY_MS,
+  DEFAULT_COMPUTE_LEASE_FACTOR,
+  DEFAULT_COMPUTE_MAX_MALFORMED,
+  DEFAULT_COMPUTE_MAX_REPLICAS,
+  DEFAULT_COMPUTE_MIN_LEASE_MS,
+  DEFAULT_COMPUTE_PIPELINE,
+  DEFAULT_COMPUTE_SPOT_CHECK,
+  DEFAULT_COMPUTE_TRUST_STREAK,
+  DEFAULT_COMPUTE_WORKER_WAIT_MS,
+} from '../../defaults.ts'
+import { NoWorkersError, TaskFailedError, toError } from '../../errors.ts'
+import type { ServiceContext } from '../../peer/service.ts'
+import type { Routing } from '../routing/types.ts'
+import { sha256Hex, workersCid } from './content-id.ts'
+import { encodeFrame, readFrames, sendFrame, type ToCoordinator, toCoordinatorHeader } from './frames.ts'
+import type { JobRecord, JobStore, StoredResult } from './job-store.ts'
+import { Scheduler, type WorkerStats } from './scheduler.ts'
+
+/** Time to reach a worker and open a stream (ms); one out of reach is tried again at the next discovery round. */
+const DIAL_TIMEOUT_MS = 15_000
+
+const DETERMINISTIC_FAILURES = new Set(['trap', 'oversized-output', 'bad-output'])
+
+export interface JobProgress {
+  id: string
+  state: JobRecord['state']
+  tasks: number
+  done: number
+  failed: number
+  /** Workers with a live stream that answered `ready`. */
+  workers: number
+  /** Workers with tasks in flight. */
+  busy: number
+  /** Verified tasks per second in this run. */
+  rate: number
+  etaS: number | undefined
+  /** Task runs per verified task so far (K without adaptive replication). */
+  replication: number
+  bans: number
+  rechecked: number
+  expired: number
+  elapsedMs: number
+  error?: { name: string; message: string }
+}
+
+export interface JobRunInit {
+  ctx: ServiceContext
+  store: JobStore
+  record: JobRecord
+  module: Uint8Array
+  inputs: Uint8Array[]
+  restored: StoredResult[]
+  /** Extra worker addresses to try (multiaddrs with /p2p/), besides discovery. */
+  workers?: string[]
+  malformed: () => void
+}
+
+export class JobRun {
+  readonly id: string
+  readonly done: Promise<Uint8Array[]>
+  readonly #i: JobRunInit
+  readonly #s: Scheduler
+  readonly #sessions = new Map<string, { stream: Stream; ready: boolean }>()
+  readonly #persisted = new Set<number>()
+  readonly #abort = new AbortController()
+  readonly #started = Date.now()
+  #doneBefore: number
+  #lastWorkerAt = Date.now()
+  #finish!: (r: Uint8Array[]) => void
+  #fail!: (e: Error) => void
+  #timer: ReturnType<typeof setInterval> | undefined
+  #discovery: ReturnType<typeof setInterval> | undefined
+  #hadWorker = false
+
+  constructor(init: JobRunInit) {
+    this.#i = init
+    this.id = init.record.id
+    this.#s = new Scheduler({
+      tasks: init.record.tasks,
+      replicas: init.record.replicas,
+      maxReplicas: Math.max(DEFAULT_COMPUTE_MAX_REPLICAS, init.record.replicas + 2),
+      trustStreak: DEFAULT_COMPUTE_TRUST_STREAK,
+      spotCheck: DEFAULT_COMPUTE_SPOT_CHECK,
+      leaseFactor: DEFAULT_COMPUTE_LEASE_FACTOR,
+      minLeaseMs: DEFAULT_COMPUTE_MIN_LEASE_MS,
+      initialLeaseMs: init.record.timeMs + 2 * DEFAULT_COMPUTE_MIN_LEASE_MS,
+      pipeline: DEFAULT_COMPUTE_PIPELINE,
+    })
+    for (const r of init.restored) {
+      this.#s.restore(r.index, r.digest, r.output, r.voters)
+      this.#persisted.add(r.index)
+    }
+    this.#doneBefore = this.#s.accepted().size
+    this.done = new Promise((resolve, reject) => {
+      this.#finish = resolve
+      this.#fail = reject
+    })
+    this.done.catch(() => undefined) // observed by whoever awaits it; never an unhandled rejection
+  }
+
+  start(): void {
+    if (this.#s.done()) {
+      this.#complete()
+      return
+    }
+    this.#timer = setInterval(() => this.#tick(), Math.max(100, Math.min(1_000, this.#s.leaseMs() / 4)))
+    this.#discovery = setInterval(() => void this.#discover(), DEFAULT_COMPUTE_DISCOVERY_MS)
+    void this.#discover()
+  }
+
+  abort(reason = 'job stopped'): void {
+    this.#end(new TaskFailedError('aborted', reason))
+  }
+
+  progress(): JobProgress {
+    const elapsedMs = Date.now() - this.#started
+    const done = this.#s.accepted().size
+    const rate = ((done - this.#doneBefore) * 1000) / Math.max(1, elapsedMs)
+    const remaining = this.#i.record.tasks - done - this.#s.failed.size
+    return {
+      id: this.id,
+      state: this.#i.record.state,
+      tasks: this.#i.record.tasks,
+      done,
+      failed: this.#s.failed.size,
+      workers: [...this.#sessions.values()].filter((x) => x.ready).length,
+      busy: this.#s.busyWorkers(),
+      rate: Math.round(rate * 10) / 10,
+      etaS: rate > 0 ? Math.round(remaining / rate) : undefined,
+      replication: done - this.#doneBefore > 0 ? this.#s.stats.results / (done - this.#doneBefore) : 0,
+      bans: this.#s.stats.bans,
+      rechecked: this.#s.stats.rechecked,
+      expired: this.#s.stats.expired,
+      elapsedMs,
+      ...(this.#i.record.error === undefined
+        ? {}
+        : { error: { name: 'TaskFailedError', message: this.#i.record.error } }),
+    }
+  }
+
+  workers(): WorkerStats[] {
+    return this.#s.workerStats()
+  }
+
+  async #discover(): Promise<void> {
+    const { ctx } = this.#i
+    const self = ctx.node.peerId.toString()
+    const tryPeer = (id: string, addrs: string[] = []) => {
+      if (id === self || this.#sessions.has(id) || this.#s.isBanned(id)) return
+      void this.#open(id, addrs)
+    }
+    for (const a of this.#i.workers ?? []) {
+      const id = multiaddr(a)
+        .getComponents()
+        .find((c) => c.name === 'p2p')?.value
+      if (id !== undefined) tryPeer(id, [a])
+    }
+    for (const peer of ctx.node.getPeers()) {
+      const p = await ctx.node.peerStore.get(peer).catch(() => undefined)
+      if (p?.protocols.includes(COMPUTE_PROTOCOL) === true) tryPeer(peer.toString())
+    }
+    const routing = ctx.service<Routing>('routing')
+    if (routing === undefined) return
+    try {
+      const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(DEFAULT_COMPUTE_DISCOVERY_MS)])
+      for await (const p of routing.findProviders(await workersCid(), { signal, limit: 256 })) {
+        tryPeer(p.peerId, p.addrs)
+      }
+    } catch (err) {
+      if (!this.#abort.signal.aborted)
+        ctx.events('compute.discovery-failed', { error: toError(err).message }, 'debug')
+    }
+  }
+
+  async #open(id: string, addrs: string[]): Promise<void> {
+    const { ctx, record } = this.#i
+    const session = { stream: undefined as unknown as Stream, ready: false }
+    this.#sessions.set(id, session)
+    try {
+      const peer = peerIdFromString(id)
+      const opts = {
+        runOnLimitedConnection: true,
+        signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)]),
+      }
+      // dial the addresses we were given (routing or the caller) directly; otherwise libp2p's own
+      ctx.events('compute.dial', { peer: id, addrs }, 'debug')
+      const conn = await ctx.node.dial(addrs.length > 0 ? addrs.map((a) => multiaddr(a)) : peer, opts)
+      session.stream = await conn.newStream(COMPUTE_PROTOCOL, opts)
+    } catch (err) {
+      this.#sessions.delete(id)
+      ctx.events('compute.dial-failed', { peer: id, error: toError(err).message }, 'debug')
+      return
+    }
+    const send = (h: Parameters<typeof encodeFrame>[0], body?: Uint8Array) =>
+      sendFrame(session.stream, encodeFrame(h, body)).catch((err: unknown) =>
+        ctx.events('compute.send-failed', { peer: id, error: toError(err).message }, 'debug'),
+      )
+    let malformed = 0
+    const onFrame = ({ header, body }: { header: ToCoordinator; body: Uint8Array }) => {
+      switch (header.t) {
+        case 'get':
+          if (header.cid === record.module) void send({ t: 'blob', cid: header.cid }, this.#i.module)
+          return
+        case 'ready':
+          if (session.ready) return
+          session.ready = true
+          this.#hadWorker = true
+          this.#s.addWorker(id, header.slots)
+          ctx.events('compute.worker-joined', { job: this.id, peer: id, slots: header.slots })
+          this.#pump(id)
+          return
+        case 'refuse':
+          ctx.events('compute.worker-refused', { job: this.id, peer: id, reason: header.reason }, 'warn')
+          session.stream.abort(new Error('refused'))
+          return
+        case 'result':
+          void this.#result(id, header.id, body)
+          return
+        case 'error':
+          // a pure module traps (or overflows its output) the same way everywhere: that is a result to agree on
+          if (DETERMINISTIC_FAILURES.has(header.reason)) {
+            this.#s.complete(header.id, `error:${header.reason}`, new Uint8Array(0))
+          } else this.#s.fail(header.id, header.reason)
+          this.#afterChange()
+          return
+      }
+    }
+    void send({
+      t: 'job',
+      job: this.id,
+      module: record.module,
+      ...(record.moduleFile === undefined ? {} : { moduleFile: record.moduleFile }),
+      timeMs: record.timeMs,
+      maxOutputBytes: 1024 * 1024,
+      maxMemoryPages: 256,
+    })
+    await readFrames(session.stream, toCoordinatorHeader, onFrame, (why) => {
+      this.#i.malformed()
+      ctx.events('compute.malformed', { peer: id, why }, 'debug')
+      if (++malformed > DEFAULT_COMPUTE_MAX_MALFORMED)
+        session.stream.abort(new Error('too many malformed frames'))
+    })
+    this.#sessions.delete(id)
+    const lost = this.#s.removeWorker(id)
+    if (session.ready) ctx.events('compute.worker-left', { job: this.id, peer: id, reassigned: lost.length })
+    this.#afterChange()
+  }
+
+  #pump(worker: string): void {
+    const session = this.#sessions.get(worker)
+    if (session?.ready !== true) return
+    for (let a = this.#s.next(worker); a !== undefined; a = this.#s.next(worker)) {
+      void sendFrame(
+        session.stream,
+        encodeFrame({ t: 'task', id: a.id, index: a.index }, this.#i.inputs[a.index]),
+      ).catch((err: unknown) =>
+        this.#i.ctx.events('compute.send-failed', { peer: worker, error: toError(err).message }, 'debug'),
+      )
+    }
+  }
+
+  async #result(worker: string, assignment: number, output: Uint8Array): Promise<void> {
+    const digest = await sha256Hex(output)
+    this.#s.complete(assignment, digest, output)
+    if (this.#s.isBanned(worker)) {
+      this.#i.ctx.events('compute.ban', { job: this.id, peer: worker }, 'warn')
+      this.#sessions.get(worker)?.stream.abort(new Error('banned: returned a wrong result'))
+    }
+    this.#afterChange()
+  }
+
+  /** Persists newly verified results, forgets re-opened ones, hands out work, finishes when done. */
+  #afterChange(): void {
+    const accepted = this.#s.accepted()
+    for (const [index, output] of accepted) {
+      if (this.#persisted.has(index)) continue
+      this.#persisted.add(index)
+      const voters = this.#s.voters(index)
+      void sha256Hex(output).then((digest) =>
+        this.#i.store.putResult(this.id, { index, digest, output, voters }),
+      )
+    }
+    for (const index of this.#persisted) {
+      if (accepted.has(index)) continue
+      this.#persisted.delete(index)
+      void this.#i.store.deleteResult(this.id, index)
+    }
+    if (this.#s.done()) {
+      this.#complete()
+      return
+    }
+    for (const id of this.#sessions.keys()) this.#pump(id)
+  }
+
+  #tick(): void {
+    if (this.#s.expire().length > 0) this.#afterChange()
+    const ready = [...this.#sessions.values()].some((x) => x.ready)
+    if (ready) this.#lastWorkerAt = Date.now()
+    const waited = Date.now() - this.#lastWorkerAt
+    const limit = this.#hadWorker ? 3 * DEFAULT_COMPUTE_WORKER_WAIT_MS : DEFAULT_COMPUTE_WORKER_WAIT_MS
+    if (!ready && waited > limit) {
+      this.#end(
+        new NoWorkersError(
+          `no compute worker available for job ${this.id.slice(0, 12)} after ${Math.round(waited / 1000)} s ` +
+            '(start one with `edgeswarm node --worker` or the page\'s "contribute CPU" switch)',
+        ),
+      )
+    }
+  }
+
+  /** Stops without changing the persisted state: the peer is shutting down, the job resumes later. */
+  halt(): void {
+    this.#stop()
+  }
+
+  #complete(): void {
+    if (this.#i.record.state !== 'running') return
+    const failed = [...this.#s.failed]
+    for (let i = 0; i < this.#i.record.tasks; i++) {
+      const d = this.#s.digest(i)
+      if (d?.startsWith('error:') === true) failed.push([i, d.slice('error:'.length)])
+    }
+    if (failed.length > 0) {
+      const [index, reason] = failed[0]!
+      this.#end(
+        new TaskFailedError(
+          reason,
+          `task ${index} failed: ${reason} (${failed.length} task(s) failed in all)`,
+        ),
+      )
+      return
+    }
+    const results = Array.from({ length: this.#i.record.tasks }, (_, i) => this.#s.accepted().get(i)!)
+    this.#i.record.state = 'done'
+    this.#i.record.finishedAt = Date.now()
+    this.#stop()
+    void this.#i.store.update(this.#i.record).then(() => this.#finish(results))
+  }
+
+  #end(err: Error): void {
+    if (this.#i.record.state !== 'running') return
+    this.#i.record.state = 'failed'
+    this.#i.record.error = err.message
+    this.#i.record.finishedAt = Date.now()
+    this.#stop()
+    void this.#i.store.update(this.#i.record)
+    this.#fail(err)
+  }
+
+  #stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer)
+    if (this.#discovery !== undefined) clearInterval(this.#discovery)
+    this.#abort.abort()
+    for (const s of this.#sessions.values()) void s.stream?.close().catch(() => undefined)
+  }
+}

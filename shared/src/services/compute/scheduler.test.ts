@@ -1,0 +1,254 @@
+import { describe, expect, it } from 'vitest'
+import { Scheduler, type SchedulerInit } from './scheduler.ts'
+
+/** A simulated worker: how long a task takes and what it answers (virtual time, no timers). */
+interface SimWorker {
+  id: string
+  slots: number
+  ms: number
+  /** Probability of a wrong answer (a lying worker). */
+  lie?: number
+  /** Stops answering after this many tasks; `leaves` also closes its stream (else only the lease notices). */
+  diesAfter?: number
+  leaves?: boolean
+  joinsAt?: number
+}
+
+interface SimResult {
+  s: Scheduler
+  elapsed: number
+  /** Wrong results the liars returned, and how many of them were accepted. */
+  lies: number
+  liesAccepted: number
+  runs: Map<number, number>
+}
+
+function seeded(seed: number): () => number {
+  let x = seed
+  return () => {
+    x = (x * 1103515245 + 12345) % 2 ** 31
+    return x / 2 ** 31
+  }
+}
+
+function simulate(workers: SimWorker[], init: Partial<SchedulerInit> & { tasks: number }): SimResult {
+  let now = 0
+  const rnd = seeded(7)
+  const s = new Scheduler({
+    replicas: 2,
+    maxReplicas: 6,
+    trustStreak: 10,
+    spotCheck: 0.1,
+    leaseFactor: 2,
+    minLeaseMs: 50,
+    initialLeaseMs: 1_000,
+    pipeline: 1,
+    now: () => now,
+    random: rnd,
+    ...init,
+  })
+  const events: Array<{ at: number; run: () => void }> = []
+  const done = new Map<string, number>()
+  const wrong = new Map<number, Set<string>>() // index -> wrong digests given
+  const runs = new Map<number, number>()
+  let lies = 0
+  const joined = new Set<string>()
+  for (let guard = 0; !s.done() && guard < 1_000_000; guard++) {
+    for (const w of workers) {
+      if ((w.joinsAt ?? 0) > now) continue
+      if (!joined.has(w.id)) {
+        joined.add(w.id)
+        s.addWorker(w.id, w.slots)
+      }
+      for (let a = s.next(w.id); a !== undefined; a = s.next(w.id)) {
+        const n = (done.get(w.id) ?? 0) + 1
+        done.set(w.id, n)
+        const assignment = a
+        if (w.diesAfter !== undefined && n > w.diesAfter) {
+          if (w.leaves === true && n === w.diesAfter + 1) {
+            events.push({ at: now + 1, run: () => s.removeWorker(w.id) })
+          }
+          continue
+        }
+        events.push({
+          at: now + w.ms,
+          run: () => {
+            runs.set(assignment.index, (runs.get(assignment.index) ?? 0) + 1)
+            const liar = w.lie !== undefined && rnd() < w.lie
+            const digest = liar ? `bad-${assignment.index}-${w.id}` : `ok-${assignment.index}`
+            if (liar) {
+              lies++
+              wrong.set(assignment.index, (wrong.get(assignment.index) ?? new Set()).add(digest))
+            }
+            s.complete(assignment.id, digest, new TextEncoder().encode(digest))
+          },
+        })
+      }
+    }
+    events.sort((a, b) => a.at - b.at)
+    const e = events.shift()
+    now = e === undefined ? now + 10 : Math.max(now, e.at)
+    e?.run()
+    s.expire(now)
+  }
+  let liesAccepted = 0
+  for (const [index, out] of s.accepted()) {
+    if (new TextDecoder().decode(out) !== `ok-${index}`) liesAccepted++
+  }
+  return { s, elapsed: now, lies, liesAccepted, runs }
+}
+
+const honest = (n: number, ms = 100, slots = 1): SimWorker[] =>
+  Array.from({ length: n }, (_, i) => ({ id: `h${i}`, slots, ms }))
+
+describe('compute scheduler', () => {
+  it('honest workers: every task accepted with K agreeing replicas, nothing failed', () => {
+    const { s, liesAccepted } = simulate(honest(4), { tasks: 200, trustStreak: 1e9 })
+    expect(s.accepted().size).toBe(200)
+    expect(s.failed.size).toBe(0)
+    expect(liesAccepted).toBe(0)
+    expect(s.stats.results).toBe(400) // exactly K = 2 runs per task: no waste
+  })
+
+  it('never gives two replicas of one task to the same worker; waits for a second worker', () => {
+    const { s, elapsed } = simulate(
+      [
+        { id: 'a', slots: 4, ms: 10 },
+        { id: 'b', slots: 1, ms: 10, joinsAt: 500 },
+      ],
+      {
+        tasks: 20,
+        trustStreak: 1e9,
+      },
+    )
+    expect(s.accepted().size).toBe(20)
+    expect(elapsed).toBeGreaterThanOrEqual(500)
+  })
+
+  it('a slow worker loses its tasks to others when its lease expires', () => {
+    const { s } = simulate([...honest(3, 100), { id: 'slow', slots: 1, ms: 100_000 }], {
+      tasks: 100,
+      trustStreak: 1e9,
+    })
+    expect(s.accepted().size).toBe(100)
+    expect(s.stats.expired).toBeGreaterThan(0)
+  })
+
+  it('a dead worker: tasks reassigned at once when its stream closes, or at lease expiry when not', () => {
+    for (const leaves of [true, false]) {
+      const { s, liesAccepted } = simulate(
+        [...honest(3), { id: 'dead', slots: 2, ms: 100, diesAfter: 5, leaves }],
+        {
+          tasks: 100,
+          trustStreak: 1e9,
+        },
+      )
+      expect(s.accepted().size).toBe(100)
+      expect(liesAccepted).toBe(0)
+      if (!leaves) expect(s.stats.expired).toBeGreaterThan(0)
+    }
+  })
+
+  it('a lying worker is banned, none of its wrong results is accepted, its agreed tasks re-checked', () => {
+    const { s, lies, liesAccepted } = simulate([...honest(4), { id: 'liar', slots: 2, ms: 50, lie: 0.3 }], {
+      tasks: 300,
+    })
+    expect(lies).toBeGreaterThan(0)
+    expect(liesAccepted).toBe(0)
+    expect(s.isBanned('liar')).toBe(true)
+    expect(s.accepted().size).toBe(300)
+    for (const w of s.workerStats()) if (w.id !== 'liar') expect(w.banned).toBe(false)
+  })
+
+  it('a liar that earns trust first is caught by a spot check and all its single results re-checked', () => {
+    // honest for its first 40 answers (trusted after 10), then always wrong
+    let answered = 0
+    let now = 0
+    const s = new Scheduler({
+      tasks: 200,
+      replicas: 2,
+      maxReplicas: 6,
+      trustStreak: 10,
+      spotCheck: 0.25,
+      leaseFactor: 2,
+      minLeaseMs: 50,
+      initialLeaseMs: 1_000,
+      pipeline: 1,
+      now: () => now,
+      random: seeded(3),
+    })
+    for (const id of ['h0', 'h1', 'h2', 't']) s.addWorker(id, 1)
+    for (let round = 0; !s.done() && round < 10_000; round++) {
+      now += 10
+      for (const id of ['t', 'h0', 'h1', 'h2']) {
+        const a = s.next(id)
+        if (a === undefined) continue
+        const lie = id === 't' && answered++ >= 40
+        const digest = lie ? `bad-${a.index}` : `ok-${a.index}`
+        s.complete(a.id, digest, new TextEncoder().encode(digest))
+      }
+    }
+    expect(s.isBanned('t')).toBe(true)
+    expect(s.stats.rechecked).toBeGreaterThan(0)
+    for (const [index, out] of s.accepted()) expect(new TextDecoder().decode(out)).toBe(`ok-${index}`)
+    expect(s.accepted().size).toBe(200)
+  })
+
+  it('adaptive replication: trusted honest workers cost about 1 + spotCheck runs per task', () => {
+    const { s } = simulate(honest(4, 100, 2), { tasks: 2_000, trustStreak: 10, spotCheck: 0.1 })
+    expect(s.accepted().size).toBe(2_000)
+    const perTask = s.stats.results / 2_000
+    expect(perTask).toBeLessThan(1.2)
+  })
+
+  it('resource failures move the task; repeated ones fail it with the reason', () => {
+    let now = 0
+    const s = new Scheduler({
+      tasks: 1,
+      replicas: 1,
+      maxReplicas: 3,
+      trustStreak: 10,
+      spotCheck: 0,
+      leaseFactor: 2,
+      minLeaseMs: 50,
+      initialLeaseMs: 1_000,
+      pipeline: 1,
+      now: () => now,
+    })
+    for (const id of ['a', 'b', 'c', 'd']) s.addWorker(id, 1)
+    // a crash moves the task on; a time limit hit on two workers fails it (a pure task would hit it anywhere)
+    const first = s.next('a')!
+    s.fail(first.id, 'crashed')
+    expect(s.failed.size).toBe(0)
+    for (const id of ['b', 'c']) {
+      const a = s.next(id)!
+      expect(s.next(id)).toBeUndefined()
+      now += 5
+      s.fail(a.id, 'timeout')
+    }
+    expect(s.failed.get(0)).toBe('timeout')
+    expect(s.done()).toBe(true)
+  })
+
+  it('restored results are not run again', () => {
+    const s = new Scheduler({
+      tasks: 3,
+      replicas: 1,
+      maxReplicas: 3,
+      trustStreak: 10,
+      spotCheck: 0,
+      leaseFactor: 2,
+      minLeaseMs: 50,
+      initialLeaseMs: 1_000,
+      pipeline: 4,
+    })
+    s.restore(0, 'd0', new Uint8Array([0]), ['x'])
+    s.restore(2, 'd2', new Uint8Array([2]), ['x'])
+    s.addWorker('a', 1)
+    const a = s.next('a')!
+    expect(a.index).toBe(1)
+    expect(s.next('a')).toBeUndefined()
+    s.complete(a.id, 'd1', new Uint8Array([1]))
+    expect(s.done()).toBe(true)
+  })
+})

@@ -1,0 +1,142 @@
+/**
+ * The coordinator's scheduler: which task each worker runs next, leases, quorum, banning and adaptive
+ * replication. Runtime-neutral and free of I/O (clock and randomness injected), so it is unit-tested
+ * with simulated honest, slow, dead and lying workers; `coordinator.ts` drives it over the network.
+ *
+ * Verification (BOINC-style adaptive replication with spot checks):
+ * - A task is accepted when `replicas` (K) distinct, unbanned workers returned the same result
+ *   (compared by digest). A disagreement adds one more replica, up to `maxReplicas`.
+ * - A worker whose result differs from an accepted one is banned: its running tasks are reassigned,
+ *   its votes withdrawn, and every task accepted with its vote is reopened and re-checked.
+ * - A worker with `trustStreak` agreeing results in a row (and no disagreement) is trusted: a fresh
+ *   task given to it runs once and is accepted on its result alone, except that a `spotCheck` share
+ *   of them is still replicated K times. Cost per task falls from K to about 1 + spotCheck*(K-1).
+ * - Deterministic failures (trap, oversized or bad output) are results like any other and must agree;
+ *   resource failures move the task to another worker; a time or memory limit hit on two workers
+ *   (or the only one) fails the task, since a pure task would hit it anywhere.
+ *
+ * @example
+ * ```ts
+ * const s = new Scheduler({ tasks: 1000, replicas: 2, ... })
+ * s.addWorker('peerA', 4)
+ * const a = s.next('peerA')          // { id, index } or undefined
+ * s.complete(a.id, digest, output)   // later; s.done() when every task is accepted
+ * ```
+ */
+import { type Assignment, type SchedulerInit, TaskBook, type Vote, type WorkerStats } from './task-book.ts'
+
+export type { Assignment, SchedulerInit, WorkerStats }
+
+export class Scheduler extends TaskBook {
+  /** Next task for `worker`, or undefined when it has enough in flight or nothing fits it. */
+  next(worker: string): Assignment | undefined {
+    const w = this.workers.get(worker)
+    if (w === undefined || w.banned || w.running.size >= w.capacity) return undefined
+    const index = this.pickDemand(worker) ?? this.pickFresh(worker)
+    if (index === undefined) return undefined
+    return this.assign(worker, index)
+  }
+
+  /** A worker returned `digest` (and `output`) for an assignment. Returns false when it was ignored. */
+  complete(id: number, digest: string, output: Uint8Array): boolean {
+    const a = this.assignments.get(id)
+    if (a === undefined) return false
+    this.finishAssignment(a, true)
+    const w = this.workers.get(a.worker)
+    const t = this.tasks.get(a.index)
+    if (w === undefined || w.banned || t === undefined || t.accepted !== undefined) return false
+    if (t.votes.some((v) => v.worker === a.worker)) return false
+    const vote: Vote = { worker: a.worker, digest, output }
+    t.votes.push(vote)
+    w.tasks.add(a.index)
+    this.decide(a.index)
+    return true
+  }
+
+  /** The worker could not run the task for a resource reason (`timeout`, `memory`, `crashed`, `refused`). */
+  fail(id: number, reason: string): void {
+    const a = this.assignments.get(id)
+    if (a === undefined) return
+    this.finishAssignment(a, false)
+    const t = this.tasks.get(a.index)
+    if (t === undefined || t.accepted !== undefined) return
+    t.failures.push(reason)
+    // a pure task that hit a resource limit on two workers (or on the only one) exceeds it anywhere
+    const limit = reason === 'timeout' || reason === 'memory'
+    const same = t.failures.filter((f) => f === reason).length
+    if (limit) t.tried.add(a.worker)
+    if ((limit && same >= Math.min(2, this.liveWorkers())) || t.failures.length >= this.init.maxReplicas) {
+      this.failed.set(a.index, reason)
+      return
+    }
+    this.demand.push(a.index)
+  }
+
+  /** Drops assignments whose lease ran out (slow or hung worker); their tasks go to others. */
+  expire(now = this.now()): Assignment[] {
+    const out: Assignment[] = []
+    for (const a of this.assignments.values()) {
+      if (a.deadline <= now) out.push(a)
+    }
+    for (const a of out) {
+      this.finishAssignment(a, false)
+      const w = this.workers.get(a.worker)
+      if (w !== undefined) w.expired++
+      this.stats.expired++
+      if (this.tasks.get(a.index)?.accepted === undefined) this.demand.push(a.index)
+    }
+    return out
+  }
+
+  /** A worker left (stream closed, peer gone): its tasks in flight are reassigned at once. */
+  removeWorker(worker: string): Assignment[] {
+    const w = this.workers.get(worker)
+    if (w === undefined) return []
+    const lost = [...w.running].map((id) => this.assignments.get(id)).filter((a) => a !== undefined)
+    for (const a of lost) {
+      this.finishAssignment(a, false)
+      if (this.tasks.get(a.index)?.accepted === undefined) this.demand.push(a.index)
+    }
+    w.gone = true
+    w.capacity = 0
+    return lost
+  }
+
+  /** Restores a verified result from a previous run of this job (coordinator restart). */
+  restore(index: number, digest: string, output: Uint8Array, voters: string[]): void {
+    const t = this.task(index)
+    t.accepted = digest
+    t.target = voters.length
+    t.votes = voters.map((worker) => ({ worker, digest, output }))
+    this.results.set(index, output)
+    for (const v of voters) this.worker(v).tasks.add(index)
+  }
+
+  private decide(index: number): void {
+    const t = this.tasks.get(index)!
+    const tally = new Map<string, Vote[]>()
+    for (const v of t.votes) tally.set(v.digest, [...(tally.get(v.digest) ?? []), v])
+    const quorum = t.single ? 1 : this.init.replicas
+    for (const [digest, votes] of tally) {
+      if (votes.length < quorum) continue
+      this.accept(index, digest, votes[0]!.output)
+      for (const v of t.votes) {
+        if (v.digest === digest) this.credit(v.worker)
+        else this.ban(v.worker, `result for task ${index} disagreed with ${votes.length} others`)
+      }
+      return
+    }
+    // no quorum yet: once every replica asked for has answered, ask one more worker
+    const inFlight = [...t.running].length + this.demand.filter((d) => d === index).length
+    if (t.votes.length + inFlight < t.target) return
+    if (t.votes.length >= t.target) {
+      if (t.target >= this.init.maxReplicas) {
+        this.failed.set(index, 'unresolved')
+        return
+      }
+      t.target++
+      this.stats.extraReplicas++
+      this.demand.push(index)
+    }
+  }
+}

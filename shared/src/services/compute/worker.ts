@@ -1,0 +1,183 @@
+/**
+ * Worker side of `/edgeswarm/compute/1.0.0`: registered only while this peer contributes CPU
+ * (`edgeswarm node --worker`, the page's "contribute CPU" switch). Per coordinator stream: receive
+ * the job, fetch its module (file-sharing service, else from the coordinator), check it against the
+ * sandbox caps, answer `ready`, then run each task on the injected executor and answer its result or
+ * the failure reason. Announces itself through routing so coordinators can find it.
+ */
+import type { Stream } from '@libp2p/interface'
+import { COMPUTE_PROTOCOL, MAX_COMPUTE_MODULE_BYTES, MAX_TASK_OUTPUT_BYTES } from '../../constants.ts'
+import {
+  DEFAULT_COMPUTE_MAX_MALFORMED,
+  DEFAULT_COMPUTE_MAX_MEMORY_PAGES,
+  DEFAULT_COMPUTE_TIME_LIMIT_MS,
+} from '../../defaults.ts'
+import { toError } from '../../errors.ts'
+import type { ServiceContext } from '../../peer/service.ts'
+import type { FileStore } from '../files/types.ts'
+import type { Routing } from '../routing/types.ts'
+import { rawCid, workersCid } from './content-id.ts'
+import type { TaskExecutor } from './executor.ts'
+import { encodeFrame, type Frame, readFrames, sendFrame, type ToWorker, toWorkerHeader } from './frames.ts'
+import { checkModule } from './module-check.ts'
+import type { WasmModule } from './wasm-api.ts'
+
+export interface WorkerCounters {
+  tasks: number
+  failed: number
+  malformed: number
+  coordinators: number
+}
+
+export interface WorkerInfo extends WorkerCounters {
+  enabled: boolean
+  slots: number
+  running: number
+}
+
+export class ComputeWorker {
+  readonly #ctx: ServiceContext
+  readonly #counters: WorkerCounters
+  #executor: TaskExecutor | undefined
+  #running = 0
+  readonly #streams = new Set<Stream>()
+
+  constructor(ctx: ServiceContext, counters: WorkerCounters) {
+    this.#ctx = ctx
+    this.#counters = counters
+  }
+
+  info(): WorkerInfo {
+    return {
+      enabled: this.#executor !== undefined,
+      slots: this.#executor?.slots ?? 0,
+      running: this.#running,
+      ...this.#counters,
+    }
+  }
+
+  async start(executor: TaskExecutor): Promise<void> {
+    if (this.#executor !== undefined) await this.stop()
+    this.#executor = executor
+    await this.#ctx.node.handle(COMPUTE_PROTOCOL, (stream) => this.#session(stream), {
+      runOnLimitedConnection: true,
+      maxInboundStreams: 64,
+    })
+    const routing = this.#ctx.service<Routing>('routing')
+    if (routing !== undefined) {
+      routing.provide(await workersCid()).catch((err: unknown) => {
+        this.#ctx.events('compute.announce-failed', { error: toError(err).message }, 'warn')
+      })
+    }
+    this.#ctx.events('compute.worker', { slots: executor.slots, enabled: true })
+  }
+
+  async stop(): Promise<void> {
+    const exec = this.#executor
+    if (exec === undefined) return
+    this.#executor = undefined
+    await this.#ctx.node.unhandle(COMPUTE_PROTOCOL)
+    const routing = this.#ctx.service<Routing>('routing')
+    if (routing !== undefined) await routing.unprovide(await workersCid()).catch(() => undefined)
+    for (const s of this.#streams) s.abort(new Error('worker stopped'))
+    await exec.close()
+    this.#ctx.events('compute.worker', { enabled: false })
+  }
+
+  async #session(stream: Stream): Promise<void> {
+    const exec = this.#executor
+    if (exec === undefined) return void stream.abort(new Error('not a worker'))
+    this.#streams.add(stream)
+    this.#counters.coordinators++
+    let malformed = 0
+    let job: Extract<ToWorker, { t: 'job' }> | undefined
+    let module: Promise<WasmModule> | undefined
+    const blobs = new Map<string, (b: Uint8Array) => void>()
+    const send = (h: Parameters<typeof encodeFrame>[0], body?: Uint8Array) =>
+      sendFrame(stream, encodeFrame(h, body)).catch((err: unknown) =>
+        this.#ctx.events('compute.send-failed', { error: toError(err).message }, 'debug'),
+      )
+
+    const onFrame = ({ header, body }: Frame<ToWorker>) => {
+      switch (header.t) {
+        case 'job':
+          if (job !== undefined) return
+          job = header
+          module = this.#loadModule(header, (cid) => {
+            void send({ t: 'get', cid })
+            return new Promise((resolve) => blobs.set(cid, resolve))
+          })
+          module.then(
+            () => send({ t: 'ready', slots: exec.slots }),
+            (err: unknown) => {
+              const e = toError(err)
+              void send({
+                t: 'refuse',
+                reason: e.name === 'ModuleRejectedError' ? e.message : 'module unavailable',
+              })
+              this.#ctx.events('compute.refused', { job: header.job, reason: e.message }, 'warn')
+            },
+          )
+          return
+        case 'blob':
+          blobs.get(header.cid)?.(body)
+          blobs.delete(header.cid)
+          return
+        case 'task':
+          if (job === undefined || module === undefined) return
+          void this.#runTask(exec, job, module, header.id, body, send)
+          return
+      }
+    }
+    await readFrames(stream, toWorkerHeader, onFrame, (why) => {
+      this.#counters.malformed++
+      this.#ctx.events('compute.malformed', { peer: stream.id, why }, 'debug')
+      if (++malformed > DEFAULT_COMPUTE_MAX_MALFORMED) stream.abort(new Error('too many malformed frames'))
+    })
+    this.#streams.delete(stream)
+    this.#counters.coordinators--
+  }
+
+  async #loadModule(
+    job: Extract<ToWorker, { t: 'job' }>,
+    fromCoordinator: (cid: string) => Promise<Uint8Array>,
+  ): Promise<WasmModule> {
+    let bytes: Uint8Array | undefined
+    const files = this.#ctx.service<FileStore>('files')
+    if (files !== undefined && job.moduleFile !== undefined) {
+      bytes = await files
+        .getBytes(job.moduleFile, { maxBytes: MAX_COMPUTE_MODULE_BYTES, signal: AbortSignal.timeout(15_000) })
+        .catch(() => undefined)
+    }
+    if (bytes === undefined || (await rawCid(bytes)) !== job.module) bytes = await fromCoordinator(job.module)
+    if ((await rawCid(bytes)) !== job.module) throw new Error('module bytes do not match their CID')
+    return checkModule(bytes, {
+      maxMemoryPages: Math.min(job.maxMemoryPages, DEFAULT_COMPUTE_MAX_MEMORY_PAGES),
+    })
+  }
+
+  async #runTask(
+    exec: TaskExecutor,
+    job: Extract<ToWorker, { t: 'job' }>,
+    module: Promise<WasmModule>,
+    id: number,
+    input: Uint8Array,
+    send: (h: Parameters<typeof encodeFrame>[0], body?: Uint8Array) => Promise<unknown>,
+  ): Promise<void> {
+    this.#running++
+    try {
+      const out = await exec.run(await module, input, {
+        timeMs: Math.min(job.timeMs, DEFAULT_COMPUTE_TIME_LIMIT_MS * 6),
+        maxOutputBytes: Math.min(job.maxOutputBytes, MAX_TASK_OUTPUT_BYTES),
+      })
+      this.#counters.tasks++
+      await send({ t: 'result', id }, out)
+    } catch (err) {
+      this.#counters.failed++
+      const e = err as { reason?: string }
+      await send({ t: 'error', id, reason: e.reason ?? 'crashed' })
+    } finally {
+      this.#running--
+    }
+  }
+}
