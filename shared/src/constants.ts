@@ -33,3 +33,12 @@ export const MAX_BOOTSTRAP_PEERS = 64
 export const AUTH_NONCE_BYTES = 32
 /** HMAC-SHA-256 output (bytes). */
 export const AUTH_PROOF_BYTES = 32
+
+/** Direct messages between peers: one stream per message, length-prefixed JSON, a receipt back. */
+export const DM_PROTOCOL = '/edgeswarm/dm/1.0.0'
+/** Mailbox HTTP API on the edge (sealed direct messages for offline peers). */
+export const MAILBOX_PATH_PREFIX = '/v1/mailbox/'
+/** Largest sealed mailbox message (bytes of ciphertext, base64 on the wire): a DM plus sealing overhead. */
+export const MAX_MAILBOX_SEALED_BYTES = 24 * 1024
+/** Pub/sub topic names: short, printable, no spaces. */
+export const TOPIC_NAME_PATTERN = /^[A-Za-z0-9._~/-]{1,64}$/

@@ -3,6 +3,7 @@
  * The home node and the browser both call this: a service is written once, in `shared/src/services/`.
  */
 import type { PeerService } from '../peer/service.ts'
+import { pubsubService } from './messaging/pubsub.ts'
 
 export interface OverlayServicesInit {
   /** Names of services to leave out (e.g. a test peer that only relays). */
@@ -10,6 +11,6 @@ export interface OverlayServicesInit {
 }
 
 export function overlayServices(init: OverlayServicesInit = {}): PeerService[] {
-  const all: PeerService[] = []
+  const all: PeerService[] = [pubsubService()]
   return all.filter((s) => !(init.disable ?? []).includes(s.name))
 }
