@@ -2,8 +2,12 @@
  * The worker's bindings, typed once. Declared in `wrangler.toml` ([vars], Durable Object bindings,
  * assets) and by `wrangler secret put` (NETWORK_KEY, RELAY_IDENTITY_SECRET).
  */
+import type { Mailbox } from './objects/mailbox.ts'
+
 export interface Env {
   RELAY_SHARD: DurableObjectNamespace
+  /** Mailbox Durable Objects, one per recipient peer ID (sealed direct messages for offline peers). */
+  MAILBOX: DurableObjectNamespace<Mailbox>
   ASSETS: Fetcher
   NETWORK_NAME: string
   RELAY_SHARDS: string

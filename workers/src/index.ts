@@ -4,6 +4,7 @@
  * - `GET /v1/bootstrap?peers=N`: relays, a sample of reachable peers, STUN servers (routes/bootstrap.ts)
  * - `GET /healthz`: liveness without waking shards (routes/health.ts)
  * - `GET /metrics`: Prometheus text (routes/metrics.ts)
+ * - `POST /v1/mailbox/<peerId>[/fetch|/ack]`: sealed direct messages for offline peers (routes/mailbox.ts)
  * - WebSocket upgrade on `/` → shard 0, on `/relay/<n>` → shard n (routes/relay.ts)
  * - anything else GET/HEAD: the browser page from dist/browser (routes/assets.ts)
  *
@@ -19,5 +20,6 @@
  */
 import { createApp } from './app/create-app.ts'
 
+export { Mailbox } from './objects/mailbox.ts'
 export { RelayShard } from './objects/relay-shard.ts'
 export default createApp()

@@ -5,6 +5,7 @@
  */
 import { Command, type CommanderError } from 'commander'
 import { defaultDataDir } from '../options.ts'
+import { registerMessagingCommands } from './messaging.ts'
 
 /** Options every client command takes. */
 export interface ClientFlags {
@@ -41,5 +42,6 @@ export function serviceProgram(): Command {
   })
   program.configureOutput({ writeErr: () => {} })
   // one line per service: register<Service>Commands(program)
+  registerMessagingCommands(program)
   return program
 }

@@ -27,6 +27,8 @@ const STATUS_BY_NAME: Record<string, number> = {
   ConfigError: 400,
   ControlError: 400,
   TimeoutError: 504,
+  InvalidMessageError: 400,
+  MailboxFullError: 507,
 }
 
 async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {

@@ -4,8 +4,9 @@
  * service's API (`host.get(name)`): the service itself lives in shared/src/services/.
  */
 import type { ServiceHost } from '../../../shared/src/peer/service.ts'
+import { messagingRoutes } from './routes-messaging.ts'
 import type { ControlHandler } from './server.ts'
 
-export function serviceRoutes(_host: ServiceHost): Record<string, ControlHandler> {
-  return {}
+export function serviceRoutes(host: ServiceHost): Record<string, ControlHandler> {
+  return { ...messagingRoutes(host) }
 }

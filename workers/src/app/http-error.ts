@@ -5,7 +5,7 @@
  */
 
 export interface ErrorAnswer {
-  status: 400 | 401 | 403 | 404 | 405 | 413 | 426 | 429 | 500 | 502 | 503 | 504
+  status: 400 | 401 | 403 | 404 | 405 | 413 | 426 | 429 | 500 | 502 | 503 | 504 | 507
   code: string
   message: string
   headers?: Record<string, string>
@@ -29,6 +29,8 @@ const BY_NAME: Record<string, Mapping> = {
     headers: { 'WWW-Authenticate': BEARER_CHALLENGE },
   },
   QuotaExceededError: { status: 429, code: 'quota_exceeded' },
+  InvalidMessageError: { status: 400, code: 'invalid_message' },
+  MailboxFullError: { status: 507, code: 'mailbox_full' },
   ConfigError: {
     status: 500,
     code: 'config_error',

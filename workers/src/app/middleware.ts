@@ -3,7 +3,7 @@
  * other than GET/HEAD (405), parse the vars -- all before any route can reach a Durable Object.
  */
 import type { MiddlewareHandler } from 'hono'
-import { MAX_HTTP_BODY_BYTES } from '../../../shared/src/constants.ts'
+import { MAILBOX_PATH_PREFIX, MAX_HTTP_BODY_BYTES } from '../../../shared/src/constants.ts'
 import { UnauthorizedError } from '../../../shared/src/errors.ts'
 import { bearerMatches } from './bearer.ts'
 import { bodyTooLarge } from './body-limit.ts'
@@ -38,11 +38,16 @@ export const loadSettings: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next()
 }
 
+/**
+ * GET/HEAD everywhere; POST only under `/v1/mailbox/` (its bodies are bounded by `limitBody`, which runs
+ * first, and validated by the route before any Durable Object sees them). Anything else is 405.
+ */
 export const onlyGet: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
-  return jsonError(c, 405, 'method_not_allowed', `only ${ALLOWED_METHODS} are served`, {
-    Allow: ALLOWED_METHODS,
-  })
+  const mailbox = new URL(c.req.url).pathname.startsWith(MAILBOX_PATH_PREFIX)
+  if (mailbox && c.req.method === 'POST') return next()
+  const allow = mailbox ? 'POST' : ALLOWED_METHODS
+  return jsonError(c, 405, 'method_not_allowed', `only ${allow} are served here`, { Allow: allow })
 }
 
 export const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
