@@ -15,7 +15,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { identify } from '@libp2p/identify'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { FaultTolerance, type Libp2p, type PrivateKey } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
@@ -50,7 +50,18 @@ export interface ServicePeer {
   stop: () => Promise<void>
 }
 
+/** Starts a peer; on a busy machine a reservation can time out, so a failed start is retried twice. */
 export async function startServicePeer(opts: ServicePeerOptions): Promise<ServicePeer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts)
+    } catch (err) {
+      if (attempt >= 3) throw err
+    }
+  }
+}
+
+async function startOnce(opts: ServicePeerOptions): Promise<ServicePeer> {
   // a busy machine can make one bootstrap request time out: retry like the shells do
   const doc = await waitFor(
     'the bootstrap document',
@@ -76,19 +87,30 @@ export async function startServicePeer(opts: ServicePeerOptions): Promise<Servic
   const node = (await createLibp2p({
     ...(opts.privateKey === undefined ? {} : { privateKey: opts.privateKey }),
     addresses: { listen: relays.map((r) => `${r.addrs[0]}/p2p-circuit`) },
-    transports: [allowHttpPath(webSockets()), allowHttpPath(circuitRelayTransport())],
+    transports: [
+      allowHttpPath(webSockets()),
+      allowHttpPath(circuitRelayTransport({ reservationCompletionTimeout: 30_000 })),
+    ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: { denyDialMultiaddr: () => false },
+    // a reservation that times out on a busy machine is retried below, not fatal here
+    transportManager: { faultTolerance: FaultTolerance.NO_FATAL },
     connectionManager: { maxConnections: 256, maxIncomingPendingConnections: 64 },
     services: services as never,
   })) as Libp2p<Record<string, unknown>>
   const events: ServicePeer['events'] = []
+  const reserved = await waitFor(
+    'a reservation',
+    () => node.getMultiaddrs().some((a) => a.toString().includes('/p2p-circuit')),
+    30_000,
+  ).catch(() => false)
+  if (!reserved) {
+    await node.stop()
+    throw new Error('no reservation')
+  }
   await host.start({ ...env, node, events: (event, fields = {}) => void events.push({ event, ...fields }) })
   const peerId = node.peerId.toString()
-  await waitFor(`reservation of ${peerId}`, () =>
-    node.getMultiaddrs().some((a) => a.toString().includes('/p2p-circuit')),
-  )
   return {
     node,
     peerId,

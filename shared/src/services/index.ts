@@ -3,6 +3,7 @@
  * The home node and the browser both call this: a service is written once, in `shared/src/services/`.
  */
 import type { PeerService } from '../peer/service.ts'
+import { messagesService } from './messaging/messages.ts'
 import { pubsubService } from './messaging/pubsub.ts'
 
 export interface OverlayServicesInit {
@@ -11,6 +12,6 @@ export interface OverlayServicesInit {
 }
 
 export function overlayServices(init: OverlayServicesInit = {}): PeerService[] {
-  const all: PeerService[] = [pubsubService()]
+  const all: PeerService[] = [pubsubService(), messagesService()]
   return all.filter((s) => !(init.disable ?? []).includes(s.name))
 }

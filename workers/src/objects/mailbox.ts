@@ -13,6 +13,7 @@ import { DurableObject } from 'cloudflare:workers'
 import * as D from '../../../shared/src/defaults.ts'
 import type { MailboxEnvelope, MailboxItem } from '../../../shared/src/protocol/mailbox.ts'
 import type { Env } from '../env.ts'
+import { admit } from './mailbox-quota.ts'
 
 export type DepositResult =
   | { ok: true; seq: number; duplicate: boolean }
@@ -44,26 +45,12 @@ export class Mailbox extends DurableObject<Env> {
       .toArray()
     if (dup.length > 0) return { ok: true, seq: dup[0]!.seq, duplicate: true }
     const text = JSON.stringify(envelope)
-    const total = this.#sql
-      .exec<{ n: number; b: number }>('SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM messages')
-      .one()
-    if (total.n >= D.DEFAULT_MAILBOX_MAX_MESSAGES || total.b + text.length > D.DEFAULT_MAILBOX_MAX_BYTES) {
-      return {
-        ok: false,
-        code: 'mailbox_full',
-        message: `the recipient's mailbox is full (${total.n} messages, ${total.b} bytes); retry after it comes online`,
-      }
-    }
-    const mine = this.#sql
+    const total = await this.stats()
+    const fromSender = this.#sql
       .exec<{ n: number }>('SELECT COUNT(*) AS n FROM messages WHERE sender = ?', envelope.from)
       .one().n
-    if (mine >= D.DEFAULT_MAILBOX_MAX_PER_SENDER) {
-      return {
-        ok: false,
-        code: 'sender_quota',
-        message: `you already have ${mine} messages waiting in this mailbox (at most ${D.DEFAULT_MAILBOX_MAX_PER_SENDER})`,
-      }
-    }
+    const verdict = admit({ messages: total.messages, bytes: total.bytes, fromSender }, text.length)
+    if (!verdict.ok) return verdict
     const expires = now + D.DEFAULT_MAILBOX_TTL_SECONDS * 1000
     const seq = this.#sql
       .exec<{ seq: number }>(
