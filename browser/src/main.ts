@@ -4,6 +4,7 @@
  */
 import { BrowserApp } from './app.ts'
 import { installHook } from './hook.ts'
+import { mountChat } from './view/chat.ts'
 import { renderGraph, renderLegend } from './view/graph.ts'
 import { renderConnections, renderErrors, renderIdentity, renderLog, renderRelays } from './view/panel.ts'
 
@@ -36,6 +37,7 @@ function draw(): void {
   root.replaceChildren(renderErrors(snap), left, right)
 }
 
+mountChat(app, root)
 draw()
 setInterval(draw, 1000)
 app.events.subscribe(() => queueMicrotask(draw))

@@ -30,9 +30,9 @@ describe('direct messages', () => {
 
   beforeAll(async () => {
     edge = await startEdge()
-    a = await startDaemon({ bootstrap: edge.url, args: LOOPBACK_LISTEN })
-    b = await startDaemon({ bootstrap: edge.url, args: LOOPBACK_LISTEN })
-    c = await startDaemon({ bootstrap: edge.url, dataDir: cDir, args: RELAY_ONLY })
+    a = await startDaemon({ startTimeoutMs: 90_000, bootstrap: edge.url, args: LOOPBACK_LISTEN })
+    b = await startDaemon({ startTimeoutMs: 90_000, bootstrap: edge.url, args: LOOPBACK_LISTEN })
+    c = await startDaemon({ startTimeoutMs: 90_000, bootstrap: edge.url, dataDir: cDir, args: RELAY_ONLY })
     await c.waitForEvent('reservation.made')
   })
   afterAll(async () => {
@@ -80,7 +80,7 @@ describe('direct messages', () => {
       expect(r.status).toBe('queued')
     }
     const before = (await inbox(b)).length // unrelated peer: nothing arrives there
-    c = await startDaemon({ bootstrap: edge.url, dataDir: cDir, args: RELAY_ONLY })
+    c = await startDaemon({ startTimeoutMs: 90_000, bootstrap: edge.url, dataDir: cDir, args: RELAY_ONLY })
     const back = Date.now()
     await waitFor(
       'three mailbox messages at the restarted recipient',
@@ -96,7 +96,7 @@ describe('direct messages', () => {
     expect(got.every((m) => m.from === a.peerId && m.via === 'mailbox')).toBe(true)
     expect((await inbox(b)).length).toBe(before)
     await c!.stop()
-    c = await startDaemon({ bootstrap: edge.url, dataDir: cDir, args: RELAY_ONLY })
+    c = await startDaemon({ startTimeoutMs: 90_000, bootstrap: edge.url, dataDir: cDir, args: RELAY_ONLY })
     await c.waitForEvent('reservation.made')
     // the restarted node checks its (now empty) mailbox on join; give it that round
     await waitFor(

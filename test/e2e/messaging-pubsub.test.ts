@@ -88,7 +88,7 @@ beforeAll(async () => {
     LOOPBACK_LISTEN,
     ['--listen', '/ip4/127.0.0.1/tcp/0', '--no-webrtc'],
   ]) {
-    daemons.push(await startDaemon({ bootstrap: edge.url, args }))
+    daemons.push(await startDaemon({ startTimeoutMs: 90_000, bootstrap: edge.url, args }))
   }
   for (const d of daemons) {
     const s = startCliStream(['subscribe', TOPIC, '--json'], d.dataDir)
