@@ -39,6 +39,7 @@ results.relay = relay
 printRelayBench(relay)
 await optional('nat', 'nat.ts', 'runNatBench')
 await optional('browser', 'browser.ts', 'runBrowserBench')
+await optional('messaging', 'messaging.ts', 'runMessagingBench')
 
 const dir = join(import.meta.dirname, 'results')
 mkdirSync(dir, { recursive: true })

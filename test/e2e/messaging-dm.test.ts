@@ -90,7 +90,15 @@ describe('direct messages', () => {
       },
       60_000,
     )
-    console.log(`offline delivery: ${Date.now() - back} ms after the daemon was up`)
+    const started = Date.parse(String(c!.events.find((e) => e.event === 'node.started')?.ts))
+    const lastIn = Math.max(
+      ...c!.events
+        .filter((e) => e.event === 'dm.received' && e.via === 'mailbox')
+        .map((e) => Date.parse(String(e.ts))),
+    )
+    console.log(
+      `offline delivery: ${lastIn - started} ms from node.started to the last mailbox message (CLI saw it ${Date.now() - back} ms after start returned)`,
+    )
     const got = (await inbox(c!)).filter((m) => bodies.includes(m.body))
     expect(got.map((m) => m.body)).toEqual(bodies)
     expect(got.every((m) => m.from === a.peerId && m.via === 'mailbox')).toBe(true)

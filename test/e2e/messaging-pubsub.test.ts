@@ -83,23 +83,27 @@ beforeAll(async () => {
   edge = await startEdge()
   // two ordinary home nodes and one relay-only (no WebRTC; its TCP port is not reachable by the
   // in-process peers, which have no TCP transport)
-  for (const args of [
-    LOOPBACK_LISTEN,
-    LOOPBACK_LISTEN,
-    ['--listen', '/ip4/127.0.0.1/tcp/0', '--no-webrtc'],
-  ]) {
-    daemons.push(await startDaemon({ startTimeoutMs: 90_000, bootstrap: edge.url, args }))
-  }
+  const kinds = [LOOPBACK_LISTEN, LOOPBACK_LISTEN, ['--listen', '/ip4/127.0.0.1/tcp/0', '--no-webrtc']]
+  daemons.push(
+    ...(await Promise.all(
+      kinds.map((args) => startDaemon({ startTimeoutMs: 120_000, bootstrap: edge.url, args })),
+    )),
+  )
   for (const d of daemons) {
     const s = startCliStream(['subscribe', TOPIC, '--json'], d.dataDir)
     streams.push(s)
     await s.waitForStderr(`subscribed to ${TOPIC}`)
   }
-  for (let i = 0; i < IN_PROCESS; i++) {
-    keys.push(await generateKeyPair('Ed25519'))
-    const p = await startServicePeer({ edgeUrl: edge.url, privateKey: keys[i]! })
-    peers.push(p)
-    listen(p)
+  for (let i = 0; i < IN_PROCESS; i++) keys.push(await generateKeyPair('Ed25519'))
+  // in batches: a busy machine makes reservations slow, serial starts would take minutes
+  for (let i = 0; i < IN_PROCESS; i += 6) {
+    const batch = await Promise.all(
+      keys.slice(i, i + 6).map((privateKey) => startServicePeer({ edgeUrl: edge.url, privateKey })),
+    )
+    for (const p of batch) {
+      peers.push(p)
+      listen(p)
+    }
   }
   // readiness: probes from a daemon until every subscriber has one (the mesh has formed)
   let n = 0
@@ -119,7 +123,7 @@ beforeAll(async () => {
   ).catch((err: Error) => {
     throw new Error(`${err.message}: missing at ${whoIs(unprobed())}`)
   })
-}, 400_000)
+}, 900_000)
 
 afterAll(async () => {
   await Promise.all(streams.map((s) => s.stop()))
