@@ -11,8 +11,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { startEdge } from '../scripts/lib/edge.ts'
 import { buildBrowserBundle, launchChromium, openPeer, type PagePeer } from '../test/browser/pages.ts'
-import { startEdge } from '../test/helpers/edge.ts'
 
 const MiB = 1024 * 1024
 
@@ -41,7 +41,7 @@ async function reservationMs(p: PagePeer): Promise<number> {
 async function throughput(
   from: PagePeer,
   to: PagePeer,
-  path: 'direct' | 'relay',
+  path: 'direct' | 'relayed',
   bytes: number,
   runs: number,
 ) {
@@ -49,8 +49,9 @@ async function throughput(
   let label = ''
   for (let i = 0; i < runs; i++) {
     const r = await from.send(to.peerId, bytes, { path, timeoutMs: 300_000 })
-    if (!r.ok) throw new Error(`${path} transfer ${i}: receiver digest ${r.remoteSha256} != sent ${r.sha256}`)
-    mbps.push(r.mbPerSecond)
+    if (!r.match)
+      throw new Error(`${path} transfer ${i}: receiver digest ${r.remoteSha256} != sent ${r.sha256}`)
+    mbps.push(r.mbps ?? 0)
     label = r.label
   }
   return { path: label, mbPerSecond: round(median(mbps)), runs: mbps.map((x) => round(x)) }
@@ -70,13 +71,13 @@ export async function runBrowserBench(opts: BrowserBenchOptions = {}): Promise<R
     const origin = await b.page.evaluate(() => performance.timeOrigin)
     await b.dial(a.peerId, { direct: true, timeoutMs: 60_000 })
     const events = await b.events()
-    const direct = events.find((e) => e.event === 'path' && e.result === 'direct' && e.peer === a.peerId)
+    const direct = events.find((e) => e.event === 'path.direct' && e.peer === a.peerId)
     if (direct === undefined) throw new Error('no direct path event in tab B')
     const firstDirectMs = direct.ts - origin
     const reservationB = await reservationMs(b)
 
     const directRun = await throughput(a, b, 'direct', bytes, runs)
-    const relayedRun = await throughput(a, b, 'relay', bytes, runs)
+    const relayedRun = await throughput(a, b, 'relayed', bytes, runs)
     return {
       payloadMiB: bytes / MiB,
       runs,

@@ -4,7 +4,7 @@
  * baseline the edgeswarm daemon is compared with. Configuration only, no edgeswarm networking code
  * (the bytes it moves use the daemon's `/edgeswarm/transfer/1.0.0` codec, so both measure alike): the gater
  * allows the lab's documentation-range addresses, WebSockets come from `ws` without deflate
- * (DESIGN.md) and the STUN server is the lab's.
+ * (docs/NOTES.md, "WebSockets from Node") and the STUN server is the lab's.
  *
  * Talks JSON lines: events on stdout, commands on stdin.
  *   node bench/nat-stock-peer.ts --relay <multiaddr> [--stun stun:ip:port]
@@ -130,7 +130,7 @@ async function upgrade(peer: string, addrs: string[]): Promise<void> {
       addrs.map((a) => multiaddr(a)),
       { signal: AbortSignal.timeout(20_000) },
     )
-    // A WebRTC connection can open without carrying data (symmetric NAT, DESIGN.md): prove it with a ping.
+    // A WebRTC connection can open without carrying data (symmetric NAT, docs/NOTES.md "NAT, DCUtR and WebRTC"): prove it with a ping.
     const rtt = await node.services.ping.ping(conn.remoteAddr, { signal: AbortSignal.timeout(5_000) })
     emit('upgraded', { peer, path: pathOf(conn), upgradeMs: Math.round(performance.now() - t0), rtt })
   } catch (err) {

@@ -4,7 +4,7 @@
  * Listens on the addresses given as arguments (a `<relay>/p2p-circuit` address reserves on that relay),
  * serves the sink protocol, and prints one JSON line `{ "peerId", "addrs" }` once it is reachable.
  */
-import { waitFor } from '../test/helpers/wait.ts'
+import { waitFor } from '../scripts/lib/wait.ts'
 import { createClient } from './lib/client.ts'
 import { handleSink } from './lib/sink.ts'
 

@@ -13,9 +13,9 @@
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { type RunningDaemon, runCli, startDaemon } from '../test/helpers/daemon.ts'
-import { type Edge, startEdge } from '../test/helpers/edge.ts'
-import { freePort } from '../test/helpers/ports.ts'
+import { type RunningDaemon, runCli, startDaemon } from './lib/daemon.ts'
+import { type Edge, startEdge } from './lib/edge.ts'
+import { freePort } from './lib/ports.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 const DEFAULT_PORT = 8787
@@ -57,7 +57,7 @@ try {
   const port = (await portFree(DEFAULT_PORT)) ? DEFAULT_PORT : await freePort()
   if (port !== DEFAULT_PORT) say(`port ${DEFAULT_PORT} is busy, using ${port}`)
   say('starting the edge (wrangler dev, workerd)...')
-  edge = await startEdge({ port })
+  edge = await startEdge({ port, shardPorts: true })
   say(`edge:      ${edge.url}   (open it in a browser to join)`)
   say(`bootstrap: ${edge.url}/v1/bootstrap`)
   node = await startDaemon({

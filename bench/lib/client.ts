@@ -2,7 +2,7 @@
  * Benchmark client peers: stock js-libp2p modules only (WebSockets, circuit relay transport, noise,
  * yamux, identify, ping) so the bench measures relays, not our client code. Node's global WebSocket
  * (undici) slows down on long transfers and the edge must not negotiate permessage-deflate, so the
- * `ws` package without deflate is installed as the global WebSocket (DESIGN.md).
+ * `ws` package without deflate is installed as the global WebSocket (docs/NOTES.md, "WebSockets from Node").
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'

@@ -1,58 +1,24 @@
 /**
- * Decisions the peer makes, as a few structured events with stable names and fields (tests assert on
- * these and on data that crossed a connection, never on page prose). Also printed to the console.
+ * The page's decision log: the peer's events (names and fields typed once in
+ * shared/src/peer/events.ts, the same as the node's events.jsonl) plus the overlay services' own
+ * `area.what` events, kept in memory (bounded), printed to the console and pushed to the view.
  */
+import { DEFAULT_EVENT_HISTORY } from '../../shared/src/defaults.ts'
+import type { StampedEvent } from '../../shared/src/peer/events.ts'
+import type { EventSink } from '../../shared/src/peer/service.ts'
 
-export type PeerEvent =
-  | {
-      event: 'bootstrap'
-      result: 'ok' | 'error'
-      relays?: number
-      peers?: number
-      reason?: string
-      retryInMs?: number
-    }
-  | {
-      event: 'relay'
-      shard: string
-      result: 'connected' | 'reserved' | 'refused' | 'lost' | 'unreachable'
-      reason?: string
-      retryInMs?: number
-    }
-  | {
-      event: 'path'
-      peer: string
-      result: 'direct' | 'relayed' | 'fell-back'
-      shard?: string
-      reason?: string
-      rttMs?: number
-    }
-  | { event: 'webrtc'; result: 'unavailable' | 'failed' | 'dialing'; peer?: string; reason?: string }
-  | {
-      event: 'transfer'
-      peer: string
-      direction: 'in' | 'out'
-      bytes: number
-      path: string
-      ok: boolean
-      ms?: number
-    }
-  | { event: 'identity'; result: 'loaded' | 'created' | 'reset'; peerId?: string }
-  /** Events of the overlay services (shared/src/services), named `area.what` like the node's. */
-  | { event: `${string}.${string}`; level?: string; [field: string]: unknown }
-
-export type StampedEvent = PeerEvent & { ts: number }
-
-const MAX_EVENTS = 200
+export type { StampedEvent } from '../../shared/src/peer/events.ts'
 
 export class EventLog {
   readonly events: StampedEvent[] = []
-  #listeners = new Set<(e: StampedEvent) => void>()
+  readonly #listeners = new Set<(e: StampedEvent) => void>()
 
-  emit(e: PeerEvent): void {
-    const stamped = { ts: Date.now(), ...e } as StampedEvent
+  /** The sink the peer core and the services emit into. */
+  readonly sink: EventSink = (name, fields = {}, level = 'info') => {
+    const stamped = { ts: Date.now(), level, ...fields, event: name } as StampedEvent
     this.events.push(stamped)
-    if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS)
+    if (this.events.length > DEFAULT_EVENT_HISTORY)
+      this.events.splice(0, this.events.length - DEFAULT_EVENT_HISTORY)
     console.info('edgeswarm:browser', JSON.stringify(stamped))
     for (const l of this.#listeners) l(stamped)
   }

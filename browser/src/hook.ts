@@ -6,7 +6,7 @@
  * ```js
  * await edgeswarm.ready
  * await edgeswarm.dial('12D3Koo…', { direct: true })
- * const r = await edgeswarm.send('12D3Koo…', 1 << 20) // { sha256, remoteSha256, ok, path, ... }
+ * const r = await edgeswarm.send('12D3Koo…', 1 << 20) // { sha256, remoteSha256, match, path, ... }
  * ```
  */
 import type { BrowserApp } from './app.ts'
@@ -22,12 +22,12 @@ export function installHook(app: BrowserApp): EdgeswarmHook {
     state: () => app.snapshot(),
     dial: (peerId, opts) => app.dial(peerId, opts),
     send: (peerId, size, opts) => app.send(peerId, size, opts),
-    received: () => [...(app.transfers?.received ?? [])],
+    received: () => app.core?.transfers.received() ?? [],
     events: () => [...app.events.events],
     service: (name) => app.services?.get(name),
     resetIdentity: () => {
       resetIdentity()
-      app.events.emit({ event: 'identity', result: 'reset' })
+      app.events.sink('identity.reset', {})
       location.reload()
     },
   }

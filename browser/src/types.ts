@@ -1,13 +1,20 @@
 /**
  * The JSON shapes the page shows and `window.edgeswarm` returns. DOM-free on purpose: the Playwright
  * tests and benches (Node type-checking) import these without pulling in the browser's sources.
+ * Paths, relays, transfers and events use the peer core's types (shared/src/peer), the same the
+ * node's control API answers with.
  */
+import type { PathChoice } from '../../shared/src/peer/classify.ts'
+import type { StampedEvent } from '../../shared/src/peer/events.ts'
+import type { ConnectionView } from '../../shared/src/peer/path-manager.ts'
+import type { RelayStatus } from '../../shared/src/peer/reservations.ts'
+import type { SendReport, TransferRecord } from '../../shared/src/peer/transfer.ts'
 import type { BootstrapPeer } from '../../shared/src/protocol/bootstrap.ts'
-import type { StampedEvent } from './events.ts'
-import type { PathInfo } from './paths.ts'
 
-export type { StampedEvent } from './events.ts'
-export type { PathInfo, PathKind } from './paths.ts'
+export type { PathChoice, PathKind } from '../../shared/src/peer/classify.ts'
+export type { StampedEvent } from '../../shared/src/peer/events.ts'
+export type { RelayStatus } from '../../shared/src/peer/reservations.ts'
+export type { SendReport, TransferRecord } from '../../shared/src/peer/transfer.ts'
 
 export interface Snapshot {
   peerId?: string
@@ -23,74 +30,28 @@ export interface Snapshot {
 }
 
 export interface DialOptions {
-  /** Wait until a verified direct WebRTC link exists (or fail). @default false */
+  /** Wait until a verified direct link exists (or fail). @default false */
   direct?: boolean
+  /** How long to wait (ms). @default DEFAULT_BROWSER_DIAL_WAIT_MS */
   timeoutMs?: number
 }
 
 /** What a remote peer is, judged from identify's agent version. */
 export type PeerRole = 'relay' | 'browser' | 'node' | 'peer'
 
-export interface LinkInfo extends PathInfo {
-  id: string
-  peer: string
-  direction: 'inbound' | 'outbound'
-  remoteAddr: string
-  /** Traffic crossed this connection (a ping echoed); undefined while the first ping is out. */
-  verified?: boolean
-  rttMs?: number
-  openedAt: number
-  /** The remote is one of the edge's relay shards. */
+export interface LinkInfo extends ConnectionView {
+  /** The remote is one of the edge's relay shards (or a super-peer we reserve on). */
   toRelay: boolean
   /** What the remote is, from its identify agent version: a browser tab, a Node peer, a relay shard. */
   role: PeerRole
   label: string
 }
 
-export type RelayState = 'idle' | 'connecting' | 'connected' | 'reserved' | 'refused' | 'unreachable'
-
-export interface RelayStatus {
-  shard: string
-  peerId: string
-  addrs: string[]
-  /** We keep a reservation here (true) or only use it to reach peers (false). */
-  wanted: boolean
-  state: RelayState
-  reason?: string
-  retryAt?: number
-  /** Time from page load to the reservation (ms). */
-  reservedAfterMs?: number
-}
-
 export interface SendOptions {
-  /** Which path to use: the best one, only a verified direct link, or only the relay. @default 'auto' */
-  path?: 'auto' | 'direct' | 'relay'
+  /** Which path to use. @default 'any' */
+  path?: PathChoice
+  /** Bound on the whole transfer (ms). @default DEFAULT_TRANSFER_TIMEOUT_MS */
   timeoutMs?: number
-}
-
-export interface SendReport {
-  peer: string
-  bytes: number
-  /** SHA-256 of what we sent and what the receiver computed (hex). */
-  sha256: string
-  remoteSha256: string
-  ok: boolean
-  /** 'direct' (WebRTC that carried these bytes) or 'relayed'. */
-  path: 'direct' | 'relayed'
-  label: string
-  shard?: string
-  ms: number
-  mbPerSecond: number
-}
-
-export interface ReceiveRecord {
-  from: string
-  bytes: number
-  sha256: string
-  complete: boolean
-  path: 'direct' | 'relayed'
-  label: string
-  at: number
 }
 
 export interface EdgeswarmHook {
@@ -100,7 +61,7 @@ export interface EdgeswarmHook {
   dial(peerId: string, opts?: DialOptions): Promise<LinkInfo>
   /** Sends `size` random bytes; resolves with both SHA-256 digests and the path the bytes took. */
   send(peerId: string, size: number, opts?: SendOptions): Promise<SendReport>
-  received(): ReceiveRecord[]
+  received(): TransferRecord[]
   events(): StampedEvent[]
   /** Drops the stored identity and reloads the page with a new peer ID. */
   resetIdentity(): void

@@ -1,19 +1,14 @@
 /**
- * Structured events: one JSON line per decision, on stderr and appended to `<data-dir>/events.jsonl`
+ * The node's event log: one JSON line per event on stderr and appended to `<data-dir>/events.jsonl`
  * (truncated when the daemon starts), so scripts and tests can follow a node without parsing prose.
  *
- * Stable names and fields (tests assert on these):
- * - `node.started` {peerId, control}            - `node.stopped` {}
+ * The peer's events and their fields are typed once in shared/src/peer/events.ts (the page's decision
+ * log uses the same names). The node adds:
+ * - `node.started` {peerId, control, listen}      - `node.stopped` {}
  * - `node.error` {kind, error}: an unhandled rejection/exception inside a library, logged, not fatal
- * - `bootstrap.loaded` {network, relays, peers}  - `bootstrap.failed` {reason}
- * - `reservation.made` {shard, relay}            - `reservation.lost` {shard, relay, reason}
- * - `reservation.retry` {shard, relay, inMs, reason}; on a home super-peer `kind: 'super-peer'` replaces `shard`
- * - `path.direct` {peer, path, remoteAddr, rttMs} - `path.relay-fallback` {peer, reason, shard?}
- * - `path.retry` {peer, reason, gone}: a send/ping failed on a connection that died; tried once more
  * - `reachability` {reachability, reason, observed?}
  * - `relay.enabled` {}  - `relay.hop` {advertised}: hop (un)registered as public reachability comes/goes
  * - `relay.*` events of the super-peer relay (shared/src/relay/events.ts)
- * - `transfer.received` {peer, bytes, sha256, path}
  * Every line also has `ts` (ISO time) and `level`.
  */
 import { appendFileSync, writeFileSync } from 'node:fs'

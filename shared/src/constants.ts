@@ -21,6 +21,11 @@ export const OVERLAY_PROTOCOL = '/edgeswarm/1.0.0'
 /** Private-network credential proof (challenge/response HMAC) run before a relay grants a reservation. */
 export const AUTH_PROTOCOL = '/edgeswarm/auth/1.0.0'
 
+/** Stock libp2p ping (32 random bytes echoed): our per-connection path checks speak it on one given connection. */
+export const PING_PROTOCOL = '/ipfs/ping/1.0.0'
+/** Length of one ping payload (bytes), fixed by the ping spec. */
+export const PING_PAYLOAD_BYTES = 32
+
 /** Stock circuit-relay-v2 protocol IDs (libp2p spec), used in logs and metrics. */
 export const RELAY_HOP_PROTOCOL = '/libp2p/circuit/relay/0.2.0/hop'
 export const RELAY_STOP_PROTOCOL = '/libp2p/circuit/relay/0.2.0/stop'

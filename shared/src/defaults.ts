@@ -77,22 +77,69 @@ export const DEFAULT_CONTROL_PORT = 0
 
 /** How often the page re-reads `/v1/bootstrap` to learn new peers and shards (ms). */
 export const DEFAULT_BROWSER_BOOTSTRAP_REFRESH_MS = 10_000
-/** How often every open connection is pinged to refresh its RTT and prove it still carries traffic (ms). */
-export const DEFAULT_BROWSER_PING_INTERVAL_MS = 5_000
-/** A WebRTC connection that has not echoed a ping within this time is not direct: it is closed and the relay used (ms). */
-export const DEFAULT_WEBRTC_VERIFY_TIMEOUT_MS = 8_000
 /** Peers the page connects to on its own (besides relays), so the overlay picture stays small and useful. */
 export const DEFAULT_BROWSER_AUTO_DIAL_PEERS = 8
+/** How long `edgeswarm.dial()` on the page waits for a (direct) connection by default (ms). */
+export const DEFAULT_BROWSER_DIAL_WAIT_MS = 30_000
+/** Decision-log entries the page keeps (the oldest go first): enough for a test or a glance, bounded. */
+export const DEFAULT_EVENT_HISTORY = 200
+
+// ---- peer core (shared/src/peer: node and browser alike) ----
+
+/** Largest retry delay while the bootstrap document cannot be read (ms). */
+export const DEFAULT_BOOTSTRAP_RETRY_MAX_MS = 60_000
+/** Least time between two bootstrap re-reads triggered by failing relays (ms): a burst of failures reads once. */
+export const DEFAULT_BOOTSTRAP_MIN_REFRESH_MS = 2_000
+/**
+ * Dialling a relay plus its RESERVE exchange (ms): a relay that accepted the connection but granted no
+ * reservation within this time is retried. Loopback takes 10-40 ms, the NAT lab 60-200 ms.
+ */
+export const DEFAULT_RESERVATION_TIMEOUT_MS = 15_000
+/** Failed reservations in a row on one relay after which the bootstrap document is re-read (redeployed edge). */
+export const DEFAULT_RESERVATION_STALE_AFTER_FAILURES = 3
+/** Reservations made at once: every configured relay reserves in parallel (both shards at start). */
+export const DEFAULT_RESERVATION_CONCURRENCY = 16
 /** Timeout of one control API request from the CLI to the daemon (ms); `send` of large payloads sets its own. */
 export const DEFAULT_CONTROL_TIMEOUT_MS = 30_000
-/** Timeout of the ping that proves a direct connection carries traffic (ms); WebRTC's dead connections fail it. */
+/**
+ * Timeout of the ping that proves a direct connection carries traffic (ms); @libp2p/webrtc can open
+ * `/webrtc` connections that never carry a packet, and those fail it. A live one echoes in milliseconds.
+ */
 export const DEFAULT_PATH_VERIFY_TIMEOUT_MS = 5_000
-/** Timeout of one WebRTC upgrade attempt over a relayed connection (ms); measured punches take 0.2-0.6 s. */
+/** Timeout of one upgrade attempt (public-address dial or WebRTC over the relay) (ms); punches take 0.2-0.6 s. */
 export const DEFAULT_UPGRADE_TIMEOUT_MS = 15_000
-/** Attempts to upgrade one relayed connection to direct before staying on the relay. */
-export const DEFAULT_UPGRADE_ATTEMPTS = 2
-/** How often a node re-checks its direct connections with a ping (ms), falling back to the relay when one died. */
-export const DEFAULT_PATH_RECHECK_MS = 30_000
+/**
+ * First retry delay after a failed upgrade (ms): a first ICE attempt on a busy machine sometimes times
+ * out where the second succeeds. Doubles (with jitter) up to the max.
+ */
+export const DEFAULT_UPGRADE_RETRY_MIN_MS = 1_000
+/** Largest delay between upgrade attempts (ms): networks change (Wi-Fi to LTE), so a relayed peer keeps trying. */
+export const DEFAULT_UPGRADE_RETRY_MAX_MS = 120_000
+/**
+ * Of two peers, the smaller peer ID starts WebRTC (two crossing offers would collide); the larger one
+ * tries itself only when nothing worked after this long (ms), e.g. when the other side is a stock peer.
+ */
+export const DEFAULT_UPGRADE_ANSWERER_GRACE_MS = 5_000
+/** How often every open connection is pinged (ms): RTT for the page and `status`, and dead direct links found. */
+export const DEFAULT_PATH_PING_INTERVAL_MS = 5_000
+/** Failed pings in a row after which a direct connection is dead: one lost ping under a bulk transfer is not. */
+export const DEFAULT_PATH_MAX_PING_FAILURES = 2
+/** How long a send/ping whose connection died keeps retrying on a fresh one (ms): a relay reconnect takes 0.5-2 s. */
+export const DEFAULT_SEND_RETRY_WINDOW_MS = 10_000
+/** How long opening a transfer stream may take (ms); the transfer itself is bounded only when the caller asks. */
+export const DEFAULT_STREAM_OPEN_TIMEOUT_MS = 30_000
+/** Timeout of a whole transfer sent from the page (ms). */
+export const DEFAULT_TRANSFER_TIMEOUT_MS = 120_000
+/** Concurrent inbound transfer streams per connection. */
+export const DEFAULT_TRANSFER_MAX_STREAMS = 64
+/** Concurrent ping streams per connection each way: our path checks run beside libp2p's own pings. */
+export const DEFAULT_PING_MAX_STREAMS = 16
+/** Connections a home node keeps (js-libp2p's Node default is 300; a super-peer carries more). */
+export const DEFAULT_NODE_MAX_CONNECTIONS = 512
+/** Inbound connections a home node handshakes at once. */
+export const DEFAULT_NODE_MAX_PENDING_CONNECTIONS = 64
+/** Largest WebSocket message a node accepts (bytes); yamux frames are far smaller. */
+export const DEFAULT_NODE_WS_MAX_PAYLOAD_BYTES = 8 * 1024 * 1024
 /** Transfers (`edgeswarm send`) a node remembers for `status` and tests. */
 export const DEFAULT_TRANSFER_HISTORY = 32
 /** Largest payload one `edgeswarm send` moves (bytes): 4 GiB. */

@@ -3,8 +3,9 @@
  * (`/ip4/…/tcp/…/ws/http-path/relay%2F1/p2p/<id>`). multiaddr 13 parses such addresses and
  * @libp2p/websockets dials them to `ws://host:port/relay/1`, but the transports' filters
  * (multiaddr-matcher) reject them. `allowHttpPath` wraps a transport factory so its filters judge the
- * address without `/http-path` while the transport still receives the original. Runtime-neutral: the
- * home node, the browser peer and the tests share it.
+ * address without `/http-path` while the transport still receives the original (the filter rewrite is
+ * libp2p-compat/transport-filter.ts). Runtime-neutral: the home node, the browser peer and the tests
+ * share it. Host-routed shards (SHARD_HOST / SHARD_PORTS, docs/OPERATIONS.md) need no wrapper.
  *
  * @example
  * ```ts
@@ -13,6 +14,7 @@
  */
 import type { Transport } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { rewriteTransportFilters } from './libp2p-compat/transport-filter.ts'
 
 /** The address with every `/http-path` component removed. */
 export function withoutHttpPath(ma: Multiaddr): Multiaddr {
@@ -24,13 +26,5 @@ export function allowHttpPath<T extends (c: never) => Transport>(
   factory: T,
   onCreate?: (t: Transport) => void,
 ): T {
-  return ((components: never) => {
-    const transport = factory(components)
-    for (const key of ['dialFilter', 'listenFilter'] as const) {
-      const filter = transport[key].bind(transport)
-      transport[key] = (addrs: Multiaddr[]) => addrs.filter((a) => filter([withoutHttpPath(a)]).length > 0)
-    }
-    onCreate?.(transport)
-    return transport
-  }) as T
+  return rewriteTransportFilters(factory, withoutHttpPath, onCreate)
 }

@@ -55,8 +55,6 @@ describe('browser peer across an edge restart', () => {
     const s = await tab.state()
     expect(s.peerId).toBe(tab.peerId)
     const events = await tab.events()
-    expect(
-      events.some((e) => e.event === 'relay' && (e.result === 'lost' || e.result === 'unreachable')),
-    ).toBe(true)
+    expect(events.some((e) => e.event === 'reservation.lost' || e.event === 'reservation.retry')).toBe(true)
   })
 })

@@ -17,11 +17,11 @@ import type {
   DialOptions,
   EdgeswarmHook,
   LinkInfo,
-  ReceiveRecord,
   SendOptions,
   SendReport,
   Snapshot,
   StampedEvent,
+  TransferRecord,
 } from '../../browser/src/types.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -79,7 +79,7 @@ export interface PagePeer {
   state(): Promise<Snapshot>
   dial(peerId: string, opts?: DialOptions): Promise<LinkInfo>
   send(peerId: string, size: number, opts?: SendOptions): Promise<SendReport>
-  received(): Promise<ReceiveRecord[]>
+  received(): Promise<TransferRecord[]>
   events(): Promise<StampedEvent[]>
   /** Resolves once some relay shard granted a reservation. */
   waitForReservation(timeoutMs?: number): Promise<void>

@@ -33,7 +33,7 @@ describe('browser peer in a private overlay', () => {
     await Promise.all([a.waitForReservation(), b.waitForReservation()])
     expect((await a.state()).bootstrap.private).toBe(true)
     const sent = await a.send(b.peerId, 1024 * 1024)
-    expect(sent.ok).toBe(true)
+    expect(sent.match).toBe(true)
 
     const context = await browser.newContext()
     const page = await context.newPage()

@@ -31,14 +31,16 @@ describe('browser peer and a refusing relay', () => {
     const refusals = await waitFor(
       'two refused reservations in the second tab',
       async () => {
-        const events = (await second.events()).filter((e) => e.event === 'relay' && e.result === 'refused')
+        const events = (await second.events()).filter((e) => e.event === 'reservation.refused')
         return events.length >= 2 ? events : undefined
       },
       30_000,
     )
     for (const e of refusals) {
-      expect(e.event === 'relay' && e.reason).toBe('relay refused the reservation: RESERVATION_REFUSED')
-      expect(e.event === 'relay' && (e.retryInMs ?? 0) > 0).toBe(true)
+      expect(e.event === 'reservation.refused' && e.reason).toBe(
+        'relay refused the reservation: RESERVATION_REFUSED',
+      )
+      expect(e.event === 'reservation.refused' && e.retryInMs > 0).toBe(true)
     }
     const banner = await second.page.locator('#errors').textContent()
     expect(banner).toContain('shard 0: relay refused the reservation: RESERVATION_REFUSED')

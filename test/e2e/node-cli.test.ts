@@ -224,10 +224,10 @@ describe('edgeswarm CLI: two daemons through the real edge', () => {
     expect(relayed.match).toBe(true)
     expect(relayed.path).toBe('relayed')
     expect(['0', '1']).toContain(relayed.shard)
-    const got = await cliJson<{ received: Array<{ sha256: string; path: string }> }>(['transfers'], {
+    const got = await cliJson<{ received: Array<{ sha256: string; label: string }> }>(['transfers'], {
       dataDir: b.dataDir,
     })
-    expect(got.received.find((r) => r.sha256 === relayed.sha256)?.path).toMatch(/^relayed via shard [01]$/)
+    expect(got.received.find((r) => r.sha256 === relayed.sha256)?.label).toMatch(/^relayed via shard [01]$/)
     const direct_ = a.events.find((e) => e.event === 'path.direct' && e.peer === b.peerId)
     expect(direct_?.path).toBe(direct.path)
   })

@@ -6,7 +6,7 @@
  *
  * Node's global WebSocket (undici) slows down on long transfers and workerd accepts permessage-deflate
  * whenever it is offered (compressing ciphertext costs throughput), so the `ws` package without
- * deflate is installed as the global WebSocket (DESIGN.md). Loopback addresses are allowed, and
+ * deflate is installed as the global WebSocket (docs/NOTES.md, "WebSockets from Node"). Loopback addresses are allowed, and
  * `/http-path` shard addresses pass the transports' filters through wrappers.
  *
  * @example

@@ -13,6 +13,10 @@ export interface Env {
   RELAY_SHARDS: string
   STUN_SERVERS: string
   PUBLIC_URL: string
+  /** Host name template of shards n ≥ 1, e.g. `shard-{n}.relay.example.com` (app/shard-hosts.ts). */
+  SHARD_HOST: string
+  /** Local ports of shards 1, 2, ... under `wrangler dev` (app/shard-hosts.ts). */
+  SHARD_PORTS: string
   MAX_RESERVATIONS: string
   RESERVATION_TTL_SECONDS: string
   MAX_CIRCUIT_BYTES: string

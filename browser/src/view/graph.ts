@@ -95,10 +95,10 @@ export function renderGraph(snap: Snapshot): SVGElement {
     }
     const pp = peerPos.get(l.peer)
     if (pp === undefined) continue
-    if (l.kind === 'webrtc') {
+    if (l.path === 'direct-webrtc') {
       line(me, pp, l.verified === true ? 'direct' : 'pending', { 'data-peer': l.peer })
-    } else if (l.kind === 'relayed') {
-      const rp = l.relayPeer === undefined ? undefined : relayPos.get(l.relayPeer)
+    } else if (l.path === 'relayed') {
+      const rp = l.relay === undefined ? undefined : relayPos.get(l.relay)
       // a relayed edge is drawn through its relay, so one sees which shard carries it
       if (rp !== undefined) {
         const mid = { x: (me.x + rp.x) / 2 + 6, y: (me.y + rp.y) / 2 + 6 }
@@ -117,12 +117,12 @@ export function renderGraph(snap: Snapshot): SVGElement {
       nodes.append(s('text', { x: p.x, y: p.y + r + 25, 'text-anchor': 'middle', class: 'sub' }, sub))
   }
   for (const r of relays) {
-    const fill = r.state === 'reserved' ? '#4a5568' : r.state === 'connected' ? '#8a94a6' : '#d0d4dc'
+    const fill = r.state === 'reserved' ? '#4a5568' : r.state === 'connecting' ? '#8a94a6' : '#d0d4dc'
     dot(relayPos.get(r.peerId)!, 13, fill, `shard ${r.shard}`, r.state)
   }
   for (const id of peerList) {
     const ls = snap.links.filter((l) => l.peer === id)
-    const direct = ls.some((l) => l.kind === 'webrtc' && l.verified === true)
+    const direct = ls.some((l) => l.path === 'direct-webrtc' && l.verified === true)
     const fill = direct ? '#1a9a4a' : ls.length > 0 ? '#e07b00' : '#b8bfcc'
     const role = ls.find((l) => l.role !== 'peer')?.role
     dot(

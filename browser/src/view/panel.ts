@@ -85,8 +85,8 @@ export function renderConnections(snap: Snapshot): HTMLElement {
       h(
         'span',
         {
-          class: `path ${l.toRelay ? 'relay' : l.kind === 'webrtc' ? (l.verified === true ? 'direct' : 'pending') : l.kind}`,
-          'data-kind': l.kind,
+          class: `path ${l.toRelay ? 'relay' : l.path === 'direct-webrtc' ? (l.verified === true ? 'direct' : 'pending') : l.path}`,
+          'data-kind': l.path,
         },
         l.label,
       ),

@@ -1,12 +1,23 @@
 /**
- * The daemon's local control API: HTTP/1.1 JSON on 127.0.0.1 only, every request carrying
- * `Authorization: Bearer <token>` from `<data-dir>/control.json`. One route per CLI command:
- * `GET /v1/status`, `POST /v1/dial`, `POST /v1/ping`, `POST /v1/send`, `GET /v1/transfers`.
- * Errors answer `{ error: { name, message } }` (our own one-line messages; never a stack).
+ * The daemon's local control API: a Hono app on `@hono/node-server`, HTTP/1.1 JSON on 127.0.0.1
+ * only, every request carrying `Authorization: Bearer <token>` from `<data-dir>/control.json`
+ * (`hono/bearer-auth`, timing-safe). One route per CLI command, e.g. `GET /v1/status`,
+ * `POST /v1/send`; services add theirs through service-routes.ts. Errors answer
+ * `{ error: { name, message } }` (our own one-line messages; never a stack) with the status of
+ * shared/src/http-status.ts, the map the edge uses too.
+ *
+ * @example
+ * ```ts
+ * const server = await startControlServer(0, token, { 'GET /v1/status': async () => ({ ok: true }) }, log)
+ * ```
  */
-import { timingSafeEqual } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server } from 'node:http'
-import { InvalidInputError, toError } from '../../../shared/src/errors.ts'
+import { type ServerType, serve } from '@hono/node-server'
+import { type Context, Hono } from 'hono'
+import { bearerAuth } from 'hono/bearer-auth'
+import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
+import { ControlError, InvalidInputError, toError } from '../../../shared/src/errors.ts'
+import { httpStatusOf } from '../../../shared/src/http-status.ts'
 
 /**
  * A route: JSON body in, JSON out. A handler that returns an `AsyncIterable` streams it as NDJSON
@@ -21,32 +32,92 @@ const isStream = (v: unknown): v is AsyncIterable<unknown> =>
 /** Largest control request body (bytes): requests are tiny JSON objects. */
 const MAX_BODY_BYTES = 16 * 1024
 
-const STATUS_BY_NAME: Record<string, number> = {
-  InvalidInputError: 400,
-  InvalidMultiaddrError: 400,
-  ConfigError: 400,
-  ControlError: 400,
-  TimeoutError: 504,
-  InvalidMessageError: 400,
-  MailboxFullError: 507,
+/** `{ error: { name, message } }` with the first line of our message. */
+function errorBody(err: Error): { error: { name: string; message: string } } {
+  return { error: { name: err.name, message: err.message.split('\n')[0] ?? '' } }
 }
 
-async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).byteLength
-    if (size > MAX_BODY_BYTES) throw new InvalidInputError(`request body exceeds ${MAX_BODY_BYTES} bytes`)
-    chunks.push(chunk as Buffer)
-  }
-  if (size === 0) return {}
+function fail(c: Context, status: number, err: Error): Response {
+  return c.json(errorBody(err), status as 400)
+}
+
+async function readBody(c: Context): Promise<Record<string, unknown>> {
+  const text = await c.req.text()
+  if (text === '') return {}
   try {
-    const v = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    const v = JSON.parse(text)
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object')
     return v as Record<string, unknown>
   } catch {
     throw new InvalidInputError('request body must be a JSON object')
   }
+}
+
+/** Streams `items` as NDJSON; a failure after the headers becomes the stream's last line. */
+function ndjson(items: AsyncIterable<unknown>, signal: AbortSignal, onError: (err: Error) => void): Response {
+  const encoder = new TextEncoder()
+  const line = (v: unknown) => encoder.encode(`${JSON.stringify(v)}\n`)
+  const body = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      try {
+        for await (const item of items) {
+          if (signal.aborted) break
+          controller.enqueue(line(item))
+        }
+      } catch (raw) {
+        const err = toError(raw)
+        if (httpStatusOf(err) === 500) onError(err)
+        controller.enqueue(line(errorBody(err)))
+      }
+      controller.close()
+    },
+  })
+  return new Response(body, { headers: { 'content-type': 'application/x-ndjson' } })
+}
+
+/** The control app: bearer check, body bound, the route map, errors by shared/src/http-status.ts. */
+export function controlApp(
+  token: string,
+  routes: Record<string, ControlHandler>,
+  onError: (err: Error) => void,
+): Hono {
+  const app = new Hono()
+  const refuse = {
+    message: (c: Context) => fail(c, 401, new ControlError('bad or missing control token')),
+  }
+  app.use(
+    bearerAuth({
+      token,
+      noAuthenticationHeader: refuse,
+      invalidAuthenticationHeader: refuse,
+      invalidToken: refuse,
+    }),
+  )
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => fail(c, 400, new InvalidInputError(`request body exceeds ${MAX_BODY_BYTES} bytes`)),
+    }),
+  )
+  app.all('*', async (c) => {
+    const handler = Object.hasOwn(routes, `${c.req.method} ${c.req.path}`)
+      ? routes[`${c.req.method} ${c.req.path}`]
+      : undefined
+    if (handler === undefined) {
+      return fail(c, 404, new ControlError(`unknown control route ${c.req.method} ${c.req.path}`))
+    }
+    const signal = c.req.raw.signal
+    const out = await handler(await readBody(c), signal)
+    return isStream(out) ? ndjson(out, signal, onError) : c.json(out ?? null)
+  })
+  app.onError((raw, c) => {
+    if (raw instanceof HTTPException) return raw.getResponse()
+    const err = toError(raw)
+    const status = httpStatusOf(err)
+    if (status === 500) onError(err)
+    return fail(c, status, err)
+  })
+  return app
 }
 
 export interface ControlServer {
@@ -60,60 +131,18 @@ export async function startControlServer(
   routes: Record<string, ControlHandler>,
   onError: (err: Error) => void,
 ): Promise<ControlServer> {
-  const expected = Buffer.from(`Bearer ${token}`)
-  const server: Server = createServer(async (req, res) => {
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' })
-      res.end(`${JSON.stringify(body)}\n`)
-    }
-    const given = Buffer.from(req.headers.authorization ?? '')
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      send(401, { error: { name: 'ControlError', message: 'bad or missing control token' } })
-      return
-    }
-    const handler = routes[`${req.method} ${(req.url ?? '').split('?')[0]}`]
-    if (handler === undefined) {
-      send(404, {
-        error: { name: 'ControlError', message: `unknown control route ${req.method} ${req.url}` },
-      })
-      return
-    }
-    const gone = new AbortController()
-    res.once('close', () => gone.abort())
-    try {
-      const out = await handler(await readBody(req), gone.signal)
-      if (!isStream(out)) return send(200, out)
-      res.writeHead(200, { 'content-type': 'application/x-ndjson' })
-      try {
-        for await (const item of out) {
-          if (gone.signal.aborted) break
-          res.write(`${JSON.stringify(item)}\n`)
-        }
-      } catch (raw) {
-        // headers are out: the failure becomes the stream's last line
-        const err = toError(raw)
-        if ((STATUS_BY_NAME[err.name] ?? 500) === 500) onError(err)
-        res.write(`${JSON.stringify({ error: { name: err.name, message: err.message.split('\n')[0] } })}\n`)
-      }
-      res.end()
-    } catch (raw) {
-      const err = toError(raw)
-      const status = STATUS_BY_NAME[err.name] ?? 500
-      if (status === 500) onError(err)
-      send(status, { error: { name: err.name, message: err.message.split('\n')[0] } })
-    }
+  const app = controlApp(token, routes, onError)
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port }, () => resolve(s))
+    s.once('error', reject)
   })
-  server.requestTimeout = 0
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, '127.0.0.1', () => resolve())
-  })
+  if ('requestTimeout' in server) server.requestTimeout = 0
   const addr = server.address()
   return {
     port: typeof addr === 'object' && addr !== null ? addr.port : port,
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections()
+        if ('closeAllConnections' in server) server.closeAllConnections()
         server.close(() => resolve())
       }),
   }

@@ -7,7 +7,7 @@
  *    addresses, a NAT rewrote it (`nat`); if it is one of ours and public (or in `--public-cidr`),
  *    nothing stands between us and the relay (`public`); a local private address says nothing.
  * AutoNAT v1 is not used: it needs several confirming peers in different networks, and with one relay
- * it never decides (DESIGN.md).
+ * it never decides (docs/NOTES.md, "NAT, DCUtR and WebRTC").
  */
 import { networkInterfaces } from 'node:os'
 import { isPrivate } from '@libp2p/utils'

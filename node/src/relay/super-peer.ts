@@ -11,6 +11,7 @@ import { importNetworkKey } from '../../../shared/src/auth.ts'
 import { type RelayConfig, resolveRelayConfig } from '../../../shared/src/config.ts'
 import { RELAY_HOP_PROTOCOL } from '../../../shared/src/constants.ts'
 import { toError } from '../../../shared/src/errors.ts'
+import { registrarOf } from '../../../shared/src/libp2p-compat/components.ts'
 import { RelayAuthGate } from '../../../shared/src/relay/auth-gate.ts'
 import { RelayGuard } from '../../../shared/src/relay/relay-guard.ts'
 import { relayServerInit } from '../../../shared/src/relay/relay-options.ts'
@@ -22,10 +23,6 @@ export interface SuperPeerInit {
   /** Whether we are publicly reachable right now. */
   isPublic: () => boolean
   config?: RelayConfig
-}
-
-interface RegistrarLike {
-  getHandler: (protocol: string) => { handler: StreamHandler; options: StreamHandlerOptions }
 }
 
 export class SuperPeer {
@@ -97,8 +94,7 @@ export class SuperPeer {
     this.guard.attach(node, service)
     this.#auth?.attach(node)
     this.#node = node
-    const registrar = (node as unknown as { components: { registrar: RegistrarLike } }).components.registrar
-    this.#hop = registrar.getHandler(RELAY_HOP_PROTOCOL)
+    this.#hop = registrarOf(node).getHandler(RELAY_HOP_PROTOCOL)
     this.#syncHop()
   }
 

@@ -10,7 +10,7 @@
  * const shard0 = doc.relays.find((r) => r.shard === '0')
  * ```
  */
-import { BOOTSTRAP_API_VERSION, MAX_BOOTSTRAP_PEERS } from '../constants.ts'
+import { BOOTSTRAP_API_VERSION, MAX_BOOTSTRAP_PEERS, SHARD_NAME_PATTERN } from '../constants.ts'
 import { InvalidInputError } from '../errors.ts'
 
 export interface BootstrapRelay {
@@ -76,7 +76,7 @@ function obj(path: string, v: Json): Record<string, Json> {
   return v as Record<string, Json>
 }
 
-/** Relay shards one document lists (shard names are at most three digits, see SHARD_NAME_PATTERN). */
+/** Relay shards one document lists (shard names are at most three digits: SHARD_NAME_PATTERN). */
 export const MAX_BOOTSTRAP_RELAYS = 256
 /** Multiaddrs one relay or peer entry lists. */
 export const MAX_BOOTSTRAP_ADDRS = 16
@@ -105,7 +105,7 @@ function relay(p: string, v: Json): BootstrapRelay {
   const o = obj(p, v)
   const peerId = str(`${p}.peerId`, o.peerId, PEER_ID)
   return {
-    shard: str(`${p}.shard`, o.shard, /^(0|[1-9][0-9]{0,2})$/),
+    shard: str(`${p}.shard`, o.shard, SHARD_NAME_PATTERN),
     peerId,
     addrs: addrsOf(`${p}.addrs`, o.addrs, peerId),
   }

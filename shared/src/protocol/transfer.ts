@@ -19,6 +19,8 @@
  */
 import type { Stream } from '@libp2p/interface'
 import { sha256 } from '@noble/hashes/sha2.js'
+import { concat } from 'uint8arrays/concat'
+import { toString as bytesToString } from 'uint8arrays/to-string'
 
 export const TRANSFER_PROTOCOL = '/edgeswarm/transfer/1.0.0'
 /** SHA-256 output (bytes): the receiver's whole answer. */
@@ -42,9 +44,7 @@ export interface TransferResult {
 }
 
 export function toHex(bytes: Uint8Array): string {
-  let out = ''
-  for (const b of bytes) out += b.toString(16).padStart(2, '0')
-  return out
+  return bytesToString(bytes, 'base16')
 }
 
 function bytesOf(chunk: Uint8Array | { subarray: () => Uint8Array }): Uint8Array {
@@ -107,12 +107,7 @@ export async function sendTransfer(
   await stream.close(options)
   await replied
   options.signal?.removeEventListener('abort', onAbort)
-  let n = 0
-  const digest = new Uint8Array(reply.reduce((s, c) => s + c.byteLength, 0))
-  for (const c of reply) {
-    digest.set(c, n)
-    n += c.byteLength
-  }
+  const digest = concat(reply)
   return {
     bytes,
     sha256: toHex(hash.digest()),

@@ -17,6 +17,7 @@
  */
 import type { Stream } from '@libp2p/interface'
 import { QuotaExceededError } from '../errors.ts'
+import { type Chunk, interceptSend, readStatus } from '../libp2p-compat/stream.ts'
 
 export type CircuitCutReason = 'circuit_bytes' | 'circuit_duration'
 
@@ -46,8 +47,6 @@ export interface MeteredCircuit {
   /** Cuts the circuit now (both streams reset), reporting `reason`. */
   cut: (reason: CircuitCutReason) => void
 }
-
-type Chunk = Parameters<Stream['send']>[0]
 
 export function meterCircuit(
   a: Stream,
@@ -83,8 +82,7 @@ export function meterCircuit(
 
   // Wrap `send` of `to`: everything the pipe writes to `to` was read from `from`.
   const meter = (to: Stream, from: Stream) => {
-    const send = to.send.bind(to)
-    to.send = (data: Chunk): boolean => {
+    interceptSend(to, (send) => (data: Chunk): boolean => {
       if (cutError !== undefined) throw cutError
       if (bytes + data.byteLength > limits.maxBytes) {
         cut('circuit_bytes')
@@ -95,7 +93,7 @@ export function meterCircuit(
       const ok = send(data)
       if (!ok) pauseUntilDrain(from, to)
       return ok
-    }
+    })
   }
   meter(a, b)
   meter(b, a)
@@ -124,9 +122,4 @@ function pauseUntilDrain(from: Stream, to: Stream): void {
   }
   to.addEventListener('drain', resume)
   to.addEventListener('close', resume)
-}
-
-/** `readStatus` lives on js-libp2p's AbstractMessageStream, not on the Stream interface. */
-function readStatus(stream: Stream): string | undefined {
-  return (stream as unknown as { readStatus?: string }).readStatus
 }

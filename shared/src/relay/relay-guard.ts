@@ -4,8 +4,9 @@
  * reservation accounting, freeing reservations on disconnect, private-mode gating, counters and one
  * event per decision. Runtime-neutral: the edge Durable Object and `edgeswarm node --relay` share it.
  *
- * It hooks three places of the server instance (checked at attach time, so an incompatible
- * circuit-relay-v2 version fails loudly instead of silently relaying unmetered):
+ * It hooks three places of the server instance, through shared/src/libp2p-compat/relay-server.ts
+ * (checked at attach time, so an incompatible circuit-relay-v2 version fails loudly instead of
+ * silently relaying unmetered):
  * - `reservationStore.reserve`: logs and counts reservation decisions;
  * - `handleConnect`: refuses circuits past `maxCircuits` (RESOURCE_LIMIT_EXCEEDED) and, through a
  *   per-call view of the server whose `stopHop` captures the destination stream, meters each
@@ -20,18 +21,18 @@
  * guard.attach(node, node.services.relay)
  * ```
  */
-import type { Connection, ConnectionGater, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import type { RelayConfig } from '../config.ts'
+import { HopStatus } from '../libp2p-compat/hop-status.ts'
+import {
+  freeReservation,
+  hookConnect,
+  hookReserve,
+  type RelayServerInternals,
+  relayServerInternals,
+} from '../libp2p-compat/relay-server.ts'
 import { type MeteredCircuit, meterCircuit } from './circuit-meter.ts'
 import type { RelayEvent, RelayEventSink, RelayRefusalReason } from './events.ts'
-
-/** circuit-relay-v2 wire status codes we send (libp2p relay v2 spec). */
-const Status = { RESOURCE_LIMIT_EXCEEDED: 201 } as const
-
-/** The server's protons enum values are strings ('OK'); accept the numeric wire value as well. */
-function isOk(status: unknown): boolean {
-  return status === 'OK' || status === 100
-}
 
 export interface RelayGuardInit {
   config: RelayConfig
@@ -46,67 +47,6 @@ export interface ActiveCircuit {
   dst: string
   openedAt: number
   meter: MeteredCircuit
-}
-
-interface Reservation {
-  signal: AbortSignal & { clear?: () => void }
-}
-
-interface PbStreamLike {
-  unwrap: () => unknown
-  pb: (codec: { encode: (m: { status: number }) => Uint8Array; decode: () => never }) => {
-    write: (m: { status: number }, options?: unknown) => Promise<void>
-  }
-}
-
-interface ConnectArgs {
-  stream: PbStreamLike
-  request: unknown
-  connection: Connection
-}
-
-interface StopHopArgs {
-  connection: Connection
-  request: unknown
-}
-
-/** The parts of @libp2p/circuit-relay-v2 4.x's CircuitRelayServer the guard hooks into. */
-interface RelayServerInternals {
-  reservationStore: {
-    reserve: (peer: PeerId, addr: unknown, limit?: unknown) => { status: unknown; expire?: number }
-    removeReservation: (peer: PeerId) => void
-    get: (peer: PeerId) => Reservation | undefined
-  }
-  reservations: { size: number; keys: () => Iterable<PeerId> }
-  handleConnect: (args: ConnectArgs, options: unknown) => Promise<void>
-  stopHop: (args: StopHopArgs, options: unknown) => Promise<Stream | undefined>
-}
-
-/** Encodes `HopMessage { type: STATUS, status }` (proto3: field 1 varint = 2, field 5 varint). */
-const hopStatusCodec = {
-  encode: (m: { status: number }): Uint8Array => Uint8Array.of(0x08, 0x02, 0x28, ...varint(m.status)),
-  decode: (): never => {
-    throw new Error('hop status codec is write-only')
-  },
-}
-
-function varint(n: number): number[] {
-  const out: number[] = []
-  let v = n
-  while (v >= 0x80) {
-    out.push((v & 0x7f) | 0x80)
-    v >>>= 7
-  }
-  out.push(v)
-  return out
-}
-
-function unwrapAll(s: unknown): Stream {
-  let cur = s as { unwrap?: () => unknown }
-  while (typeof cur.unwrap === 'function' && (cur as { send?: unknown }).send === undefined) {
-    cur = cur.unwrap() as { unwrap?: () => unknown }
-  }
-  return cur as unknown as Stream
 }
 
 export class RelayGuard {
@@ -159,18 +99,7 @@ export class RelayGuard {
 
   /** Installs the hooks on a started node and its circuitRelayServer service instance. */
   attach(node: Libp2p, relayService: unknown): void {
-    const server = relayService as RelayServerInternals
-    const store = server?.reservationStore
-    if (
-      typeof server?.handleConnect !== 'function' ||
-      typeof server.stopHop !== 'function' ||
-      typeof store?.reserve !== 'function' ||
-      typeof store.removeReservation !== 'function'
-    ) {
-      throw new Error(
-        'unsupported @libp2p/circuit-relay-v2 server: expected handleConnect, stopHop, reservationStore',
-      )
-    }
+    const server = relayServerInternals(relayService)
     this.#server = server
     this.#hookReservations(server)
     this.#hookConnect(server)
@@ -182,42 +111,32 @@ export class RelayGuard {
   }
 
   #hookReservations(server: RelayServerInternals): void {
-    const store = server.reservationStore
-    const reserve = store.reserve.bind(store)
-    store.reserve = (peer, addr, limit) => {
-      const existed = store.get(peer) !== undefined
-      const result = reserve(peer, addr, limit)
-      if (isOk(result.status)) {
-        this.#init.onEvent({
-          event: 'reservation',
-          result: existed ? 'refreshed' : 'accepted',
-          peer: peer.toString(),
-        })
-        // a new reservation's TTL signal (reset on refresh, cleared when we free it on disconnect)
-        if (!existed) {
-          store
-            .get(peer)
-            ?.signal.addEventListener(
-              'abort',
-              () => this.#init.onEvent({ event: 'reservation', result: 'expired', peer: peer.toString() }),
-              { once: true },
-            )
-        }
-      } else {
+    hookReserve(server, (peer, existed, ok) => {
+      if (!ok) {
         this.refuse('reservation_limit', { event: 'reservation', result: 'refused', peer: peer.toString() })
+        return
       }
-      return result
-    }
+      this.#init.onEvent({
+        event: 'reservation',
+        result: existed ? 'refreshed' : 'accepted',
+        peer: peer.toString(),
+      })
+      // a new reservation's TTL signal (reset on refresh, cleared when we free it on disconnect)
+      if (!existed) {
+        server.reservationStore
+          .get(peer)
+          ?.signal.addEventListener(
+            'abort',
+            () => this.#init.onEvent({ event: 'reservation', result: 'expired', peer: peer.toString() }),
+            { once: true },
+          )
+      }
+    })
   }
 
   /** A disconnected peer cannot be reached through us: free its slot now rather than at TTL. */
   #free(peer: PeerId): void {
-    const server = this.#server
-    const reservation = server?.reservationStore.get(peer)
-    if (server === undefined || reservation === undefined) return
-    // stop the old TTL timer: it would otherwise delete a later reservation of the same peer
-    reservation.signal.clear?.()
-    server.reservationStore.removeReservation(peer)
+    if (this.#server === undefined || !freeReservation(this.#server, peer)) return
     this.#init.onEvent({
       event: 'reservation',
       result: 'freed',
@@ -227,41 +146,18 @@ export class RelayGuard {
   }
 
   #hookConnect(server: RelayServerInternals): void {
-    const handleConnect = server.handleConnect
-    const stopHop = server.stopHop
-    server.handleConnect = async (args, options) => {
-      const src = args.connection.remotePeer.toString()
-      if (this.circuits.size + this.#pendingCircuits >= this.#init.config.maxCircuits) {
+    hookConnect(server, {
+      admit: (src) => {
+        if (this.circuits.size + this.#pendingCircuits < this.#init.config.maxCircuits) return undefined
         this.refuse('circuit_limit', { event: 'circuit', result: 'refused', src })
-        try {
-          await args.stream.pb(hopStatusCodec).write({ status: Status.RESOURCE_LIMIT_EXCEEDED }, options)
-        } catch (err) {
-          this.#init.onError('circuit limit status write', err)
-        }
-        return
-      }
-      let dst: { stream: Stream; peer: string } | undefined
-      // a per-call view of the server whose stopHop reports the destination stream of this circuit
-      const view = Object.create(server, {
-        stopHop: {
-          value: async (a: StopHopArgs, o: unknown) => {
-            const stream = await stopHop.call(server, a, o)
-            if (stream !== undefined) dst = { stream, peer: a.connection.remotePeer.toString() }
-            return stream
-          },
-        },
-      }) as RelayServerInternals
-      this.#pendingCircuits++
-      try {
-        await handleConnect.call(view, args, options)
-      } catch (err) {
-        dst?.stream.abort(err instanceof Error ? err : new Error(String(err)))
-        throw err
-      } finally {
-        this.#pendingCircuits--
-      }
-      if (dst !== undefined) this.#open(unwrapAll(args.stream), dst.stream, src, dst.peer)
-    }
+        return HopStatus.RESOURCE_LIMIT_EXCEEDED
+      },
+      pending: (delta) => {
+        this.#pendingCircuits += delta
+      },
+      opened: (hop, stop, src, dst) => this.#open(hop, stop, src, dst),
+      onError: this.#init.onError,
+    })
   }
 
   #open(hop: Stream, stop: Stream, src: string, dst: string): void {

@@ -1,32 +1,36 @@
 /**
- * Private-mode bearer check for `/v1/bootstrap` and `/metrics`: `Authorization: Bearer <NETWORK_KEY>`.
- * Both sides are hashed with SHA-256 first, so the comparison always walks 32 bytes whatever the
- * lengths, and the XOR loop has no early exit: the time does not depend on where the token differs.
+ * Private-mode bearer check for `/v1/bootstrap` and `/metrics`: `Authorization: Bearer <NETWORK_KEY>`,
+ * by `hono/bearer-auth` (timing-safe: it hashes both sides before comparing). Every failure — no
+ * header, a malformed one, a wrong token — answers our 401 JSON with the `Bearer realm="edgeswarm"`
+ * challenge (http-error.ts), never the key or a hint of how close the guess was.
  */
+import type { Context, MiddlewareHandler } from 'hono'
+import { bearerAuth } from 'hono/bearer-auth'
+import { UnauthorizedError } from '../../../shared/src/errors.ts'
+import { errorAnswer } from './http-error.ts'
+import { jsonError } from './respond.ts'
+import type { AppEnv } from './types.ts'
 
-const encoder = new TextEncoder()
+/** RFC 6750 b64token: what a bearer token (and so NETWORK_KEY) may be made of. */
+export const BEARER_TOKEN_PATTERN = /^[A-Za-z0-9._~+/-]+=*$/
 
-async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)))
+function unauthorized(c: Context<AppEnv>): Response {
+  const a = errorAnswer(new UnauthorizedError('missing or wrong bearer token'))
+  return jsonError(c, a.status, a.code, a.message, a.headers)
 }
 
-/** Constant-time equality of two byte arrays of equal length (false for unequal lengths). */
-export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  let diff = 0
-  for (let i = 0; i < a.byteLength; i++) diff |= a[i]! ^ b[i]!
-  return diff === 0
-}
+const refuse = { message: unauthorized, wwwAuthenticateHeader: 'Bearer realm="edgeswarm"' }
 
-/** The token of an `Authorization: Bearer <token>` header, or undefined. */
-export function bearerToken(header: string | null | undefined): string | undefined {
-  const match = /^Bearer +([\x21-\x7e]+) *$/i.exec(header ?? '')
-  return match?.[1]
-}
-
-/** True when `header` carries `key` as a bearer token. */
-export async function bearerMatches(header: string | null | undefined, key: string): Promise<boolean> {
-  const token = bearerToken(header)
-  const [given, expected] = await Promise.all([sha256(token ?? ''), sha256(key)])
-  return token !== undefined && timingSafeEqual(given, expected)
+/** In private mode (NETWORK_KEY set), requires `Authorization: Bearer <NETWORK_KEY>`. */
+export const requireNetworkKey: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const key = c.get('settings').networkKey
+  if (key === undefined) return next()
+  const check = bearerAuth<AppEnv>({
+    token: key,
+    realm: 'edgeswarm',
+    noAuthenticationHeader: refuse,
+    invalidAuthenticationHeader: refuse,
+    invalidToken: refuse,
+  })
+  return check(c, next)
 }

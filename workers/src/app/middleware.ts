@@ -4,9 +4,7 @@
  */
 import type { MiddlewareHandler } from 'hono'
 import { MAILBOX_PATH_PREFIX, MAX_HTTP_BODY_BYTES } from '../../../shared/src/constants.ts'
-import { UnauthorizedError } from '../../../shared/src/errors.ts'
-import { bearerMatches } from './bearer.ts'
-import { bodyTooLarge } from './body-limit.ts'
+import { bodyTooLarge, discardBody, hasBody } from './body-limit.ts'
 import { describeError, logEvent } from './log.ts'
 import { jsonError } from './respond.ts'
 import { parseSettings } from './settings.ts'
@@ -38,19 +36,28 @@ export const loadSettings: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next()
 }
 
+/** The only routes that take a body: the mailbox API, POST only (routes/mailbox.ts). */
+const takesBody = (c: { req: { method: string; url: string } }) =>
+  c.req.method === 'POST' && new URL(c.req.url).pathname.startsWith(MAILBOX_PATH_PREFIX)
+
 /**
  * GET/HEAD everywhere; POST only under `/v1/mailbox/` (its bodies are bounded by `limitBody`, which runs
  * first, and validated by the route before any Durable Object sees them). Anything else is 405.
  */
 export const onlyGet: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
-  const mailbox = new URL(c.req.url).pathname.startsWith(MAILBOX_PATH_PREFIX)
-  if (mailbox && c.req.method === 'POST') return next()
-  const allow = mailbox ? 'POST' : ALLOWED_METHODS
+  if (c.req.method === 'GET' || c.req.method === 'HEAD' || takesBody(c)) return next()
+  const allow = new URL(c.req.url).pathname.startsWith(MAILBOX_PATH_PREFIX) ? 'POST' : ALLOWED_METHODS
   return jsonError(c, 405, 'method_not_allowed', `only ${allow} are served here`, { Allow: allow })
 }
 
+/**
+ * Only the mailbox routes read a body; anywhere else a small one is cancelled unread (body-limit.ts says why), then too large → 413,
+ * a body on GET/HEAD → 400 (it has no meaning there, and a truncated one must not get a 200), a body on
+ * another method falls through to `onlyGet`'s 405.
+ */
 export const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+  // a mailbox POST keeps its body for the route: same bound (declared length only, ≤ 64 KiB)
+  if (!takesBody(c)) await discardBody(c.req.raw, MAX_HTTP_BODY_BYTES)
   if (bodyTooLarge(c.req.raw, MAX_HTTP_BODY_BYTES)) {
     return jsonError(
       c,
@@ -59,14 +66,11 @@ export const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
       `request bodies must declare a Content-Length of at most ${MAX_HTTP_BODY_BYTES} bytes`,
     )
   }
-  return next()
-}
-
-/** In private mode (NETWORK_KEY set), requires `Authorization: Bearer <NETWORK_KEY>`. */
-export const requireNetworkKey: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const key = c.get('settings').networkKey
-  if (key !== undefined && !(await bearerMatches(c.req.header('authorization'), key))) {
-    throw new UnauthorizedError('missing or wrong bearer token')
+  if ((c.req.method === 'GET' || c.req.method === 'HEAD') && hasBody(c.req.raw)) {
+    return jsonError(c, 400, 'invalid_input', `a ${c.req.method} request carries no body`)
   }
   return next()
 }
+
+/** Private-mode bearer check: see bearer.ts (re-exported for the routes). */
+export { requireNetworkKey } from './bearer.ts'

@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { errorAnswer } from './http-error.ts'
 import type { AppEnv } from './types.ts'
@@ -17,6 +18,8 @@ export function jsonError(
 
 /** `app.onError`: our error classes to their status (http-error.ts), everything else to a plain 500. */
 export function onError(err: Error, c: Context<AppEnv>): Response {
+  // a middleware's ready answer (hono/bearer-auth's refusal carries our own 401 JSON)
+  if (err instanceof HTTPException && err.status < 500) return err.getResponse()
   const a = errorAnswer(err)
   return jsonError(c, a.status, a.code, a.message, a.headers)
 }

@@ -19,6 +19,7 @@ import {
   STUN_URL_PATTERN,
 } from '../../../shared/src/protocol/bootstrap.ts'
 import { relayConfigFromEnv } from '../relay/config.ts'
+import { BEARER_TOKEN_PATTERN } from './bearer.ts'
 
 /** The string vars and secrets of `Env` (bindings left out, so that tests can pass plain objects). */
 export type Vars = Partial<Record<string, string | undefined>>
@@ -32,6 +33,10 @@ export interface Settings {
   stun: readonly string[]
   /** PUBLIC_URL without a trailing slash; undefined = use the request's origin. */
   publicUrl: string | undefined
+  /** SHARD_HOST: host name template with `{n}` for shards n ≥ 1 (shard-hosts.ts); undefined = unset. */
+  shardHost: string | undefined
+  /** SHARD_PORTS: local ports of shards 1, 2, ... (shard-hosts.ts); undefined = unset. */
+  shardPorts: readonly number[] | undefined
   /** NETWORK_KEY; undefined = open network. */
   networkKey: string | undefined
   /** Relay quotas (validated here so that a bad var fails loudly at the worker, not inside a shard). */
@@ -90,14 +95,51 @@ function parsePublicUrl(raw: string | undefined): string | undefined {
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '')
 }
 
+const HOST_TEMPLATE = /^([a-z0-9-]*\{n\}[a-z0-9-]*)(\.[a-z0-9-]+)+$/
+
+function parseShardHost(raw: string | undefined, publicUrl: string | undefined): string | undefined {
+  if (blank(raw)) return undefined
+  const template = raw!.trim().toLowerCase()
+  if (!HOST_TEMPLATE.test(template)) {
+    throw new ConfigError(
+      `SHARD_HOST must be a host name whose first label holds {n}, e.g. shard-{n}.relay.example.com, got ${JSON.stringify(raw)}`,
+    )
+  }
+  if (publicUrl === undefined) throw new ConfigError('SHARD_HOST needs PUBLIC_URL (the host of shard 0)')
+  return template
+}
+
+function parseShardPorts(raw: string | undefined, publicUrl: string | undefined): number[] | undefined {
+  if (blank(raw)) return undefined
+  const ports = raw!.split(',').map((s, i) => {
+    const port = parseIntegerSetting(`SHARD_PORTS[${i}]`, s.trim())
+    return checkInteger(`SHARD_PORTS[${i}]`, port ?? Number.NaN, 1, 65535)
+  })
+  if (publicUrl === undefined) throw new ConfigError('SHARD_PORTS needs PUBLIC_URL (the port of shard 0)')
+  return ports
+}
+
+function parseNetworkKey(raw: string | undefined): string | undefined {
+  if (blank(raw)) return undefined
+  // peers send it as a bearer token: RFC 6750 b64token characters only (the value is never echoed)
+  if (!BEARER_TOKEN_PATTERN.test(raw!)) {
+    throw new ConfigError('NETWORK_KEY must be made of A-Z a-z 0-9 - . _ ~ + / (then = padding only)')
+  }
+  return raw
+}
+
 export function parseSettings(vars: Vars): Settings {
   const shards = parseIntegerSetting('RELAY_SHARDS', vars.RELAY_SHARDS) ?? DEFAULT_RELAY_SHARDS
+  const publicUrl = parsePublicUrl(vars.PUBLIC_URL)
+  const shardPorts = parseShardPorts(vars.SHARD_PORTS, publicUrl)
   return Object.freeze({
     network: parseNetwork(vars.NETWORK_NAME),
     shards: checkInteger('RELAY_SHARDS', shards, 1, MAX_BOOTSTRAP_RELAYS),
     stun: Object.freeze(parseStun(vars.STUN_SERVERS)),
-    publicUrl: parsePublicUrl(vars.PUBLIC_URL),
-    networkKey: blank(vars.NETWORK_KEY) ? undefined : vars.NETWORK_KEY,
+    publicUrl,
+    shardHost: parseShardHost(vars.SHARD_HOST, publicUrl),
+    shardPorts: shardPorts === undefined ? undefined : Object.freeze(shardPorts),
+    networkKey: parseNetworkKey(vars.NETWORK_KEY),
     relay: relayConfigFromEnv(vars),
   })
 }

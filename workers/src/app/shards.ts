@@ -8,6 +8,7 @@ import { TimeoutError } from '../../../shared/src/errors.ts'
 import { SHARD_HEADERS, SHARD_ORIGIN, SHARD_STATS_PATH, type ShardStats } from '../objects/shard-contract.ts'
 import { describeError, logEvent } from './log.ts'
 import { type Settings, shardNames } from './settings.ts'
+import { shardUrl } from './shard-hosts.ts'
 import { parseShardStats } from './shard-stats.ts'
 
 /** What the worker needs of the RELAY_SHARD binding (a DurableObjectNamespace); tests pass a fake. */
@@ -26,6 +27,19 @@ export function shardStub(ns: ShardNamespace, shard: string) {
 /** The public base URL shards announce: PUBLIC_URL, else the origin the request arrived on. */
 export function publicUrlOf(settings: Settings, request: Request): string {
   return settings.publicUrl ?? new URL(request.url).origin
+}
+
+/** Sets the contract headers naming the public URL shard `shard` announces (shard-hosts.ts). */
+export function setShardUrlHeaders(
+  headers: Headers,
+  settings: Settings,
+  publicUrl: string,
+  shard: string,
+): void {
+  const { url, byHost } = shardUrl(settings, publicUrl, shard)
+  headers.set(SHARD_HEADERS.publicUrl, url)
+  if (byHost) headers.set(SHARD_HEADERS.routing, 'host')
+  else headers.delete(SHARD_HEADERS.routing)
 }
 
 /** The remote client's IP: `CF-Connecting-IP` (set by Cloudflare, and by wrangler dev from the socket). */
@@ -51,11 +65,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 async function askStats(
   ns: ShardNamespace,
+  settings: Settings,
   shard: string,
   peers: number,
   publicUrl: string,
 ): Promise<ShardStats> {
-  const headers = new Headers({ [SHARD_HEADERS.shard]: shard, [SHARD_HEADERS.publicUrl]: publicUrl })
+  const headers = new Headers({ [SHARD_HEADERS.shard]: shard })
+  setShardUrlHeaders(headers, settings, publicUrl, shard)
   const request = new Request(`${SHARD_ORIGIN}${SHARD_STATS_PATH}?peers=${peers}`, { headers })
   const res = await shardStub(ns, shard).fetch(request)
   if (!res.ok) {
@@ -86,7 +102,7 @@ export async function allShardStats(
     shardNames(settings).map(async (shard): Promise<ShardResult> => {
       try {
         const stats = await withTimeout(
-          askStats(ns, shard, opts.peers, opts.publicUrl),
+          askStats(ns, settings, shard, opts.peers, opts.publicUrl),
           timeoutMs,
           `shard ${shard}`,
         )

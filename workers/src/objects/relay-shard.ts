@@ -47,7 +47,12 @@ export class RelayShard extends DurableObject<Env> {
     if (!SHARD_NAME_PATTERN.test(shard)) return json(400, { error: 'invalid_shard' })
     let node: ShardNode
     try {
-      node = await this.#start(shard, request.headers.get(SHARD_HEADERS.publicUrl) ?? this.env.PUBLIC_URL)
+      const byHost = request.headers.get(SHARD_HEADERS.routing) === 'host'
+      node = await this.#start(
+        shard,
+        request.headers.get(SHARD_HEADERS.publicUrl) ?? this.env.PUBLIC_URL,
+        byHost,
+      )
     } catch (err) {
       const e = toError(err)
       this.#log({ level: 'error', event: 'start', result: 'failed', error: e.name, message: e.message })
@@ -63,10 +68,10 @@ export class RelayShard extends DurableObject<Env> {
     return this.#connect(request, node)
   }
 
-  #start(shard: string, publicUrl: string): Promise<ShardNode> {
+  #start(shard: string, publicUrl: string, byHost: boolean): Promise<ShardNode> {
     if (this.#node === undefined) {
       this.#shard = shard
-      this.#node = this.#create(shard, publicUrl)
+      this.#node = this.#create(shard, publicUrl, byHost)
       this.#node.catch(() => {
         // let the next request retry (e.g. after a transient storage error); the failure is logged by fetch
         this.#node = undefined
@@ -75,10 +80,10 @@ export class RelayShard extends DurableObject<Env> {
     return this.#node
   }
 
-  async #create(shard: string, publicUrl: string): Promise<ShardNode> {
+  async #create(shard: string, publicUrl: string, byHost: boolean): Promise<ShardNode> {
     if (publicUrl === '') throw new Error('no public URL: the Worker sent no x-edgeswarm-public-url header')
     const config = relayConfigFromEnv(this.env)
-    const announce = shardMultiaddr(publicUrl, shard)
+    const announce = shardMultiaddr(publicUrl, shard, byHost)
     const privateKey = await loadShardKey(this.ctx.storage, shard, this.env.RELAY_IDENTITY_SECRET)
     const node = await ShardNode.start({
       shard,

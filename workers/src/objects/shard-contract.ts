@@ -18,6 +18,8 @@ export const SHARD_HEADERS = {
   shard: 'x-edgeswarm-shard',
   /** Public base URL of the deployment, e.g. `https://edgeswarm.example.workers.dev`. */
   publicUrl: 'x-edgeswarm-public-url',
+  /** `host` when the public URL above is the shard's own (routed by Host, app/shard-hosts.ts), else absent. */
+  routing: 'x-edgeswarm-shard-routing',
   /** Remote client IP (from `CF-Connecting-IP`, or the socket address under wrangler dev). */
   clientIp: 'x-edgeswarm-client-ip',
 } as const

@@ -2,7 +2,7 @@
  * Noise crypto for workerd: the pure-JS suite from @chainsafe/libp2p-noise, with ChaCha20-Poly1305
  * done by workerd's native `node:crypto` (nodejs_compat). workerd allows one `update()` per AEAD
  * operation, so a multi-part message is joined first and processed in one call; measured ~2x relay
- * throughput over pure JS (DESIGN.md).
+ * throughput over pure JS (docs/NOTES.md, "js-libp2p inside a Durable Object").
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto'
 import { type ICryptoInterface, pureJsCrypto } from '@chainsafe/libp2p-noise'

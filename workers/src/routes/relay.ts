@@ -1,6 +1,7 @@
 /**
  * WebSocket upgrades to the relay shards: `/` → shard 0 (so that stock libp2p peers reach it with a
- * plain `/ws` multiaddr), `/relay/<n>` → shard n, forwarded to the RelayShard Durable Object `shard-<n>`
+ * plain `/ws` multiaddr), or the shard its Host names (SHARD_HOST / SHARD_PORTS, app/shard-hosts.ts),
+ * `/relay/<n>` → shard n, forwarded to the RelayShard Durable Object `shard-<n>`
  * per objects/shard-contract.ts. A request to `/relay/<n>` that is not an upgrade gets 426.
  */
 import { Hono } from 'hono'
@@ -8,7 +9,8 @@ import { DEFAULT_SHARD, RELAY_PATH_PREFIX, SHARD_NAME_PATTERN } from '../../../s
 import { hasBody } from '../app/body-limit.ts'
 import { jsonError } from '../app/respond.ts'
 import type { Settings } from '../app/settings.ts'
-import { clientIpOf, publicUrlOf, type ShardNamespace, shardStub } from '../app/shards.ts'
+import { shardOfHost } from '../app/shard-hosts.ts'
+import { clientIpOf, publicUrlOf, type ShardNamespace, setShardUrlHeaders, shardStub } from '../app/shards.ts'
 import type { AppEnv } from '../app/types.ts'
 import { SHARD_CONNECT_PATH, SHARD_HEADERS, SHARD_ORIGIN } from '../objects/shard-contract.ts'
 
@@ -26,7 +28,7 @@ export function forwardUpgrade(ns: ShardNamespace, settings: Settings, request: 
   const forwarded = new Request(`${SHARD_ORIGIN}${SHARD_CONNECT_PATH}`, request)
   // Set, never appended: a client cannot pose as another IP or shard with its own x-edgeswarm-* headers.
   forwarded.headers.set(SHARD_HEADERS.shard, shard)
-  forwarded.headers.set(SHARD_HEADERS.publicUrl, publicUrlOf(settings, request))
+  setShardUrlHeaders(forwarded.headers, settings, publicUrlOf(settings, request), shard)
   forwarded.headers.set(SHARD_HEADERS.clientIp, clientIpOf(request))
   return shardStub(ns, shard).fetch(forwarded)
 }
@@ -36,7 +38,9 @@ export const relayRoutes = new Hono<AppEnv>()
 relayRoutes.get('/', async (c, next) => {
   if (!isWebSocketUpgrade(c.req.raw)) return next()
   if (hasBody(c.req.raw)) return jsonError(c, 400, 'invalid_input', 'a WebSocket upgrade carries no body')
-  return forwardUpgrade(c.env.RELAY_SHARD, c.get('settings'), c.req.raw, DEFAULT_SHARD)
+  const settings = c.get('settings')
+  const shard = shardOfHost(settings, c.req.url) ?? DEFAULT_SHARD
+  return forwardUpgrade(c.env.RELAY_SHARD, settings, c.req.raw, shard)
 })
 
 relayRoutes.get(`${RELAY_PATH_PREFIX}:shard`, async (c) => {

@@ -2,8 +2,8 @@ import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { describe, expect, it, vi } from 'vitest'
-import type { EventFields } from '../events.ts'
-import { PathManager } from './manager.ts'
+import { PathManager } from './path-manager.ts'
+import type { EventFields } from './service.ts'
 
 const R = '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK'
 const P = '12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq'
@@ -38,12 +38,11 @@ function setup(conns: Connection[], alive: Set<string>, dialed?: Connection) {
   } as unknown as Libp2p
   const paths = new PathManager({
     node,
-    events: (name, fields = {}) => events.push({ name, fields }),
+    events: (name, fields) => events.push({ name, fields: fields as EventFields }),
     webrtc: true,
     verifyTimeoutMs: 50,
     upgradeTimeoutMs: 100,
-    upgradeAttempts: 1,
-    recheckMs: 60_000,
+    pingIntervalMs: 60_000,
     shardOf: (id) => (id === R ? '1' : undefined),
     isRelayPeer: () => false,
     isPublicAddr: () => true,

@@ -1,6 +1,6 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { describe, expect, it } from 'vitest'
-import { classifyAddr } from './classify.ts'
+import { classifyAddr, parsePathChoice, pathLabel } from './classify.ts'
 
 const R = '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK'
 const P = '12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq'
@@ -16,5 +16,15 @@ describe('classifyAddr', () => {
     expect(
       classifyAddr(multiaddr(`/ip4/127.0.0.1/tcp/8787/ws/http-path/relay%2F1/p2p/${R}/p2p-circuit/p2p/${P}`)),
     ).toEqual({ kind: 'relayed', relay: R })
+  })
+
+  it('labels paths and parses choices', () => {
+    expect(pathLabel({ path: 'relayed', shard: '0', relay: R })).toBe('relayed via shard 0')
+    expect(pathLabel({ path: 'relayed', relay: R, superPeer: true })).toBe(`relayed via super-peer ${R}`)
+    expect(pathLabel({ path: 'relayed', relay: R })).toBe(`relayed via peer ${R}`)
+    expect(pathLabel({ path: 'direct-webrtc', verified: true })).toBe('direct-webrtc')
+    expect(parsePathChoice(undefined)).toBe('any')
+    expect(parsePathChoice('relayed')).toBe('relayed')
+    expect(parsePathChoice('relay')).toBeUndefined()
   })
 })

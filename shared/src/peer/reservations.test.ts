@@ -1,8 +1,8 @@
 import type { Libp2p, PeerId, Transport } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { EventFields } from '../events.ts'
 import { ReservationKeeper } from './reservations.ts'
+import type { EventFields } from './service.ts'
 
 const SELF = '12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq'
 const R0 = '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK'
@@ -64,6 +64,7 @@ describe('ReservationKeeper', () => {
       relays: [relay('0', R0), relay('1', R1)],
       want: 2,
       events: s.sink,
+      random: () => 1,
     })
     keeper.start()
     await vi.advanceTimersByTimeAsync(10)
@@ -80,7 +81,7 @@ describe('ReservationKeeper', () => {
       relay: R0,
     })
     await vi.advanceTimersByTimeAsync(500 + 1000 + 10)
-    const delays = s.events.filter((e) => e.name === 'reservation.retry').map((e) => e.fields.inMs)
+    const delays = s.events.filter((e) => e.name === 'reservation.retry').map((e) => e.fields.retryInMs)
     expect(delays).toEqual([500, 1000, 2000])
     expect(keeper.list().map((r) => r.shard)).toEqual(['1'])
     up = true
@@ -104,6 +105,7 @@ describe('ReservationKeeper', () => {
       relays: [relay('0', R0), relay('1', R1)],
       want: 2,
       events: s.sink,
+      random: () => 1,
       refresh,
     })
     keeper.start()
@@ -127,6 +129,7 @@ describe('ReservationKeeper', () => {
       want: 1,
       kind: 'super-peer',
       events: s.sink,
+      random: () => 1,
     })
     keeper.start()
     await vi.advanceTimersByTimeAsync(10)

@@ -1,0 +1,24 @@
+/**
+ * Every reach into js-libp2p internals, in one place. Each hook names what it relies on and has a
+ * contract test beside it that fails loudly when an upgrade changes that; the hooked packages are
+ * pinned to exact versions in package.json (@libp2p/circuit-relay-v2, @libp2p/utils, libp2p,
+ * @libp2p/interface, @libp2p/websockets, @libp2p/logger, protons-runtime). Where js-libp2p has a
+ * public extension point we use it instead (connection gater for private-mode refusals, component
+ * options for connection limits, protons-runtime for the one protobuf message we write).
+ *
+ * | hook | file | used by |
+ * |---|---|---|
+ * | relay server: reserve / free reservations, circuit admission, both legs of a circuit | relay-server.ts | shared/src/relay/relay-guard.ts |
+ * | HopMessage STATUS (protons-runtime) | hop-status.ts | relay-server.ts |
+ * | stream `send` interception, `readStatus`, `unwrap` | stream.ts | shared/src/relay/circuit-meter.ts |
+ * | transport dial/listen filter rewrite | transport-filter.ts | shared/src/http-path.ts |
+ * | `node.components` (addressManager, registrar, transportManager) | components.ts | node/src/relay/super-peer.ts, node/src/daemon.ts, node/src/relay/reservations.ts |
+ * | reservation refusals from the client's log line | reservation-log.ts | browser/src/peer.ts |
+ * | `isPrivateIp` rewrite at load time (Node only) | node/private-ip.ts | node/src/nat/public-cidr.ts |
+ */
+export * from './components.ts'
+export * from './hop-status.ts'
+export * from './relay-server.ts'
+export * from './reservation-log.ts'
+export * from './stream.ts'
+export * from './transport-filter.ts'

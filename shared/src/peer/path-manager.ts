@@ -1,0 +1,455 @@
+/**
+ * Chooses and verifies the path to each peer: direct whenever a direct connection has carried
+ * traffic, the relay otherwise. One implementation for the home node and the browser tab.
+ *
+ * - Every direct connection (TCP, WS, WebRTC; opened by us, by the peer, or by DCUtR) must echo a ping
+ *   on that very connection within `verifyTimeoutMs` before it counts as direct. One that does not is
+ *   closed, and the peer stays on (or goes back to) a relayed connection: `path.relay-fallback`.
+ *   (@libp2p/webrtc can open a `/webrtc` connection on the receiving side that never carries data.)
+ * - A relayed connection to a peer (not a relay) is upgraded at once, before anything else uses it:
+ *   the side with the smaller peer ID signals WebRTC over it (ICE does the UDP hole punch); the other
+ *   side verifies what arrives and tries itself only after `answererGraceMs` without a direct path.
+ *   When identify brings the peer's public TCP/WS addresses, those are dialled too (a unilateral upgrade).
+ * - A failed upgrade is retried with the one jittered backoff for as long as the relayed connection
+ *   lives (networks change). The relayed connection stays open as the fallback.
+ * - Every open connection is pinged every `pingIntervalMs` (RTT for `status` and the page); a direct
+ *   one that misses `maxPingFailures` pings in a row is closed and the relay used.
+ *
+ * @example
+ * ```ts
+ * const paths = new PathManager({ node, events, webrtc: true, isRelayPeer, shardOf, isPublicAddr, circuitAddrsFor })
+ * paths.start()
+ * const conn = paths.best(peerId, 'any') // verified direct (lowest RTT), else relayed
+ * ```
+ */
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import * as D from '../defaults.ts'
+import { toError } from '../errors.ts'
+import { Backoff } from './backoff.ts'
+import { classifyAddr, isRelayed, type PathChoice, type PathKind } from './classify.ts'
+import type { PeerEvents } from './events.ts'
+import { pingConnection } from './ping.ts'
+
+export interface PathManagerInit {
+  node: Libp2p
+  events: PeerEvents
+  /** This runtime can do WebRTC (a browser without RTCPeerConnection cannot). */
+  webrtc: boolean
+  /** Relay shard name for a relay peer ID (undefined for super-peers and unknown relays). */
+  shardOf: (relayPeerId: string) => string | undefined
+  /** True for relays we hold reservations with: never "upgraded", never counted as peers. */
+  isRelayPeer: (peerId: string) => boolean
+  /** Whether a direct address is worth dialling (public, or in --public-cidr). */
+  isPublicAddr: (addr: Multiaddr) => boolean
+  /** Circuit addresses to reach `peer` through our relays (for falling back to the relay). */
+  circuitAddrsFor: (peer: PeerId) => Multiaddr[]
+  /** @default DEFAULT_PATH_VERIFY_TIMEOUT_MS */
+  verifyTimeoutMs?: number
+  /** @default DEFAULT_UPGRADE_TIMEOUT_MS */
+  upgradeTimeoutMs?: number
+  /** @default DEFAULT_UPGRADE_ANSWERER_GRACE_MS */
+  answererGraceMs?: number
+  /** @default DEFAULT_PATH_PING_INTERVAL_MS */
+  pingIntervalMs?: number
+  /** Measures a connection's RTT by traffic (tests stub it). @default pingConnection */
+  probe?: (conn: Connection, timeoutMs: number) => Promise<number>
+  /** Called when a direct connection proved it carries traffic. */
+  onVerified?: (conn: Connection) => void
+}
+
+interface ConnState {
+  verified?: boolean
+  rttMs?: number
+  checking?: Promise<boolean>
+  failures: number
+}
+
+interface PeerUpgrade {
+  backoff: Backoff
+  timer?: ReturnType<typeof setTimeout>
+  running?: Promise<void>
+  /** Last reason a direct path failed (shown on the page), cleared once one works. */
+  error?: string
+  /** When the relayed connection opened (for `path.direct`'s `afterMs`). */
+  relayedAt?: number
+  /** Wake as soon as a direct path verified (a waiting answerer, `whenDirect` callers). */
+  waiters: Set<() => void>
+}
+
+export interface ConnectionView {
+  peer: string
+  id: string
+  path: PathKind
+  shard?: string
+  relay?: string
+  remoteAddr: string
+  direction: 'inbound' | 'outbound'
+  /** True once traffic crossed it (direct), false when it failed the check, absent while unknown. */
+  verified?: boolean
+  rttMs?: number
+  /** When it opened (epoch ms). */
+  openedAt: number
+}
+
+export class PathManager {
+  readonly #init: PathManagerInit
+  readonly #state = new WeakMap<Connection, ConnState>()
+  readonly #peers = new Map<string, PeerUpgrade>()
+  /** Relayed connections waiting for identify before their upgrade starts (fallback timers). */
+  readonly #identifying = new Map<string, ReturnType<typeof setTimeout>>()
+  readonly #verifyMs: number
+  readonly #upgradeMs: number
+  #timer?: ReturnType<typeof setInterval>
+  #stopped = false
+
+  constructor(init: PathManagerInit) {
+    this.#init = init
+    this.#verifyMs = init.verifyTimeoutMs ?? D.DEFAULT_PATH_VERIFY_TIMEOUT_MS
+    this.#upgradeMs = init.upgradeTimeoutMs ?? D.DEFAULT_UPGRADE_TIMEOUT_MS
+  }
+
+  start(): void {
+    const { node } = this.#init
+    node.addEventListener('connection:open', (evt) => this.#onOpen(evt.detail))
+    node.addEventListener('connection:close', (evt) => this.#onClose(evt.detail))
+    node.addEventListener('peer:identify', (evt) => this.#onIdentify(evt.detail.connection))
+    for (const conn of node.getConnections()) this.#onOpen(conn)
+    this.#timer = setInterval(
+      () => this.#tick(),
+      this.#init.pingIntervalMs ?? D.DEFAULT_PATH_PING_INTERVAL_MS,
+    )
+    ;(this.#timer as { unref?: () => void }).unref?.()
+  }
+
+  stop(): void {
+    this.#stopped = true
+    if (this.#timer !== undefined) clearInterval(this.#timer)
+    for (const p of this.#peers.values()) if (p.timer !== undefined) clearTimeout(p.timer)
+    for (const timer of this.#identifying.values()) clearTimeout(timer)
+  }
+
+  describe(conn: Connection): ConnectionView {
+    const info = classifyAddr(conn.remoteAddr)
+    const state = this.#state.get(conn)
+    const shard = info.relay === undefined ? undefined : this.#init.shardOf(info.relay)
+    return {
+      peer: conn.remotePeer.toString(),
+      id: conn.id,
+      path: info.kind,
+      ...(info.relay === undefined ? {} : { relay: info.relay }),
+      ...(shard === undefined ? {} : { shard }),
+      remoteAddr: conn.remoteAddr.toString(),
+      direction: conn.direction,
+      ...(state?.verified === undefined ? {} : { verified: state.verified }),
+      ...(state?.rttMs === undefined ? {} : { rttMs: state.rttMs }),
+      openedAt: conn.timeline.open,
+    }
+  }
+
+  /** Why the last direct attempt to each peer failed (peers with a working direct path are absent). */
+  upgradeErrors(): Array<[peer: string, reason: string]> {
+    return [...this.#peers].flatMap(([peer, p]) => (p.error === undefined ? [] : [[peer, p.error]]))
+  }
+
+  /** The connection to use: `direct` a verified direct one (lowest RTT), `relayed` a relayed one, `any` either. */
+  best(peer: PeerId, choice: PathChoice = 'any'): Connection | undefined {
+    const conns = this.#init.node.getConnections(peer).filter((c) => c.status === 'open')
+    const direct = conns
+      .filter((c) => !isRelayed(c.remoteAddr) && this.#state.get(c)?.verified === true)
+      .sort((a, b) => (this.#state.get(a)?.rttMs ?? Infinity) - (this.#state.get(b)?.rttMs ?? Infinity))
+    const relayed = conns.find((c) => isRelayed(c.remoteAddr))
+    if (choice === 'direct') return direct[0]
+    if (choice === 'relayed') return relayed
+    return direct[0] ?? relayed
+  }
+
+  relayed(peer: PeerId): Connection | undefined {
+    return this.best(peer, 'relayed')
+  }
+
+  hasVerifiedDirect(peer: PeerId): boolean {
+    return this.best(peer, 'direct') !== undefined
+  }
+
+  /** Pings a connection and remembers the RTT; false (never throws) when no echo came back. */
+  async measure(conn: Connection): Promise<boolean> {
+    const state = this.#stateOf(conn)
+    if (state.checking !== undefined) return state.checking
+    state.checking = (this.#init.probe ?? pingConnection)(conn, this.#verifyMs)
+      .then((rtt) => {
+        state.rttMs = rtt
+        state.failures = 0
+        return true
+      })
+      .catch(() => {
+        state.failures++
+        return false
+      })
+      .finally(() => {
+        state.checking = undefined
+      })
+    return state.checking
+  }
+
+  /** Verifies a direct connection by traffic; closes it and falls back to the relay when dead. */
+  async verify(conn: Connection): Promise<boolean> {
+    // a relayed connection is never "direct": measure it, nothing more
+    if (isRelayed(conn.remoteAddr)) return this.measure(conn)
+    const ok = await this.measure(conn)
+    const state = this.#stateOf(conn)
+    const was = state.verified
+    state.verified = ok
+    const peer = conn.remotePeer
+    const path = classifyAddr(conn.remoteAddr).kind
+    if (ok) {
+      this.#init.onVerified?.(conn)
+      const p = this.#peer(peer.toString())
+      p.error = undefined
+      p.backoff.reset()
+      if (p.timer !== undefined) clearTimeout(p.timer)
+      for (const wake of p.waiters) wake()
+      if (was !== true) {
+        this.#init.events('path.direct', {
+          peer: peer.toString(),
+          path,
+          remoteAddr: conn.remoteAddr.toString(),
+          ...(state.rttMs === undefined ? {} : { rttMs: state.rttMs }),
+          ...(p.relayedAt === undefined ? {} : { afterMs: Math.round(Date.now() - p.relayedAt) }),
+        })
+      }
+      return true
+    }
+    const reason = `${path} connection carried no traffic (no ping echo within ${this.#verifyMs} ms)`
+    this.#peer(peer.toString()).error = reason
+    conn.abort(new Error(reason))
+    await this.#fallBack(peer, reason)
+    return false
+  }
+
+  /** Tries to get a verified direct connection to `peer` (one attempt at a time per peer). */
+  upgrade(peer: PeerId): Promise<void> {
+    const p = this.#peer(peer.toString())
+    p.running ??= this.#upgrade(peer, p).finally(() => {
+      p.running = undefined
+    })
+    return p.running
+  }
+
+  #stateOf(conn: Connection): ConnState {
+    let state = this.#state.get(conn)
+    if (state === undefined) {
+      state = { failures: 0 }
+      this.#state.set(conn, state)
+    }
+    return state
+  }
+
+  #peer(id: string): PeerUpgrade {
+    let p = this.#peers.get(id)
+    if (p === undefined) {
+      p = {
+        backoff: new Backoff(D.DEFAULT_UPGRADE_RETRY_MIN_MS, D.DEFAULT_UPGRADE_RETRY_MAX_MS),
+        waiters: new Set(),
+      }
+      this.#peers.set(id, p)
+    }
+    return p
+  }
+
+  #onOpen(conn: Connection): void {
+    if (this.#stopped) return
+    const peer = conn.remotePeer.toString()
+    if (this.#init.isRelayPeer(peer)) return
+    if (isRelayed(conn.remoteAddr)) {
+      // upgrade as soon as identify finished on it (one round trip; a WebRTC offer sent before that
+      // was measured to stall), before any bulk transfer queues on this connection; identify that
+      // never finishes must not keep the peer relayed
+      const p = this.#peer(peer)
+      p.relayedAt ??= Date.now()
+      const timer = setTimeout(() => this.#onIdentify(conn), this.#verifyMs)
+      ;(timer as { unref?: () => void }).unref?.()
+      this.#identifying.set(conn.id, timer)
+    } else {
+      void this.verify(conn)
+    }
+  }
+
+  #onClose(conn: Connection): void {
+    const waiting = this.#identifying.get(conn.id)
+    if (waiting !== undefined) clearTimeout(waiting)
+    this.#identifying.delete(conn.id)
+    const peer = conn.remotePeer.toString()
+    if (this.#init.node.getConnections(conn.remotePeer).some((c) => c.status === 'open')) return
+    const p = this.#peers.get(peer)
+    if (p?.timer !== undefined) clearTimeout(p.timer)
+    this.#peers.delete(peer)
+  }
+
+  /** Identify finished on a relayed connection: the peer's addresses and protocols are known, upgrade. */
+  #onIdentify(conn: Connection): void {
+    const timer = this.#identifying.get(conn.id)
+    if (timer !== undefined) clearTimeout(timer)
+    this.#identifying.delete(conn.id)
+    const peer = conn.remotePeer
+    if (this.#stopped || !isRelayed(conn.remoteAddr) || this.#init.isRelayPeer(peer.toString())) return
+    if (this.relayed(peer) === undefined || this.hasVerifiedDirect(peer)) return
+    void this.upgrade(peer)
+  }
+
+  async #upgrade(peer: PeerId, p: PeerUpgrade): Promise<void> {
+    if (this.hasVerifiedDirect(peer) || this.relayed(peer) === undefined || this.#stopped) return
+    const reasons: string[] = []
+    const viaPublic = await this.#tryPublicAddrs(peer)
+    if (viaPublic === true) return
+    if (viaPublic !== undefined) reasons.push(viaPublic)
+    if (!this.#init.webrtc) reasons.push('WebRTC is not available here')
+    else {
+      if (this.#init.node.peerId.toString() > peer.toString() && p.backoff.attempts === 0) {
+        // the peer starts WebRTC; verify what arrives, and try ourselves only if nothing does
+        await this.#waitDirect(p, this.#init.answererGraceMs ?? D.DEFAULT_UPGRADE_ANSWERER_GRACE_MS)
+        if (this.hasVerifiedDirect(peer) || this.#stopped) return
+      }
+      const relayed = this.relayed(peer)
+      if (relayed === undefined) return
+      const viaWebRTC = await this.#tryWebRTC(peer, relayed)
+      if (viaWebRTC === true) return
+      reasons.push(viaWebRTC)
+    }
+    if (this.hasVerifiedDirect(peer) || this.#stopped) return
+    const relayed = this.relayed(peer)
+    const shard = relayed === undefined ? undefined : this.describe(relayed).shard
+    const retry = this.#init.webrtc && relayed !== undefined
+    const retryInMs = retry ? p.backoff.next() : undefined
+    p.error = reasons.at(-1) ?? 'no direct path'
+    this.#init.events(
+      'path.relay-fallback',
+      {
+        peer: peer.toString(),
+        reason: p.error,
+        attempts: reasons,
+        ...(shard === undefined ? {} : { shard }),
+        ...(retryInMs === undefined ? {} : { retryInMs }),
+      },
+      'warn',
+    )
+    if (retryInMs !== undefined) {
+      if (p.timer !== undefined) clearTimeout(p.timer)
+      p.timer = setTimeout(() => void this.upgrade(peer), retryInMs)
+      ;(p.timer as { unref?: () => void }).unref?.()
+    }
+  }
+
+  /** Resolves true as soon as a verified direct connection to `peer` exists, false after `ms`. */
+  async whenDirect(peer: PeerId, ms: number): Promise<boolean> {
+    if (this.hasVerifiedDirect(peer)) return true
+    await this.#waitDirect(this.#peer(peer.toString()), ms)
+    return this.hasVerifiedDirect(peer)
+  }
+
+  #waitDirect(p: PeerUpgrade, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        p.waiters.delete(done)
+        resolve()
+      }
+      p.waiters.add(done)
+    })
+  }
+
+  /** True on success, a reason string on failure, undefined when the peer has no public address. */
+  async #tryPublicAddrs(peer: PeerId): Promise<true | string | undefined> {
+    const stored = await this.#init.node.peerStore.get(peer).catch(() => undefined)
+    const addrs = (stored?.addresses ?? [])
+      .map((a) => a.multiaddr)
+      .filter((a) => classifyAddr(a).kind === 'direct-tcp' || classifyAddr(a).kind === 'direct-ws')
+      .filter((a) => this.#init.isPublicAddr(a))
+      .map((a) => (a.getComponents().some((c) => c.name === 'p2p') ? a : a.encapsulate(`/p2p/${peer}`)))
+    if (addrs.length === 0) return undefined
+    try {
+      const conn = await this.#init.node.dial(addrs, {
+        signal: AbortSignal.timeout(this.#upgradeMs),
+        force: true,
+      })
+      if (isRelayed(conn.remoteAddr)) return 'direct dial returned a relayed connection'
+      return (await this.verify(conn)) ? true : 'direct TCP/WS connection carried no traffic'
+    } catch (err) {
+      return `direct dial to public addresses failed: ${firstLine(err)}`
+    }
+  }
+
+  async #tryWebRTC(peer: PeerId, relayed: Connection): Promise<true | string> {
+    const circuit = relayed.remoteAddr.toString()
+    const base = circuit.slice(0, circuit.indexOf('/p2p-circuit') + '/p2p-circuit'.length)
+    let target: Multiaddr
+    try {
+      target = multiaddr(`${base}/webrtc/p2p/${peer}`)
+    } catch (err) {
+      return `cannot build a WebRTC address from ${circuit}: ${firstLine(err)}`
+    }
+    try {
+      const conn = await this.#init.node.dial(target, {
+        signal: AbortSignal.timeout(this.#upgradeMs),
+        force: true,
+      })
+      if (isRelayed(conn.remoteAddr)) return `WebRTC dial returned a relayed connection (${conn.remoteAddr})`
+      return (await this.verify(conn)) ? true : 'WebRTC connection carried no traffic'
+    } catch (err) {
+      const message = firstLine(err)
+      if (message.includes('/webrtc-signaling/'))
+        return 'the peer does not speak WebRTC (no /webrtc-signaling/0.0.1)'
+      if (message === 'signal timed out') {
+        return 'ICE did not connect (UDP blocked, no usable candidates, or no TURN server)'
+      }
+      return `WebRTC upgrade failed: ${message}`
+    }
+  }
+
+  async #fallBack(peer: PeerId, reason: string): Promise<void> {
+    let relayed = this.relayed(peer)
+    if (relayed === undefined) {
+      const addrs = this.#init.circuitAddrsFor(peer)
+      if (addrs.length > 0) {
+        relayed = await this.#init.node
+          .dial(addrs, { signal: AbortSignal.timeout(this.#upgradeMs), force: true })
+          .catch(() => undefined)
+      }
+    }
+    const shard = relayed === undefined ? undefined : this.describe(relayed).shard
+    this.#init.events(
+      'path.relay-fallback',
+      {
+        peer: peer.toString(),
+        reason,
+        relayed: relayed !== undefined,
+        ...(shard === undefined ? {} : { shard }),
+      },
+      'warn',
+    )
+  }
+
+  /** Pings every open connection; a verified direct one that missed too many pings in a row is dead. */
+  #tick(): void {
+    for (const conn of this.#init.node.getConnections()) {
+      if (this.#stopped) return
+      if (conn.status !== 'open') continue
+      const state = this.#state.get(conn)
+      const direct = !isRelayed(conn.remoteAddr)
+      const toRelay = this.#init.isRelayPeer(conn.remotePeer.toString())
+      if (direct && !toRelay && state?.verified !== true) continue
+      void this.measure(conn).then((ok) => {
+        if (ok || !direct || conn.status !== 'open') return
+        if (this.#stateOf(conn).failures < D.DEFAULT_PATH_MAX_PING_FAILURES) return
+        // a silent relay: close it, so the reservation keeper moves to another one now
+        if (toRelay) conn.abort(new Error('relay connection stopped answering pings'))
+        else void this.verify(conn)
+      })
+    }
+  }
+}
+
+function firstLine(err: unknown): string {
+  return toError(err).message.split('\n')[0]!
+}
