@@ -18,6 +18,7 @@ import { identify } from '@libp2p/identify'
 import { FaultTolerance, type Libp2p, type PrivateKey } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import { webSockets } from '@libp2p/websockets'
+import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { networkAuth } from '../../shared/src/auth.ts'
 import { allowHttpPath } from '../../shared/src/http-path.ts'
@@ -110,6 +111,24 @@ async function startOnce(opts: ServicePeerOptions): Promise<ServicePeer> {
     throw new Error('no reservation')
   }
   await host.start({ ...env, node, events: (event, fields = {}) => void events.push({ event, ...fields }) })
+  // the shells keep reservations with a keeper; this test peer re-listens when its relay dropped it
+  // (a shard restarted under wrangler dev, a busy machine timed a connection out)
+  const listenAddrs = relays.map((r) => multiaddr(`${r.addrs[0]}/p2p-circuit`))
+  const tm = (
+    node as unknown as { components: { transportManager: { listen: (a: unknown[]) => Promise<void> } } }
+  ).components.transportManager
+  let relistening = false
+  const keeper = setInterval(() => {
+    if (relistening || node.getMultiaddrs().some((a) => a.toString().includes('/p2p-circuit'))) return
+    relistening = true
+    events.push({ event: 'test.relisten' })
+    void tm
+      .listen(listenAddrs)
+      .catch(() => undefined)
+      .finally(() => {
+        relistening = false
+      })
+  }, 2_000)
   const peerId = node.peerId.toString()
   return {
     node,
@@ -121,6 +140,7 @@ async function startOnce(opts: ServicePeerOptions): Promise<ServicePeer> {
       return s
     },
     stop: async () => {
+      clearInterval(keeper)
       await host.stop(() => {})
       await node.stop()
     },
