@@ -51,13 +51,13 @@ export interface ServicePeer {
   stop: () => Promise<void>
 }
 
-/** Starts a peer; on a busy machine a reservation can time out, so a failed start is retried twice. */
+/** Starts a peer; on a busy machine a reservation can time out, so a failed start is retried up to four times. */
 export async function startServicePeer(opts: ServicePeerOptions): Promise<ServicePeer> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await startOnce(opts)
     } catch (err) {
-      if (attempt >= 3) throw err
+      if (attempt >= 5) throw err
     }
   }
 }
