@@ -42,6 +42,7 @@ await optional('files', 'files.ts', 'runFilesBench')
 await optional('browser', 'browser.ts', 'runBrowserBench')
 await optional('routing', 'routing.ts', 'runRoutingBench')
 await optional('compute', 'compute.ts', 'runComputeBench')
+await optional('messaging', 'messaging.ts', 'runMessagingBench')
 
 const dir = join(import.meta.dirname, 'results')
 mkdirSync(dir, { recursive: true })

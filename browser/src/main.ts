@@ -7,6 +7,7 @@ import type { FilesApi } from '../../shared/src/services/files/service.ts'
 import type { RoutingService } from '../../shared/src/services/routing/service.ts'
 import { BrowserApp } from './app.ts'
 import { installHook } from './hook.ts'
+import { mountChat } from './view/chat.ts'
 import { renderCompute } from './view/compute.ts'
 import { createFilesPanel } from './view/files.ts'
 import { renderGraph, renderLegend } from './view/graph.ts'
@@ -48,6 +49,7 @@ function draw(): void {
   root.replaceChildren(renderErrors(snap), left, right)
 }
 
+mountChat(app, root)
 draw()
 setInterval(draw, 1000)
 app.events.subscribe(() => queueMicrotask(draw))

@@ -82,3 +82,11 @@ export const MAX_TASK_OUTPUT_BYTES = 1024 * 1024
 export const MAX_TASK_INPUT_BYTES = 1024 * 1024
 /** Largest compute module (bytes). */
 export const MAX_COMPUTE_MODULE_BYTES = 8 * 1024 * 1024
+/** Direct messages between peers: one stream per message, length-prefixed JSON, a receipt back. */
+export const DM_PROTOCOL = '/edgeswarm/dm/1.0.0'
+/** Mailbox HTTP API on the edge (sealed direct messages for offline peers). */
+export const MAILBOX_PATH_PREFIX = '/v1/mailbox/'
+/** Largest sealed mailbox message (bytes of ciphertext, base64 on the wire): a DM plus sealing overhead. */
+export const MAX_MAILBOX_SEALED_BYTES = 24 * 1024
+/** Pub/sub topic names: short, printable, no spaces. */
+export const TOPIC_NAME_PATTERN = /^[A-Za-z0-9._~/-]{1,64}$/

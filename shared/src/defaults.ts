@@ -243,3 +243,51 @@ export const DEFAULT_COMPUTE_WORKER_WAIT_MS = 10_000
 export const DEFAULT_COMPUTE_DISCOVERY_MS = 5_000
 /** Malformed frames tolerated on one compute stream before it is closed. */
 export const DEFAULT_COMPUTE_MAX_MALFORMED = 8
+// ---- messaging: pub/sub (GossipSub) ----
+
+/** Largest pub/sub message payload (bytes): chat-sized; GossipSub drops larger data before decoding it. */
+export const DEFAULT_PUBSUB_MAX_MESSAGE_BYTES = 16 * 1024
+/** Messages per second one author may publish, and one neighbour may forward to us, on average. 10x the bench's 10/s. */
+export const DEFAULT_PUBSUB_RATE_PER_SECOND = 100
+/** Burst allowance of that rate (messages): a reconnect's catch-up fits, a flood does not. */
+export const DEFAULT_PUBSUB_RATE_BURST = 200
+/**
+ * Weight of one invalid message in a topic's peer score; the penalty is weight x count² (decaying), so
+ * three invalid messages (-90) cross the graylist threshold (-80) and the sender's RPCs are ignored.
+ */
+export const DEFAULT_PUBSUB_INVALID_MESSAGE_WEIGHT = -10
+/** Per-decay-interval (1 s) decay of the invalid-message counter: a single mistake fades within seconds. */
+export const DEFAULT_PUBSUB_INVALID_MESSAGE_DECAY = 0.9
+/** Score under which a peer's RPCs are ignored (graylisted); GossipSub's own default. */
+export const DEFAULT_PUBSUB_GRAYLIST_THRESHOLD = -80
+/** How often a subscribed peer looks for topic peers while it has fewer than D_lo of them (ms). */
+export const DEFAULT_PUBSUB_DISCOVERY_MS = 5_000
+/** Peers from the bootstrap document dialled per discovery round: enough to find D=6 mesh peers in a shared topic. */
+export const DEFAULT_PUBSUB_DIAL_PEERS = 8
+/** How long `publish` waits for a first topic peer before sending (ms): a fresh daemon needs a discovery round. */
+export const DEFAULT_PUBSUB_PUBLISH_WAIT_MS = 10_000
+/** Messages a subscription queues for a slow reader before dropping the oldest (NDJSON to a stalled CLI). */
+export const DEFAULT_PUBSUB_QUEUE_MESSAGES = 1_024
+
+// ---- messaging: direct messages and the edge mailbox ----
+
+/** Largest direct-message text (bytes, UTF-8). */
+export const DEFAULT_DM_MAX_BYTES = 16 * 1024
+/** Time a direct message waits for the recipient's delivery receipt over a live connection (ms). */
+export const DEFAULT_DM_RECEIPT_TIMEOUT_MS = 10_000
+/** Time spent reaching an online recipient before the message goes to its mailbox instead (ms). */
+export const DEFAULT_DM_DIAL_TIMEOUT_MS = 8_000
+/** How long a mailbox keeps an undelivered message (seconds): a week of being offline. */
+export const DEFAULT_MAILBOX_TTL_SECONDS = 7 * 24 * 3600
+/** Messages one recipient's mailbox holds; a full mailbox refuses new ones (`mailbox_full`). */
+export const DEFAULT_MAILBOX_MAX_MESSAGES = 256
+/** Bytes (sealed) one recipient's mailbox holds. */
+export const DEFAULT_MAILBOX_MAX_BYTES = 2 * 1024 * 1024
+/** Messages one sender may leave in one recipient's mailbox: nobody can fill someone else's box alone. */
+export const DEFAULT_MAILBOX_MAX_PER_SENDER = 32
+/** Clock skew accepted on a signed mailbox request (ms); a signature is only valid this long. */
+export const DEFAULT_MAILBOX_SIGNATURE_SKEW_MS = 120_000
+/** How often a peer re-checks its mailbox while running (ms); it also checks on join. */
+export const DEFAULT_MAILBOX_POLL_MS = 30_000
+/** Received direct messages a peer keeps for `edgeswarm inbox`. */
+export const DEFAULT_INBOX_KEEP = 1_000

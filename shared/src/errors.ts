@@ -95,6 +95,18 @@ export class NoWorkersError extends Error {
   override readonly name = 'NoWorkersError'
 }
 
+/** A mailbox refused a message: full for the recipient, or this sender's share is used up. */
+export class MailboxFullError extends Error {
+  static override readonly name = 'MailboxFullError'
+  override readonly name = 'MailboxFullError'
+}
+
+/** A message (pub/sub or direct) is malformed, unsigned, badly signed or too large. */
+export class InvalidMessageError extends Error {
+  static override readonly name = 'InvalidMessageError'
+  override readonly name = 'InvalidMessageError'
+}
+
 /**
  * Some libraries reject with DOM `Event` objects or plain values, not Errors. Normalise at the boundary
  * so that logs and error mapping always see an `Error` with a name and message.

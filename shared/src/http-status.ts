@@ -27,6 +27,10 @@ export const HTTP_STATUS_BY_ERROR: Readonly<Record<string, ErrorStatus>> = Objec
   /** A signed record (routing announcement) that does not verify for the peer it names. */
   InvalidRecordError: 403,
   QuotaExceededError: 429,
+  /** A pub/sub or direct message is malformed, unsigned or too large. */
+  InvalidMessageError: 400,
+  /** A recipient's edge mailbox is full (or the sender's share of it). */
+  MailboxFullError: 507,
   /** The server's own configuration is wrong: the operator's problem, not the client's. */
   ConfigError: 500,
   IdentityError: 500,

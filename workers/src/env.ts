@@ -2,12 +2,15 @@
  * The worker's bindings, typed once. Declared in `wrangler.toml` ([vars], Durable Object bindings,
  * assets) and by `wrangler secret put` (NETWORK_KEY, RELAY_IDENTITY_SECRET).
  */
+import type { Mailbox } from './objects/mailbox.ts'
 import type { ProviderIndex } from './objects/provider-index.ts'
 
 export interface Env {
   RELAY_SHARD: DurableObjectNamespace
   /** The super-peer index's shards (objects/provider-index.ts), `index-<n>`. */
   PROVIDER_INDEX: DurableObjectNamespace<ProviderIndex>
+  /** Mailbox Durable Objects, one per recipient peer ID (sealed direct messages for offline peers). */
+  MAILBOX: DurableObjectNamespace<Mailbox>
   ASSETS: Fetcher
   NETWORK_NAME: string
   RELAY_SHARDS: string

@@ -6,6 +6,7 @@
  * - `GET /metrics`: Prometheus text (routes/metrics.ts)
  * - `GET /routing/v1/providers/{cid}`, `GET /routing/v1/peers/{id}`, `POST /v1/routing/announce`: the
  *   super-peer index (routes/routing.ts, ProviderIndex Durable Objects)
+ * - `POST /v1/mailbox/<peerId>[/fetch|/ack]`: sealed direct messages for offline peers (routes/mailbox.ts)
  * - WebSocket upgrade on `/` → shard 0, on `/relay/<n>` → shard n (routes/relay.ts)
  * - anything else GET/HEAD: the browser page from dist/browser (routes/assets.ts)
  *
@@ -21,6 +22,7 @@
  */
 import { createApp } from './app/create-app.ts'
 
+export { Mailbox } from './objects/mailbox.ts'
 export { ProviderIndex } from './objects/provider-index.ts'
 export { RelayShard } from './objects/relay-shard.ts'
 export default createApp()

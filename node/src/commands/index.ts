@@ -7,6 +7,7 @@
 import type { Command } from 'commander'
 import { registerComputeCommands } from './compute.ts'
 import { registerFilesCommands } from './files.ts'
+import { registerMessagingCommands } from './messaging.ts'
 import { registerNodeCommand } from './node.ts'
 import { registerPeerCommands } from './peer.ts'
 import { baseProgram } from './program.ts'
@@ -22,5 +23,6 @@ export function serviceProgram(): Command {
   registerRoutingCommands(program)
   registerFilesCommands(program)
   registerComputeCommands(program)
+  registerMessagingCommands(program)
   return program
 }

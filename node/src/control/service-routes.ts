@@ -6,9 +6,10 @@
 import type { ServiceHost } from '../../../shared/src/peer/service.ts'
 import { computeRoutes } from './routes-compute.ts'
 import { filesRoutes } from './routes-files.ts'
+import { messagingRoutes } from './routes-messaging.ts'
 import { routingRoutes } from './routes-routing.ts'
 import type { ControlHandler } from './server.ts'
 
 export function serviceRoutes(host: ServiceHost): Record<string, ControlHandler> {
-  return { ...routingRoutes(host), ...filesRoutes(host), ...computeRoutes(host) }
+  return { ...routingRoutes(host), ...filesRoutes(host), ...messagingRoutes(host), ...computeRoutes(host) }
 }

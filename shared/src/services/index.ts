@@ -5,6 +5,8 @@
 import type { PeerService } from '../peer/service.ts'
 import { computeService } from './compute/index.ts'
 import { filesService } from './files/service.ts'
+import { messagesService } from './messaging/messages.ts'
+import { pubsubService } from './messaging/pubsub.ts'
 import { type RoutingInit, routingService } from './routing/service.ts'
 
 export interface OverlayServicesInit {
@@ -18,6 +20,8 @@ export function overlayServices(init: OverlayServicesInit = {}): PeerService[] {
   const all: PeerService[] = [
     routingService(init.routing) as PeerService,
     filesService() as PeerService,
+    pubsubService() as PeerService,
+    messagesService() as PeerService,
     computeService() as PeerService,
   ]
   return all.filter((s) => !(init.disable ?? []).includes(s.name))

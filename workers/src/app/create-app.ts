@@ -7,6 +7,7 @@ import { Hono } from 'hono'
 import { assetRoutes } from '../routes/assets.ts'
 import { bootstrapRoutes } from '../routes/bootstrap.ts'
 import { healthRoutes } from '../routes/health.ts'
+import { mailboxRoutes } from '../routes/mailbox.ts'
 import { metricsRoutes } from '../routes/metrics.ts'
 import { relayRoutes } from '../routes/relay.ts'
 import { routingRoutes } from '../routes/routing.ts'
@@ -22,6 +23,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/', metricsRoutes)
   app.route('/', routingRoutes)
   app.route('/', relayRoutes)
+  app.route('/', mailboxRoutes)
   // last: every other GET/HEAD is a static file or a JSON 404
   app.route('/', assetRoutes)
   app.notFound(notFound)

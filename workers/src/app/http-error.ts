@@ -32,6 +32,8 @@ const BY_NAME: Record<string, Mapping> = {
   },
   InvalidRecordError: { code: 'invalid_record' },
   QuotaExceededError: { code: 'quota_exceeded' },
+  InvalidMessageError: { code: 'invalid_message' },
+  MailboxFullError: { code: 'mailbox_full' },
   ConfigError: {
     code: 'config_error',
     message: 'the edge is misconfigured; its operator finds the reason in the logs',

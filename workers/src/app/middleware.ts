@@ -3,7 +3,11 @@
  * other than GET/HEAD (405), parse the vars -- all before any route can reach a Durable Object.
  */
 import type { MiddlewareHandler } from 'hono'
-import { MAX_HTTP_BODY_BYTES, ROUTING_ANNOUNCE_PATH } from '../../../shared/src/constants.ts'
+import {
+  MAILBOX_PATH_PREFIX,
+  MAX_HTTP_BODY_BYTES,
+  ROUTING_ANNOUNCE_PATH,
+} from '../../../shared/src/constants.ts'
 import { bodyTooLarge, discardBody, hasBody } from './body-limit.ts'
 import { describeError, logEvent } from './log.ts'
 import { jsonError } from './respond.ts'
@@ -14,8 +18,11 @@ import type { AppEnv } from './types.ts'
 const NS = 'edgeswarm:worker:http'
 /** Every route answers GET (and HEAD, which Hono serves from GET). */
 export const ALLOWED_METHODS = 'GET, HEAD'
-/** The one route that takes a body (bounded by limitBody, then by the route itself): signed announcements. */
-export const POST_PATHS: ReadonlySet<string> = new Set([ROUTING_ANNOUNCE_PATH])
+/**
+ * The routes that take a body, POST only (bounded by limitBody, then by the route itself): signed
+ * routing announcements (routes/routing.ts) and the mailbox API (routes/mailbox.ts).
+ */
+const isPostPath = (path: string) => path === ROUTING_ANNOUNCE_PATH || path.startsWith(MAILBOX_PATH_PREFIX)
 
 /** One JSON line per refused (4xx) or failed (5xx) request, with the error code; 5xx add the cause. */
 export const logDecisions: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -38,8 +45,19 @@ export const loadSettings: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next()
 }
 
+const takesBody = (c: { req: { method: string; url: string; raw: Request } }) =>
+  c.req.method === 'POST' &&
+  isPostPath(new URL(c.req.url).pathname) &&
+  !bodyTooLarge(c.req.raw, MAX_HTTP_BODY_BYTES)
+
+/**
+ * GET/HEAD everywhere but on the POST routes, which take POST only (their bodies are bounded by
+ * `limitBody`, which runs first, and validated by the route before any Durable Object sees them).
+ * Anything else is 405.
+ */
 export const onlyGet: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (POST_PATHS.has(new URL(c.req.url).pathname)) {
+  const path = new URL(c.req.url).pathname
+  if (isPostPath(path)) {
     if (c.req.method === 'POST') return next()
     return jsonError(c, 405, 'method_not_allowed', 'only POST is served here', { Allow: 'POST' })
   }
@@ -50,18 +68,15 @@ export const onlyGet: MiddlewareHandler<AppEnv> = async (c, next) => {
 }
 
 /**
- * No route but the routing announcement (POST_PATHS) reads a body: any other small one is cancelled unread (body-limit.ts says why), then too large → 413,
+ * Only the POST routes (signed routing announcements, the mailbox API) read a body; anywhere else a
+ * small one is cancelled unread (body-limit.ts says why), then too large → 413,
  * a body on GET/HEAD → 400 (it has no meaning there, and a truncated one must not get a 200), a body on
  * another method falls through to `onlyGet`'s 405.
  */
 export const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
-  // the one body a route reads: a POST to a POST_PATHS route with a declared, bounded length (that
-  // route bounds and parses it again before anything reaches a Durable Object)
-  const readByRoute =
-    c.req.method === 'POST' &&
-    POST_PATHS.has(new URL(c.req.url).pathname) &&
-    !bodyTooLarge(c.req.raw, MAX_HTTP_BODY_BYTES)
-  if (!readByRoute) await discardBody(c.req.raw, MAX_HTTP_BODY_BYTES)
+  // a POST route keeps its body when its declared length is bounded (the route bounds and parses it
+  // again before anything reaches a Durable Object)
+  if (!takesBody(c)) await discardBody(c.req.raw, MAX_HTTP_BODY_BYTES)
   if (bodyTooLarge(c.req.raw, MAX_HTTP_BODY_BYTES)) {
     return jsonError(
       c,

@@ -1,0 +1,197 @@
+/**
+ * The `messages` overlay service: direct messages between peers, with a delivery receipt when the
+ * recipient is online (over the encrypted libp2p connection, direct or relayed: direct.ts) and a sealed
+ * copy in its edge mailbox otherwise (seal.ts, mailbox-client.ts), fetched when it returns.
+ *
+ * @example
+ * ```ts
+ * const dm = ctx.service<Messages>('messages')!
+ * const r = await dm.send(peerId, 'hello') // { status: 'delivered', path: 'relayed' } or 'queued'
+ * for await (const m of dm.watch({ signal })) console.log(m.from, m.body)
+ * ```
+ */
+import type { PrivateKey } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { DM_PROTOCOL } from '../../constants.ts'
+import * as D from '../../defaults.ts'
+import { InvalidInputError, InvalidMessageError, toError } from '../../errors.ts'
+import type { PeerService, ServiceContext } from '../../peer/service.ts'
+import { ed25519KeyOf } from '../../protocol/mailbox.ts'
+import { type DirectFrame, receiveDirect, sendDirect } from './direct.ts'
+import { Inbox } from './inbox.ts'
+import { MailboxClient } from './mailbox-client.ts'
+import { handlerQueue } from './queue.ts'
+import { openEnvelope, sealEnvelope, seedOf } from './seal.ts'
+import { readBootstrap } from './topic-peers.ts'
+import type { DirectMessage, Messages, SendReceipt } from './types.ts'
+
+const randomId = () =>
+  [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('')
+
+function checkBody(body: unknown): string {
+  if (typeof body !== 'string') throw new InvalidInputError('message must be a string')
+  const n = new TextEncoder().encode(body).length
+  if (n > D.DEFAULT_DM_MAX_BYTES)
+    throw new InvalidMessageError(`message is ${n} bytes, more than ${D.DEFAULT_DM_MAX_BYTES}`)
+  return body
+}
+
+/** A libp2p service whose only job is to hand us the node's private key (the public seam for it). */
+const keyHolder = () => (components: { privateKey: PrivateKey }) => ({ privateKey: components.privateKey })
+
+export function messagesService(): PeerService<Messages> {
+  let timer: ReturnType<typeof setInterval> | undefined
+  let unhandle = async () => {}
+  return {
+    name: 'messages',
+    libp2p: () => ({ messagesKey: keyHolder() as never }),
+    async start(ctx: ServiceContext): Promise<Messages> {
+      const key = (ctx.node.services.messagesKey as { privateKey: PrivateKey }).privateKey
+      const self = ctx.node.peerId.toString()
+      const inbox = new Inbox(ctx.storage.kv('messages'))
+      const mailbox = new MailboxClient({
+        edgeUrl: ctx.edgeUrl,
+        networkKey: ctx.networkKey,
+        self,
+        seed: seedOf(key),
+      })
+
+      const deliver = async (m: DirectMessage) => {
+        if (await inbox.accept(m)) ctx.events('dm.received', { id: m.id, from: m.from, via: m.via })
+        else ctx.events('dm.duplicate', { id: m.id, from: m.from, via: m.via }, 'debug')
+      }
+      await ctx.node.handle(
+        DM_PROTOCOL,
+        (stream, connection) =>
+          receiveDirect(
+            stream,
+            connection,
+            (from, f: DirectFrame) =>
+              deliver({
+                id: f.id,
+                from,
+                to: self,
+                body: f.body,
+                sentAt: f.ts,
+                receivedAt: Date.now(),
+                via: 'direct',
+              }),
+            (reason, from) => ctx.events('dm.dropped', { reason, from }, 'warn'),
+          ).catch((err: unknown) =>
+            ctx.events('dm.receive-failed', { reason: toError(err).message }, 'debug'),
+          ),
+        { runOnLimitedConnection: true },
+      )
+      unhandle = () => ctx.node.unhandle(DM_PROTOCOL)
+
+      let checking: Promise<number> | undefined
+      const checkMailbox = () => {
+        checking ??= drainMailbox().finally(() => {
+          checking = undefined
+        })
+        return checking
+      }
+      const drainMailbox = async (): Promise<number> => {
+        let fresh = 0
+        for (;;) {
+          const page = await mailbox.fetch(0)
+          if (page.length === 0) {
+            ctx.events('mailbox.checked', { fresh })
+            return fresh
+          }
+          for (const item of page) {
+            try {
+              const l = openEnvelope(key, self, item.envelope)
+              const m: DirectMessage = {
+                ...l,
+                to: self,
+                sentAt: l.ts,
+                receivedAt: Date.now(),
+                via: 'mailbox',
+              }
+              if (await inbox.accept(m)) {
+                fresh++
+                ctx.events('dm.received', { id: m.id, from: m.from, via: 'mailbox' })
+              }
+            } catch (err) {
+              // a message we cannot open is dropped (and acked below), never retried forever
+              ctx.events('dm.dropped', { reason: toError(err).message, seq: item.seq }, 'warn')
+            }
+          }
+          // stored (or known) first, acknowledged after: a crash in between re-fetches, the inbox dedupes
+          await mailbox.ack(page.at(-1)!.seq)
+        }
+      }
+      const poll = () =>
+        void checkMailbox().catch((err: unknown) =>
+          ctx.events('mailbox.fetch-failed', { reason: toError(err).message }, 'debug'),
+        )
+      poll()
+      timer = setInterval(poll, D.DEFAULT_MAILBOX_POLL_MS)
+
+      /** Reaches `to` now: an open connection, its known addresses, or its circuit addresses from the edge. */
+      const openStream = async (to: string, signal: AbortSignal) => {
+        const peer = peerIdFromString(to)
+        const opts = { signal, runOnLimitedConnection: true }
+        if (ctx.node.getConnections(peer).length > 0) return ctx.node.dialProtocol(peer, DM_PROTOCOL, opts)
+        try {
+          return await ctx.node.dialProtocol(peer, DM_PROTOCOL, opts)
+        } catch {
+          const doc = await readBootstrap(ctx)
+          const listed = doc.peers.find((p) => p.peerId === to)
+          if (listed === undefined) throw new Error(`${to} is not online (not in the bootstrap document)`)
+          const addrs = listed.addrs.filter((a) => !a.includes('/webrtc')).map((a) => multiaddr(a))
+          await ctx.node.dial(addrs, { signal })
+          return ctx.node.dialProtocol(peer, DM_PROTOCOL, opts)
+        }
+      }
+
+      const send = async (
+        to: string,
+        body: string,
+        options: { signal?: AbortSignal; mailboxOnly?: boolean } = {},
+      ): Promise<SendReceipt> => {
+        ed25519KeyOf(to)
+        if (to === self) throw new InvalidInputError('cannot send a direct message to ourselves')
+        checkBody(body)
+        const started = Date.now()
+        const frame = { id: randomId(), ts: started, body }
+        if (options.mailboxOnly !== true) {
+          const signal = AbortSignal.any([
+            AbortSignal.timeout(D.DEFAULT_DM_DIAL_TIMEOUT_MS + D.DEFAULT_DM_RECEIPT_TIMEOUT_MS),
+            ...(options.signal === undefined ? [] : [options.signal]),
+          ])
+          try {
+            const stream = await openStream(to, signal)
+            const conn = ctx.node.getConnections(peerIdFromString(to)).find((c) => c.streams.includes(stream))
+            const receipt = await sendDirect(stream, frame, signal)
+            if (receipt.ok) {
+              const path =
+                conn?.remoteAddr.toString().includes('/p2p-circuit') === true ? 'relayed' : 'direct'
+              ctx.events('dm.delivered', { id: frame.id, to, path, ms: Date.now() - started })
+              return { id: frame.id, to, status: 'delivered', path, ms: Date.now() - started }
+            }
+          } catch (err) {
+            ctx.events('dm.offline', { id: frame.id, to, reason: toError(err).message }, 'debug')
+          }
+        }
+        const envelope = sealEnvelope(key, self, to, frame)
+        await mailbox.deposit(envelope)
+        ctx.events('dm.queued', { id: frame.id, to })
+        return { id: frame.id, to, status: 'queued', ms: Date.now() - started }
+      }
+
+      return {
+        send,
+        inbox: () => inbox.list(),
+        watch: (options = {}) => handlerQueue<DirectMessage>((h) => inbox.onMessage(h), options.signal),
+        checkMailbox,
+      }
+    },
+    async stop() {
+      if (timer !== undefined) clearInterval(timer)
+      await unhandle()
+    },
+  }
+}
