@@ -49,9 +49,10 @@ async function firstProvider(
   return undefined
 }
 
-// Disabled at the deadline: the one run that got the 50 peers up (machine load ~15-25 on 2 cores)
-// found 13 of 50 providers; the cause is not yet found (see the routing report). Enable to debug.
-describe.skip('routing across a 50-peer overlay', () => {
+// Known gaps (issue 8 stays open): through the DHT alone 32 of 50 providers were found, with 30% of the
+// peers stopped likewise; neighbour trimming and the stock Helia lookup failed on the last run. Those
+// four cases are skipped until fixed; the hybrid lookup and forged announcements pass and run.
+describe('routing across a 50-peer overlay', () => {
   let edge: Edge
   let overlay: Overlay
   const cids: string[] = []
@@ -105,7 +106,7 @@ describe.skip('routing across a 50-peer overlay', () => {
     })
   })
 
-  it('finds every provider and peer through the DHT alone when the edge routing API is blocked', async () => {
+  it.skip('finds every provider and peer through the DHT alone when the edge routing API is blocked', async () => {
     blocked = true
     try {
       const found = await Promise.all(
@@ -129,7 +130,7 @@ describe.skip('routing across a 50-peer overlay', () => {
     }
   })
 
-  it('with 30% of the peers stopped, finds every live provider through the DHT alone, and via the edge', async () => {
+  it.skip('with 30% of the peers stopped, finds every live provider through the DHT alone, and via the edge', async () => {
     const victims = new Set<number>()
     while (victims.size < Math.round(SIZE * 0.3)) victims.add(Math.floor(Math.random() * SIZE))
     await Promise.all([...victims].map((i) => overlay.nodes[i]!.stop()))
@@ -181,7 +182,7 @@ describe.skip('routing across a 50-peer overlay', () => {
     expect(seen).not.toContain(peerIdFromPrivateKey(attacker).toString())
   })
 
-  it('keeps every peer within its neighbour target after the lookups', async () => {
+  it.skip('keeps every peer within its neighbour target after the lookups', async () => {
     await waitFor(
       `every live peer within ${DEFAULT_NEIGHBOURS} neighbours`,
       async () => {
@@ -200,7 +201,7 @@ describe.skip('routing across a 50-peer overlay', () => {
     expect(Math.min(...counts)).toBeGreaterThanOrEqual(1)
   })
 
-  it('a stock Helia node finds an edgeswarm provider through the edge', async () => {
+  it.skip('a stock Helia node finds an edgeswarm provider through the edge', async () => {
     const provider = overlay.live()[2]!
     const idx = overlay.nodes.indexOf(provider)
     const helia = await createHeliaLight({ routers: [delegatedHTTPRouter({ url: edge.url })] })
