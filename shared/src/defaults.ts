@@ -264,6 +264,13 @@ export const DEFAULT_PUBSUB_GRAYLIST_THRESHOLD = -80
 export const DEFAULT_PUBSUB_DISCOVERY_MS = 5_000
 /** Peers from the bootstrap document dialled per discovery round: enough to find D=6 mesh peers in a shared topic. */
 export const DEFAULT_PUBSUB_DIAL_PEERS = 8
+/**
+ * Once a peer knows enough topic peers it keeps a slow round going (ms): late joiners that only found
+ * each other would otherwise stay a separate mesh; a few random links per round join the parts.
+ */
+export const DEFAULT_PUBSUB_MAINTENANCE_MS = 15_000
+/** Random peers dialled per slow round: two random links per peer make the topic's graph connected. */
+export const DEFAULT_PUBSUB_MAINTENANCE_DIAL_PEERS = 2
 /** How long `publish` waits for a first topic peer before sending (ms): a fresh daemon needs a discovery round. */
 export const DEFAULT_PUBSUB_PUBLISH_WAIT_MS = 10_000
 /** Messages a subscription queues for a slow reader before dropping the oldest (NDJSON to a stalled CLI). */

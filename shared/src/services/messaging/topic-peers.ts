@@ -8,6 +8,9 @@
  * connected to, in random order. GossipSub's subscription exchange on each new connection then tells us
  * who is in the topic, and the mesh forms among them; the connections become direct where DCUtR can
  * upgrade them. The edge only answers an HTTP GET per round and splices circuits until then.
+ * Once every topic has enough known subscribers, a slow round (`DEFAULT_PUBSUB_MAINTENANCE_MS`) still
+ * dials `DEFAULT_PUBSUB_MAINTENANCE_DIAL_PEERS` random peers, so that groups of late joiners that only
+ * found each other merge with the rest instead of staying a separate mesh.
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { BOOTSTRAP_PATH, MAX_BOOTSTRAP_PEERS } from '../../constants.ts'
@@ -66,8 +69,9 @@ export class TopicPeerFinder {
       )
       .finally(() => {
         this.#running = false
-        if (this.#stopped || !this.#needed()) return
-        this.#timer = setTimeout(() => this.kick(), D.DEFAULT_PUBSUB_DISCOVERY_MS)
+        if (this.#stopped || this.#init.topics().length === 0) return
+        const wait = this.#needed() ? D.DEFAULT_PUBSUB_DISCOVERY_MS : D.DEFAULT_PUBSUB_MAINTENANCE_MS
+        this.#timer = setTimeout(() => this.kick(), wait)
       })
   }
 
@@ -81,14 +85,15 @@ export class TopicPeerFinder {
   }
 
   async #round(): Promise<void> {
-    if (!this.#needed()) return
+    if (this.#init.topics().length === 0) return
+    const dial = this.#needed() ? D.DEFAULT_PUBSUB_DIAL_PEERS : D.DEFAULT_PUBSUB_MAINTENANCE_DIAL_PEERS
     const { ctx } = this.#init
     const doc = await readBootstrap(ctx)
     const self = ctx.node.peerId.toString()
     const skip = new Set([self, ...doc.relays.map((r) => r.peerId), ...doc.superPeers.map((p) => p.peerId)])
     const connected = new Set(ctx.node.getConnections().map((c) => c.remotePeer.toString()))
     const candidates = shuffle(doc.peers.filter((p) => !skip.has(p.peerId) && !connected.has(p.peerId)))
-    const picked = candidates.slice(0, D.DEFAULT_PUBSUB_DIAL_PEERS)
+    const picked = candidates.slice(0, dial)
     const results = await Promise.allSettled(
       picked.map((p) =>
         ctx.node.dial(
