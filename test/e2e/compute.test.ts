@@ -212,7 +212,9 @@ describe('compute: 1,000 tasks over home nodes on the local edge', () => {
   }, 120_000)
 
   it('no worker available: a clear error', async () => {
-    const alone = await startDaemon({ bootstrap: edge.url })
+    // an edge of its own: on the shared one, routing finds the workers the other cases started
+    const empty = await startEdge()
+    const alone = await startDaemon({ bootstrap: empty.url })
     try {
       const res = await runCli(['compute', 'run', MANDELBROT_WASM, '--range', '0..9'], {
         dataDir: alone.dataDir,
@@ -221,6 +223,7 @@ describe('compute: 1,000 tasks over home nodes on the local edge', () => {
       expect(res.stderr).toMatch(/^edgeswarm: NoWorkersError: no compute worker available/m)
     } finally {
       await alone.stop()
+      await empty.stop()
     }
   }, 120_000)
 })

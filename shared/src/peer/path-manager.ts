@@ -71,6 +71,8 @@ interface PeerUpgrade {
   running?: Promise<void>
   /** Last reason a direct path failed (shown on the page), cleared once one works. */
   error?: string
+  /** When `error` was set (ms): the page shows the most recent failures first. */
+  errorAt?: number
   /** When the relayed connection opened (for `path.direct`'s `afterMs`). */
   relayedAt?: number
   /** Wake as soon as a direct path verified (a waiting answerer, `whenDirect` callers). */
@@ -147,9 +149,15 @@ export class PathManager {
     }
   }
 
-  /** Why the last direct attempt to each peer failed (peers with a working direct path are absent). */
+  /**
+   * Why the last direct attempt to each peer failed (peers with a working direct path are absent), the
+   * most recent failure last: a page that lists only a few must list the ones that just happened.
+   */
   upgradeErrors(): Array<[peer: string, reason: string]> {
-    return [...this.#peers].flatMap(([peer, p]) => (p.error === undefined ? [] : [[peer, p.error]]))
+    return [...this.#peers]
+      .filter(([, p]) => p.error !== undefined)
+      .sort(([, a], [, b]) => (a.errorAt ?? 0) - (b.errorAt ?? 0))
+      .map(([peer, p]) => [peer, p.error!])
   }
 
   /** The connection to use: `direct` a verified direct one (lowest RTT), `relayed` a relayed one, `any` either. */
@@ -221,7 +229,9 @@ export class PathManager {
       return true
     }
     const reason = `${path} connection carried no traffic (no ping echo within ${this.#verifyMs} ms)`
-    this.#peer(peer.toString()).error = reason
+    const failed = this.#peer(peer.toString())
+    failed.error = reason
+    failed.errorAt = Date.now()
     conn.abort(new Error(reason))
     await this.#fallBack(peer, reason)
     return false
@@ -322,6 +332,7 @@ export class PathManager {
     const retry = this.#init.webrtc && relayed !== undefined
     const retryInMs = retry ? p.backoff.next() : undefined
     p.error = reasons.at(-1) ?? 'no direct path'
+    p.errorAt = Date.now()
     this.#init.events(
       'path.relay-fallback',
       {
