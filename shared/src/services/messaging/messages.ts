@@ -134,7 +134,10 @@ export function messagesService(): PeerService<Messages> {
       const openStream = async (to: string, signal: AbortSignal) => {
         const peer = peerIdFromString(to)
         const opts = { signal, runOnLimitedConnection: true }
-        if (ctx.node.getConnections(peer).length > 0) return ctx.node.dialProtocol(peer, DM_PROTOCOL, opts)
+        // an open connection: a direct one when there is one (libp2p would pick any, the relayed one too)
+        const open = ctx.node.getConnections(peer).filter((c) => c.status === 'open')
+        const best = open.find((c) => !c.remoteAddr.toString().includes('/p2p-circuit')) ?? open[0]
+        if (best !== undefined) return best.newStream(DM_PROTOCOL, opts)
         try {
           return await ctx.node.dialProtocol(peer, DM_PROTOCOL, opts)
         } catch {
