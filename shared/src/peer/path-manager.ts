@@ -162,6 +162,10 @@ export class PathManager {
           remoteAddr: conn.remoteAddr.toString(),
           ...(state.rttMs === undefined ? {} : { rttMs: state.rttMs }),
           ...(p.relayedAt === undefined ? {} : { afterMs: Math.round(Date.now() - p.relayedAt) }),
+          ...(p.relayedAt === undefined || p.attempt === undefined
+            ? {}
+            : { startMs: Math.round(p.attempt.startedAt - p.relayedAt) }),
+          ...(p.attempt?.dialMs === undefined ? {} : { dialMs: p.attempt.dialMs }),
         })
       }
       return true
@@ -182,6 +186,13 @@ export class PathManager {
       p.running = undefined
     })
     return p.running
+  }
+
+  /** Starts timing a direct attempt to `peer` (reported by `path.direct`). */
+  #attempt(peer: PeerId): { startedAt: number; dialMs?: number } {
+    const p = this.#peer(peer.toString())
+    p.attempt = { startedAt: Date.now() }
+    return p.attempt
   }
 
   #stateOf(conn: Connection): ConnState {
@@ -310,13 +321,17 @@ export class PathManager {
 
   /** True on success, a reason string on failure, undefined when the peer has no public address. */
   async #tryPublicAddrs(peer: PeerId): Promise<true | string | undefined> {
+    const attempt = this.#attempt(peer)
     const dialled = await dialPublicAddrs(this.#init.node, peer, this.#init.isPublicAddr, this.#upgradeMs)
+    attempt.dialMs = Math.round(Date.now() - attempt.startedAt)
     if (dialled === undefined || typeof dialled === 'string') return dialled
     return (await this.verify(dialled)) ? true : 'direct TCP/WS connection carried no traffic'
   }
 
   async #tryWebRTC(peer: PeerId, relayed: Connection): Promise<true | string> {
+    const attempt = this.#attempt(peer)
     const dialled = await dialWebRTC(this.#init.node, peer, relayed, this.#upgradeMs)
+    attempt.dialMs = Math.round(Date.now() - attempt.startedAt)
     if (typeof dialled === 'string') return dialled
     return (await this.verify(dialled)) ? true : 'WebRTC connection carried no traffic'
   }
