@@ -166,6 +166,7 @@ export class PathManager {
             ? {}
             : { startMs: Math.round(p.attempt.startedAt - p.relayedAt) }),
           ...(p.attempt?.dialMs === undefined ? {} : { dialMs: p.attempt.dialMs }),
+          ...(p.attempt?.phases === undefined ? {} : { phases: p.attempt.phases }),
         })
       }
       return true
@@ -189,7 +190,7 @@ export class PathManager {
   }
 
   /** Starts timing a direct attempt to `peer` (reported by `path.direct`). */
-  #attempt(peer: PeerId): { startedAt: number; dialMs?: number } {
+  #attempt(peer: PeerId): NonNullable<PeerUpgrade['attempt']> {
     const p = this.#peer(peer.toString())
     p.attempt = { startedAt: Date.now() }
     return p.attempt
@@ -330,7 +331,8 @@ export class PathManager {
 
   async #tryWebRTC(peer: PeerId, relayed: Connection): Promise<true | string> {
     const attempt = this.#attempt(peer)
-    const dialled = await dialWebRTC(this.#init.node, peer, relayed, this.#upgradeMs)
+    attempt.phases = {}
+    const dialled = await dialWebRTC(this.#init.node, peer, relayed, this.#upgradeMs, attempt.phases)
     attempt.dialMs = Math.round(Date.now() - attempt.startedAt)
     if (typeof dialled === 'string') return dialled
     return (await this.verify(dialled)) ? true : 'WebRTC connection carried no traffic'

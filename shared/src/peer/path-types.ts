@@ -50,7 +50,7 @@ export interface PeerUpgrade {
   /** When the relayed connection opened (for `path.direct`'s `afterMs`). */
   relayedAt?: number
   /** The last direct attempt: when it began and how long its dial took (for `path.direct`). */
-  attempt?: { startedAt: number; dialMs?: number }
+  attempt?: { startedAt: number; dialMs?: number; phases?: Record<string, number> }
   /** Wake as soon as a direct path verified (a waiting answerer, `whenDirect` callers). */
   waiters: Set<() => void>
 }

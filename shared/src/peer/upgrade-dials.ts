@@ -31,13 +31,25 @@ export async function dialPublicAddrs(
   }
 }
 
-/** A WebRTC connection signalled through the relay of `relayed`, or the reason it failed. */
+/**
+ * A WebRTC connection signalled through the relay of `relayed`, or the reason it failed. `phases`
+ * receives when (ms after the dial began) each step @libp2p/webrtc reports happened the first time:
+ * `open-signaling-stream`, `send-sdp-offer`, `read-sdp-answer`, `read-ice-candidates` (ICE until
+ * connected), `close-signaling-stream` (data channel up), then the connection upgrade (noise, muxer).
+ */
 export async function dialWebRTC(
   node: Libp2p,
   peer: PeerId,
   relayed: Connection,
   timeoutMs: number,
+  phases: Record<string, number> = {},
 ): Promise<Connection | string> {
+  const t0 = Date.now()
+  const onProgress = (evt: { type: string }) => {
+    if (!evt.type.startsWith('webrtc:')) return
+    const step = evt.type.slice('webrtc:'.length)
+    phases[step] ??= Date.now() - t0
+  }
   const circuit = relayed.remoteAddr.toString()
   const base = circuit.slice(0, circuit.indexOf('/p2p-circuit') + '/p2p-circuit'.length)
   let target: Multiaddr
@@ -47,7 +59,8 @@ export async function dialWebRTC(
     return `cannot build a WebRTC address from ${circuit}: ${firstLine(err)}`
   }
   try {
-    const conn = await node.dial(target, { signal: AbortSignal.timeout(timeoutMs), force: true })
+    const conn = await node.dial(target, { signal: AbortSignal.timeout(timeoutMs), force: true, onProgress })
+    phases.connected = Date.now() - t0
     if (isRelayed(conn.remoteAddr)) return `WebRTC dial returned a relayed connection (${conn.remoteAddr})`
     return conn
   } catch (err) {
