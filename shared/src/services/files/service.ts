@@ -20,6 +20,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { Blockstore } from 'interface-blockstore'
 import { exporter, recursive } from 'ipfs-unixfs-exporter'
 import type { CID } from 'multiformats/cid'
+import { concat } from 'uint8arrays/concat'
 import { FILES_PROTOCOL } from '../../constants.ts'
 import { toError } from '../../errors.ts'
 import type { PeerService, ServiceContext } from '../../peer/service.ts'
@@ -263,22 +264,12 @@ function createFiles(ctx: ServiceContext, bs: Blockstore, kv: KvStore) {
     async getBytes(cid, options = {}) {
       await get(cid, options)
       const parts: Uint8Array[] = []
-      let n = 0
       for await (const e of exportEntries(cid, options)) {
         if (e.type !== 'file' || e.path !== '')
           throw new Error(`${cid} is a directory; getBytes wants one file`)
-        for await (const p of e.content()) {
-          parts.push(p)
-          n += p.byteLength
-        }
+        for await (const p of e.content()) parts.push(p)
       }
-      const out = new Uint8Array(n)
-      let o = 0
-      for (const p of parts) {
-        out.set(p, o)
-        o += p.byteLength
-      }
-      return out
+      return concat(parts)
     },
     async share(entries, options = {}) {
       // a file with a local path is referenced where it is, not copied (ref-blockstore.ts)
