@@ -10,9 +10,8 @@
  * for await (const m of dm.watch({ signal })) console.log(m.from, m.body)
  * ```
  */
-import type { PrivateKey } from '@libp2p/interface'
+import type { Connection, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { multiaddr } from '@multiformats/multiaddr'
 import { DM_PROTOCOL } from '../../constants.ts'
 import * as D from '../../defaults.ts'
 import { InvalidInputError, InvalidMessageError, toError } from '../../errors.ts'
@@ -22,6 +21,7 @@ import { type DirectFrame, receiveDirect, sendDirect } from './direct.ts'
 import { Inbox } from './inbox.ts'
 import { MailboxClient } from './mailbox-client.ts'
 import { handlerQueue } from './queue.ts'
+import { candidateAddrs, openByPreference, pathOf } from './reach.ts'
 import { openEnvelope, sealEnvelope, seedOf } from './seal.ts'
 import { readBootstrap } from './topic-peers.ts'
 import type { DirectMessage, Messages, SendReceipt } from './types.ts'
@@ -130,24 +130,36 @@ export function messagesService(): PeerService<Messages> {
       poll()
       timer = setInterval(poll, D.DEFAULT_MAILBOX_POLL_MS)
 
-      /** Reaches `to` now: an open connection, its known addresses, or its circuit addresses from the edge. */
-      const openStream = async (to: string, signal: AbortSignal) => {
+      /**
+       * Sends `frame` over an open connection to `to` (direct ones first; one that cannot open a stream
+       * within the path check's timeout gives way to the next), else over a connection dialled to
+       * explicit addresses (reach.ts: never a DHT walk). A retry after a frame went out is safe: the
+       * recipient's inbox drops a second copy by message ID.
+       */
+      const sendOnline = async (to: string, frame: DirectFrame, signal: AbortSignal) => {
         const peer = peerIdFromString(to)
-        const opts = { signal, runOnLimitedConnection: true }
-        // an open connection: a direct one when there is one (libp2p would pick any, the relayed one too)
-        const open = ctx.node.getConnections(peer).filter((c) => c.status === 'open')
-        const best = open.find((c) => !c.remoteAddr.toString().includes('/p2p-circuit')) ?? open[0]
-        if (best !== undefined) return best.newStream(DM_PROTOCOL, opts)
-        try {
-          return await ctx.node.dialProtocol(peer, DM_PROTOCOL, opts)
-        } catch {
-          const doc = await readBootstrap(ctx)
-          const listed = doc.peers.find((p) => p.peerId === to)
-          if (listed === undefined) throw new Error(`${to} is not online (not in the bootstrap document)`)
-          const addrs = listed.addrs.filter((a) => !a.includes('/webrtc')).map((a) => multiaddr(a))
-          await ctx.node.dial(addrs, { signal })
-          return ctx.node.dialProtocol(peer, DM_PROTOCOL, opts)
+        const over = async (conn: Connection, openMs?: number) => {
+          const opening =
+            openMs === undefined ? signal : AbortSignal.any([signal, AbortSignal.timeout(openMs)])
+          const stream = await conn.newStream(DM_PROTOCOL, { signal: opening, runOnLimitedConnection: true })
+          return { receipt: await sendDirect(stream, frame, signal), path: pathOf(conn) }
         }
+        const open = openByPreference(ctx.node, peer)
+        for (const conn of open) {
+          try {
+            return await over(conn, D.DEFAULT_PATH_VERIFY_TIMEOUT_MS)
+          } catch (err) {
+            if (signal.aborted) throw err
+            const reason = toError(err).message
+            ctx.events('dm.retry', { id: frame.id, to, path: pathOf(conn), reason }, 'debug')
+          }
+        }
+        const doc = await readBootstrap(ctx).catch(() => undefined)
+        const addrs = await candidateAddrs(ctx.node, peer, doc)
+        if (addrs.length === 0) throw new Error(`no address known for ${to}`)
+        const dialSignal = AbortSignal.any([signal, AbortSignal.timeout(D.DEFAULT_DM_DIAL_TIMEOUT_MS)])
+        // force: the open connections just failed, libp2p must not hand one of them back
+        return over(await ctx.node.dial(addrs, { signal: dialSignal, force: open.length > 0 }))
       }
 
       const send = async (
@@ -166,12 +178,8 @@ export function messagesService(): PeerService<Messages> {
             ...(options.signal === undefined ? [] : [options.signal]),
           ])
           try {
-            const stream = await openStream(to, signal)
-            const conn = ctx.node.getConnections(peerIdFromString(to)).find((c) => c.streams.includes(stream))
-            const receipt = await sendDirect(stream, frame, signal)
+            const { receipt, path } = await sendOnline(to, frame, signal)
             if (receipt.ok) {
-              const path =
-                conn?.remoteAddr.toString().includes('/p2p-circuit') === true ? 'relayed' : 'direct'
               ctx.events('dm.delivered', { id: frame.id, to, path, ms: Date.now() - started })
               return { id: frame.id, to, status: 'delivered', path, ms: Date.now() - started }
             }
