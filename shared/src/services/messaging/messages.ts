@@ -18,11 +18,11 @@ import { InvalidInputError, InvalidMessageError, toError } from '../../errors.ts
 import type { PeerService, ServiceContext } from '../../peer/service.ts'
 import { ed25519KeyOf } from '../../protocol/mailbox.ts'
 import { type DirectFrame, receiveDirect, sendDirect } from './direct.ts'
-import { Inbox } from './inbox.ts'
 import { MailboxClient } from './mailbox-client.ts'
+import { MailboxDrain } from './mailbox-drain.ts'
 import { handlerQueue } from './queue.ts'
 import { candidateAddrs, openByPreference, pathOf } from './reach.ts'
-import { openEnvelope, sealEnvelope, seedOf } from './seal.ts'
+import { sealEnvelope, seedOf } from './seal.ts'
 import { readBootstrap } from './topic-peers.ts'
 import type { DirectMessage, Messages, SendReceipt } from './types.ts'
 
@@ -40,7 +40,12 @@ function checkBody(body: unknown): string {
 /** A libp2p service whose only job is to hand us the node's private key (the public seam for it). */
 const keyHolder = () => (components: { privateKey: PrivateKey }) => ({ privateKey: components.privateKey })
 
-export function messagesService(): PeerService<Messages> {
+export interface MessagesInit {
+  /** A drain the shell started as soon as the identity was loaded. @default one built at start */
+  drain?: MailboxDrain
+}
+
+export function messagesService(init: MessagesInit = {}): PeerService<Messages> {
   let timer: ReturnType<typeof setInterval> | undefined
   let unhandle = async () => {}
   return {
@@ -49,7 +54,18 @@ export function messagesService(): PeerService<Messages> {
     async start(ctx: ServiceContext): Promise<Messages> {
       const key = (ctx.node.services.messagesKey as { privateKey: PrivateKey }).privateKey
       const self = ctx.node.peerId.toString()
-      const inbox = new Inbox(ctx.storage.kv('messages'))
+      // the shell may have started emptying the mailbox before libp2p was up (mailbox-drain.ts)
+      const drain =
+        init.drain ??
+        new MailboxDrain({
+          privateKey: key,
+          edgeUrl: ctx.edgeUrl,
+          networkKey: ctx.networkKey,
+          storage: ctx.storage,
+          events: ctx.events,
+        })
+      if (drain.self !== self) throw new Error('the mailbox drain was built for another identity')
+      const { inbox } = drain
       const mailbox = new MailboxClient({
         edgeUrl: ctx.edgeUrl,
         networkKey: ctx.networkKey,
@@ -85,50 +101,8 @@ export function messagesService(): PeerService<Messages> {
       )
       unhandle = () => ctx.node.unhandle(DM_PROTOCOL)
 
-      let checking: Promise<number> | undefined
-      const checkMailbox = () => {
-        checking ??= drainMailbox().finally(() => {
-          checking = undefined
-        })
-        return checking
-      }
-      const drainMailbox = async (): Promise<number> => {
-        let fresh = 0
-        for (;;) {
-          const page = await mailbox.fetch(0)
-          if (page.length === 0) {
-            ctx.events('mailbox.checked', { fresh })
-            return fresh
-          }
-          for (const item of page) {
-            try {
-              const l = openEnvelope(key, self, item.envelope)
-              const m: DirectMessage = {
-                ...l,
-                to: self,
-                sentAt: l.ts,
-                receivedAt: Date.now(),
-                via: 'mailbox',
-              }
-              if (await inbox.accept(m)) {
-                fresh++
-                ctx.events('dm.received', { id: m.id, from: m.from, via: 'mailbox' })
-              }
-            } catch (err) {
-              // a message we cannot open is dropped (and acked below), never retried forever
-              ctx.events('dm.dropped', { reason: toError(err).message, seq: item.seq }, 'warn')
-            }
-          }
-          // stored (or known) first, acknowledged after: a crash in between re-fetches, the inbox dedupes
-          await mailbox.ack(page.at(-1)!.seq)
-        }
-      }
-      const poll = () =>
-        void checkMailbox().catch((err: unknown) =>
-          ctx.events('mailbox.fetch-failed', { reason: toError(err).message }, 'debug'),
-        )
-      poll()
-      timer = setInterval(poll, D.DEFAULT_MAILBOX_POLL_MS)
+      drain.poll()
+      timer = setInterval(() => drain.poll(), D.DEFAULT_MAILBOX_POLL_MS)
 
       /**
        * Sends `frame` over an open connection to `to` (direct ones first; one that cannot open a stream
@@ -197,7 +171,7 @@ export function messagesService(): PeerService<Messages> {
         send,
         inbox: () => inbox.list(),
         watch: (options = {}) => handlerQueue<DirectMessage>((h) => inbox.onMessage(h), options.signal),
-        checkMailbox,
+        checkMailbox: () => drain.check(),
       }
     },
     async stop() {
