@@ -148,8 +148,24 @@ async function makePeer(router: Router, relayAddr: string, relayOnly: boolean): 
     return orig(from, rpc)
   }
   bus.subscribe(TOPIC)
-  await waitFor('reservation', () => reserved, 60_000)
+  try {
+    await waitFor('reservation', () => reserved, 60_000)
+  } catch (err) {
+    await node.stop()
+    throw err
+  }
   return peer
+}
+
+/** makePeer, tried up to three times: on a loaded machine a reservation occasionally times out. */
+async function startPeer(router: Router, relayAddr: string, relayOnly: boolean): Promise<BenchPeer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await makePeer(router, relayAddr, relayOnly)
+    } catch (err) {
+      if (attempt === 3) throw err
+    }
+  }
 }
 
 /** Each peer of `from` dials `degree` random others of `peers` (direct when they listen, else relayed). */
@@ -195,7 +211,7 @@ async function runOne(
   for (let i = 0; i < o.peers; i += 10) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(10, o.peers - i) }, (_, k) =>
-        makePeer(router, relays[(i + k) % relays.length]!, isRelayOnly(i + k, o)),
+        startPeer(router, relays[(i + k) % relays.length]!, isRelayOnly(i + k, o)),
       ),
     )
     peers.push(...batch)
@@ -230,10 +246,12 @@ async function runOne(
       peers.splice(k, 1)
       replaced.push(gone)
       void gone.node.stop()
-      void makePeer(router, relays[churned % relays.length]!, gone.relayOnly).then(async (n) => {
-        peers.push(n)
-        await wire(peers, o.degree, [n])
-      })
+      void startPeer(router, relays[churned % relays.length]!, gone.relayOnly)
+        .then(async (n) => {
+          peers.push(n)
+          await wire(peers, o.degree, [n])
+        })
+        .catch((err: Error) => console.error(`a joining peer failed to start: ${err.message}`))
       churned++
     }
     const by = peers[i % peers.length]!
@@ -321,7 +339,9 @@ export function messagingBenchOptions(argv: string[] = []): MessagingBenchOption
 }
 
 export async function runMessagingBench(o: MessagingBenchOptions = messagingBenchOptions()) {
-  const edge = await startEdge()
+  // every peer here connects from 127.0.0.1, which the shards treat as one household (32 connections
+  // per IP by default): lift that cap so that N peers stand for N homes
+  const edge = await startEdge({ vars: { MAX_CONNECTIONS_PER_IP: String(4 * o.peers + 64) } })
   try {
     const workerd = () => findDescendants(edge.process.pid!, 'workerd')
     const cpu = () => workerd().reduce((s, pid) => s + cpuSeconds(pid), 0)
