@@ -3,9 +3,10 @@
  * transports (node/src/transports.ts), its identity on disk, the optional relay hop (super-peer), the
  * reachability tracker and the local control API.
  *
- * Start order: bootstrap document, identity and the single-instance check in parallel; libp2p; the
- * core (transfers, path checks, reservations on both shards at once); overlay services; control API.
- * Stop runs in reverse.
+ * Start order: the identity, the single-instance check and the edge mailbox fetch (local-start.ts;
+ * `edgeswarm node` runs it before loading this module) in parallel with the bootstrap document;
+ * libp2p; the core (transfers, path checks, reservations on both shards at once); overlay services;
+ * control API. Stop runs in reverse.
  *
  * @example
  * ```ts
@@ -32,16 +33,15 @@ import { type EventSink, type PeerEnvironment, ServiceHost } from '../../shared/
 import type { BootstrapDocument } from '../../shared/src/protocol/bootstrap.ts'
 import { overlayServices } from '../../shared/src/services/index.ts'
 import { startComputeWorker } from './compute/start-worker.ts'
-import { assertNoRunningDaemon, newToken, removeControlInfo, writeControlInfo } from './control/files.ts'
+import { newToken, removeControlInfo, writeControlInfo } from './control/files.ts'
 import { startControlServer } from './control/server.ts'
 import { serviceRoutes } from './control/service-routes.ts'
-import { loadOrCreateIdentity } from './identity.ts'
+import { type LocalStart, startLocal } from './local-start.ts'
 import { setPublicCidrs } from './nat/public-cidr.ts'
 import { ReachabilityTracker } from './nat/reachability.ts'
 import { nodeRoutes } from './node-api.ts'
 import type { NodeOptions } from './options.ts'
 import { SuperPeer } from './relay/super-peer.ts'
-import { nodeStorage } from './storage.ts'
 import { nodeTransports } from './transports.ts'
 
 export interface Daemon {
@@ -71,22 +71,21 @@ function bootstrapSource(options: NodeOptions, events: EventSink): BootstrapSour
   })
 }
 
-export async function startDaemon(options: NodeOptions, events: EventSink): Promise<Daemon> {
+/** `local`: the identity, storage and mailbox drain `startLocal` set up already (else done here). */
+export async function startDaemon(
+  options: NodeOptions,
+  events: EventSink,
+  local?: LocalStart,
+): Promise<Daemon> {
   const joinStarted = performance.now()
   setPublicCidrs(options.publicCidrs)
   // the bootstrap request is in flight while the key is read and the data dir checked
   const source = bootstrapSource(options, events)
   const fetching = source.fetch()
-  const [local] = await Promise.allSettled([
-    loadOrCreateIdentity(options.dataDir).then(async (key) => {
-      await assertNoRunningDaemon(options.dataDir)
-      return key
-    }),
-    fetching,
-  ])
+  const [mine] = await Promise.allSettled([local ?? startLocal(options, events), fetching])
   // a local problem (corrupt key, a daemon already running) is reported before a bootstrap one
-  if (local.status === 'rejected') throw local.reason
-  const privateKey = local.value
+  if (mine.status === 'rejected') throw mine.reason
+  const { privateKey, storage, drain } = mine.value
   const doc = await source.load(fetching)
   const bootstrapAt = performance.now()
   if (doc.private && options.networkKey === undefined) {
@@ -101,12 +100,14 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
     : undefined
   const iceServers = [...new Set([...doc.stun, ...options.stun])].map((urls) => ({ urls }))
   const { transports, circuit } = nodeTransports({ webrtc: options.webrtc, iceServers })
-  const overlay = new ServiceHost(overlayServices({ routing: { neighbours: options.neighbours } }))
+  const overlay = new ServiceHost(
+    overlayServices({ routing: { neighbours: options.neighbours }, messages: { drain } }),
+  )
   const env: PeerEnvironment = {
     runtime: 'node',
     edgeUrl: options.bootstrapUrl,
     networkKey: options.networkKey,
-    storage: nodeStorage(options.dataDir),
+    storage,
     isPublic,
   }
   const node: Libp2p<Record<string, unknown>> = await createLibp2p(
