@@ -9,9 +9,11 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { COMPUTE_PROTOCOL } from '../../constants.ts'
 import {
+  DEFAULT_COMPUTE_BLOCKED_WAIT_MS,
   DEFAULT_COMPUTE_DISCOVERY_MS,
   DEFAULT_COMPUTE_LEASE_FACTOR,
   DEFAULT_COMPUTE_MAX_MALFORMED,
+  DEFAULT_COMPUTE_MAX_MISSED_LEASES,
   DEFAULT_COMPUTE_MAX_REPLICAS,
   DEFAULT_COMPUTE_MIN_LEASE_MS,
   DEFAULT_COMPUTE_PIPELINE,
@@ -50,6 +52,8 @@ export interface JobProgress {
   bans: number
   rechecked: number
   expired: number
+  /** Open tasks waiting for a worker that is not there (e.g. a third one to settle a disagreement). */
+  blocked: number
   elapsedMs: number
   error?: { name: string; message: string }
 }
@@ -82,6 +86,7 @@ export class JobRun {
   #timer: ReturnType<typeof setInterval> | undefined
   #discovery: ReturnType<typeof setInterval> | undefined
   #hadWorker = false
+  #blockedSince: number | undefined
 
   constructor(init: JobRunInit) {
     this.#i = init
@@ -142,6 +147,7 @@ export class JobRun {
       bans: this.#s.stats.bans,
       rechecked: this.#s.stats.rechecked,
       expired: this.#s.stats.expired,
+      blocked: this.#blockedSince === undefined ? 0 : (this.#s.blocked()?.tasks ?? 0),
       elapsedMs,
       ...(this.#i.record.error === undefined
         ? {}
@@ -304,8 +310,16 @@ export class JobRun {
   }
 
   #tick(): void {
-    if (this.#s.expire().length > 0) this.#afterChange()
+    for (const a of this.#s.expire()) {
+      if (this.#s.missed(a.worker) < DEFAULT_COMPUTE_MAX_MISSED_LEASES) continue
+      // stuck (a dead path that never closed, a wedged worker): drop it; discovery may bring it back
+      this.#i.ctx.events('compute.worker-stuck', { job: this.id, peer: a.worker }, 'warn')
+      this.#sessions.get(a.worker)?.stream.abort(new Error('worker answers nothing'))
+    }
+    this.#afterChange()
+    if (this.#i.record.state !== 'running') return
     const ready = [...this.#sessions.values()].some((x) => x.ready)
+    this.#checkBlocked(ready)
     if (ready) this.#lastWorkerAt = Date.now()
     const waited = Date.now() - this.#lastWorkerAt
     const limit = this.#hadWorker ? 3 * DEFAULT_COMPUTE_WORKER_WAIT_MS : DEFAULT_COMPUTE_WORKER_WAIT_MS
@@ -317,6 +331,36 @@ export class JobRun {
         ),
       )
     }
+  }
+
+  /**
+   * Open tasks that no live worker may take while nothing runs: usually two workers that disagree
+   * with no third to settle it (or fewer distinct workers than K). Waits for discovery to bring one,
+   * then fails with the reason instead of hanging.
+   */
+  #checkBlocked(ready: boolean): void {
+    const b = ready ? this.#s.blocked() : undefined
+    if (b === undefined) {
+      this.#blockedSince = undefined
+      return
+    }
+    const now = Date.now()
+    if (this.#blockedSince === undefined) {
+      this.#blockedSince = now
+      this.#i.ctx.events('compute.blocked', { job: this.id, ...b }, 'warn')
+    }
+    if (now - this.#blockedSince < DEFAULT_COMPUTE_BLOCKED_WAIT_MS) return
+    const why =
+      b.results > 1
+        ? `${b.voters} workers returned ${b.results} different results and no other worker is available to settle it`
+        : `it needs ${this.#i.record.replicas} agreeing results from distinct workers and no other worker is available`
+    this.#end(
+      new TaskFailedError(
+        'unresolved',
+        `task ${b.index} cannot be verified: ${why} (${b.tasks} task(s) waited ` +
+          `${Math.round((now - this.#blockedSince) / 1000)} s; add workers or lower --replicas)`,
+      ),
+    )
   }
 
   /** Stops without changing the persisted state: the peer is shutting down, the job resumes later. */

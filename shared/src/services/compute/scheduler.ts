@@ -11,6 +11,13 @@
  * - A worker with `trustStreak` agreeing results in a row (and no disagreement) is trusted: a fresh
  *   task given to it runs once and is accepted on its result alone, except that a `spotCheck` share
  *   of them is still replicated K times. Cost per task falls from K to about 1 + spotCheck*(K-1).
+ *   Every worker in a disagreement loses its trust at once (streak back to 0), before the dispute is
+ *   settled: a liar must not go on running unreplicated tasks while the tie-break is pending.
+ * - A disagreement between two workers needs a third, distinct worker to settle it. When no live
+ *   worker may take any wanted task and nothing runs, {@link blocked} says so (the coordinator waits
+ *   for more workers, then fails the job with that reason instead of hanging).
+ * - A lease that runs out moves the task to another worker, but a late answer still counts as a vote;
+ *   a worker that lets leases expire in a row without answering is reported as stuck.
  * - Deterministic failures (trap, oversized or bad output) are results like any other and must agree;
  *   resource failures move the task to another worker; a time or memory limit hit on two workers
  *   (or the only one) fails the task, since a pure task would hit it anywhere.
@@ -39,10 +46,12 @@ export class Scheduler extends TaskBook {
 
   /** A worker returned `digest` (and `output`) for an assignment. Returns false when it was ignored. */
   complete(id: number, digest: string, output: Uint8Array): boolean {
-    const a = this.assignments.get(id)
+    const a = this.assignments.get(id) ?? this.late.get(id)
     if (a === undefined) return false
-    this.finishAssignment(a, true)
+    if (this.late.delete(id)) this.observe(a)
+    else this.finishAssignment(a, true)
     const w = this.workers.get(a.worker)
+    if (w !== undefined) w.missed = 0
     const t = this.tasks.get(a.index)
     if (w === undefined || w.banned || t === undefined || t.accepted !== undefined) return false
     if (t.votes.some((v) => v.worker === a.worker)) return false
@@ -55,9 +64,12 @@ export class Scheduler extends TaskBook {
 
   /** The worker could not run the task for a resource reason (`timeout`, `memory`, `crashed`, `refused`). */
   fail(id: number, reason: string): void {
+    if (this.late.delete(id)) return // its lease already moved the task on
     const a = this.assignments.get(id)
     if (a === undefined) return
     this.finishAssignment(a, false)
+    const w = this.workers.get(a.worker)
+    if (w !== undefined) w.missed = 0
     const t = this.tasks.get(a.index)
     if (t === undefined || t.accepted !== undefined) return
     t.failures.push(reason)
@@ -80,12 +92,26 @@ export class Scheduler extends TaskBook {
     }
     for (const a of out) {
       this.finishAssignment(a, false)
+      this.late.set(a.id, a)
       const w = this.workers.get(a.worker)
-      if (w !== undefined) w.expired++
+      if (w !== undefined) {
+        w.expired++
+        w.missed++
+      }
       this.stats.expired++
-      if (this.tasks.get(a.index)?.accepted === undefined) this.demand.push(a.index)
+      const t = this.tasks.get(a.index)
+      if (t?.accepted !== undefined) continue
+      t?.tried.add(a.worker) // another worker first; this one only when nobody else may (second pass)
+      this.demand.push(a.index)
     }
+    // a late answer is only waited for while its task is open
+    for (const [id, a] of this.late) if (this.tasks.get(a.index)?.accepted !== undefined) this.late.delete(id)
     return out
+  }
+
+  /** Leases `worker` let expire in a row without answering anything. */
+  missed(worker: string): number {
+    return this.workers.get(worker)?.missed ?? 0
   }
 
   /** A worker left (stream closed, peer gone): its tasks in flight are reassigned at once. */
@@ -97,6 +123,7 @@ export class Scheduler extends TaskBook {
       this.finishAssignment(a, false)
       if (this.tasks.get(a.index)?.accepted === undefined) this.demand.push(a.index)
     }
+    for (const [id, a] of this.late) if (a.worker === worker) this.late.delete(id)
     w.gone = true
     w.capacity = 0
     return lost
@@ -126,6 +153,7 @@ export class Scheduler extends TaskBook {
       }
       return
     }
+    if (tally.size > 1) for (const v of t.votes) this.distrust(v.worker)
     // no quorum yet: once every replica asked for has answered, ask one more worker
     const inFlight = [...t.running].length + this.demand.filter((d) => d === index).length
     if (t.votes.length + inFlight < t.target) return

@@ -57,6 +57,8 @@ export interface WorkerState {
   streak: number
   agreed: number
   expired: number
+  /** Leases in a row this worker let expire without answering anything (a stuck worker when high). */
+  missed: number
   banned: boolean
   banReason?: string
   gone: boolean
@@ -79,6 +81,8 @@ export class TaskBook {
   protected readonly tasks = new Map<number, TaskState>()
   protected readonly workers = new Map<string, WorkerState>()
   protected readonly assignments = new Map<number, Assignment>()
+  /** Assignments whose lease ran out: a late answer still counts as a vote (the work is not wasted). */
+  protected readonly late = new Map<number, Assignment>()
   /** Extra replicas wanted (task indexes; one entry per replica), served before fresh tasks. */
   protected demand: number[] = []
   protected readonly results = new Map<number, Uint8Array>()
@@ -194,6 +198,7 @@ export class TaskBook {
         streak: 0,
         agreed: 0,
         expired: 0,
+        missed: 0,
         banned: false,
         gone: true,
       }
@@ -273,7 +278,11 @@ export class TaskBook {
     this.assignments.delete(a.id)
     this.tasks.get(a.index)?.running.delete(a.id)
     this.workers.get(a.worker)?.running.delete(a.id)
-    if (!answered) return
+    if (answered) this.observe(a)
+  }
+
+  /** An answer came for `a` (in time or late): counts it and feeds the mean task time leases follow. */
+  protected observe(a: Assignment): void {
     this.stats.results++
     const ms = this.now() - a.started
     this.#meanMs = this.#meanMs === undefined ? ms : 0.9 * this.#meanMs + 0.1 * ms
@@ -291,6 +300,38 @@ export class TaskBook {
     w.agreed++
   }
 
+  /**
+   * Every worker whose result is part of an open disagreement loses its trust until the dispute is
+   * settled: otherwise a liar keeps running unreplicated tasks (its lies accepted alone) while the
+   * dispute that would expose it waits for a third worker.
+   */
+  protected distrust(worker: string): void {
+    this.worker(worker).streak = 0
+  }
+
+  /**
+   * Why the job cannot move on, when it cannot: tasks still wanted while nothing runs and no live
+   * worker may take them (each already voted on them or is gone), with the first one's votes.
+   */
+  blocked(): { tasks: number; index: number; voters: number; results: number } | undefined {
+    if (this.done() || this.assignments.size > 0) return undefined
+    let first: TaskState | undefined
+    let index = -1
+    let tasks = 0
+    for (const [i, t] of this.tasks) {
+      if (t.accepted !== undefined || this.failed.has(i)) continue
+      tasks++
+      if (first === undefined) [first, index] = [t, i]
+    }
+    if (first === undefined) return undefined
+    return {
+      tasks,
+      index,
+      voters: first.votes.length,
+      results: new Set(first.votes.map((v) => v.digest)).size,
+    }
+  }
+
   /** Bans a worker: reassigns its running tasks and reopens every task accepted with its vote. */
   protected ban(worker: string, reason: string): void {
     const w = this.worker(worker)
@@ -304,6 +345,7 @@ export class TaskBook {
       this.finishAssignment(a, false)
       if (this.tasks.get(a.index)?.accepted === undefined) this.demand.push(a.index)
     }
+    for (const [id, a] of this.late) if (a.worker === worker) this.late.delete(id)
     for (const index of w.tasks) {
       const t = this.tasks.get(index)
       if (t === undefined) continue
