@@ -292,15 +292,22 @@ export class JobRun {
     for (const [index, output] of accepted) {
       if (this.#persisted.has(index)) continue
       this.#persisted.add(index)
-      const voters = this.#s.voters(index)
-      void sha256Hex(output).then((digest) =>
-        this.#i.store.putResult(this.id, { index, digest, output, voters }),
-      )
+      // the digest it was accepted with (sha256 of the output, or `error:<reason>`): hashed once, on arrival
+      const digest = this.#s.digest(index)!
+      void this.#i.store
+        .putResult(this.id, { index, digest, output, voters: this.#s.voters(index) })
+        .catch((err: unknown) =>
+          this.#i.ctx.events('compute.persist-failed', { job: this.id, error: toError(err).message }, 'warn'),
+        )
     }
     for (const index of this.#persisted) {
       if (accepted.has(index)) continue
       this.#persisted.delete(index)
-      void this.#i.store.deleteResult(this.id, index)
+      void this.#i.store
+        .deleteResult(this.id, index)
+        .catch((err: unknown) =>
+          this.#i.ctx.events('compute.persist-failed', { job: this.id, error: toError(err).message }, 'warn'),
+        )
     }
     if (this.#s.done()) {
       this.#complete()

@@ -22,6 +22,9 @@ import { encodeFrame, type Frame, readFrames, sendFrame, type ToWorker, toWorker
 import { checkModule } from './module-check.ts'
 import type { WasmModule } from './wasm-api.ts'
 
+/** Compiled modules a worker keeps (the example module compiles to well under 1 MiB). */
+const MODULE_CACHE_ENTRIES = 8
+
 export interface WorkerCounters {
   tasks: number
   failed: number
@@ -41,6 +44,11 @@ export class ComputeWorker {
   #executor: TaskExecutor | undefined
   #running = 0
   readonly #streams = new Set<Stream>()
+  /**
+   * Compiled modules by CID and memory cap, so a coordinator's next stream (reconnect, next job, K
+   * replicas of its tasks) starts without fetching and compiling again. Bounded: a few modules.
+   */
+  readonly #modules = new Map<string, Promise<WasmModule>>()
 
   constructor(ctx: ServiceContext, counters: WorkerCounters) {
     this.#ctx = ctx
@@ -80,6 +88,7 @@ export class ComputeWorker {
     const routing = this.#ctx.service<Routing>('routing')
     if (routing !== undefined) await routing.unprovide(await workersCid()).catch(() => undefined)
     for (const s of this.#streams) s.abort(new Error('worker stopped'))
+    this.#modules.clear()
     await exec.close()
     this.#ctx.events('compute.worker', { enabled: false })
   }
@@ -103,7 +112,7 @@ export class ComputeWorker {
         case 'job':
           if (job !== undefined) return
           job = header
-          module = this.#loadModule(header, (cid) => {
+          module = this.#cachedModule(header, (cid) => {
             void send({ t: 'get', cid })
             return new Promise((resolve) => blobs.set(cid, resolve))
           })
@@ -136,6 +145,20 @@ export class ComputeWorker {
     })
     this.#streams.delete(stream)
     this.#counters.coordinators--
+  }
+
+  #cachedModule(
+    job: Extract<ToWorker, { t: 'job' }>,
+    fromCoordinator: (cid: string) => Promise<Uint8Array>,
+  ): Promise<WasmModule> {
+    const key = `${job.module}/${Math.min(job.maxMemoryPages, DEFAULT_COMPUTE_MAX_MEMORY_PAGES)}`
+    const hit = this.#modules.get(key)
+    if (hit !== undefined) return hit
+    const loading = this.#loadModule(job, fromCoordinator)
+    this.#modules.set(key, loading)
+    if (this.#modules.size > MODULE_CACHE_ENTRIES) this.#modules.delete(this.#modules.keys().next().value!)
+    loading.catch(() => this.#modules.delete(key)) // a failed fetch or a rejected module is not kept
+    return loading
   }
 
   async #loadModule(
