@@ -263,14 +263,12 @@ export class JobRun {
     this.#afterChange()
   }
 
-  #pump(worker: string): void {
+  #pump(worker: string, extra = false): void {
     const session = this.#sessions.get(worker)
     if (session?.ready !== true) return
-    for (let a = this.#s.next(worker); a !== undefined; a = this.#s.next(worker)) {
-      void sendFrame(
-        session.stream,
-        encodeFrame({ t: 'task', id: a.id, index: a.index }, this.#i.inputs[a.index]),
-      ).catch((err: unknown) =>
+    for (let a = this.#s.next(worker, extra); a !== undefined; a = this.#s.next(worker, extra)) {
+      const header = { t: 'task' as const, id: a.id, index: a.index, ...(a.urgent ? { first: true } : {}) }
+      void sendFrame(session.stream, encodeFrame(header, this.#i.inputs[a.index])).catch((err: unknown) =>
         this.#i.ctx.events('compute.send-failed', { peer: worker, error: toError(err).message }, 'debug'),
       )
     }
@@ -314,6 +312,8 @@ export class JobRun {
       return
     }
     for (const id of this.#sessions.keys()) this.#pump(id)
+    // then lost runs that found no free place: one more each on full workers, run there first
+    for (const id of this.#sessions.keys()) this.#pump(id, true)
   }
 
   #tick(): void {

@@ -334,4 +334,38 @@ describe('compute scheduler', () => {
     expect(s.missed('slow')).toBe(0)
     expect(s.complete(b.id, 'd0', new Uint8Array([0]))).toBe(false)
   })
+
+  it("a dead worker's task goes at once to a full worker, as one extra run first there", () => {
+    const s = new Scheduler({
+      tasks: 10,
+      replicas: 1,
+      maxReplicas: 3,
+      trustStreak: 10,
+      spotCheck: 0,
+      leaseFactor: 2,
+      minLeaseMs: 50,
+      initialLeaseMs: 1_000,
+      pipeline: 2,
+      now: () => 0,
+    })
+    s.addWorker('a', 1)
+    s.addWorker('b', 1)
+    const onA = [s.next('a')!, s.next('a')!]
+    const onB = [s.next('b')!, s.next('b')!]
+    expect(s.next('b')).toBeUndefined() // full: 1 slot x pipeline 2
+    expect(onB.every((x) => !x.urgent)).toBe(true)
+    expect(s.next('b', true)).toBeUndefined() // nothing lost yet
+    const lost = s.removeWorker('a')
+    expect(lost.map((x) => x.index)).toEqual(onA.map((x) => x.index))
+    const extra = s.next('b', true)!
+    expect(extra.index).toBe(onA[0]!.index)
+    expect(extra.urgent).toBe(true)
+    expect(s.next('b', true)).toBeUndefined() // one extra at most
+    s.complete(onB[0]!.id, 'd', new Uint8Array([1]))
+    expect(s.next('b')).toBeUndefined() // the extra run holds that place
+    s.complete(extra.id, 'd', new Uint8Array([1]))
+    const again = s.next('b')! // the other lost run comes before fresh work, also urgent
+    expect(again.index).toBe(onA[1]!.index)
+    expect(again.urgent).toBe(true)
+  })
 })

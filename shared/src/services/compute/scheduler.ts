@@ -35,10 +35,21 @@ import { type Assignment, type SchedulerInit, TaskBook, type Vote, type WorkerSt
 export type { Assignment, SchedulerInit, WorkerStats }
 
 export class Scheduler extends TaskBook {
-  /** Next task for `worker`, or undefined when it has enough in flight or nothing fits it. */
-  next(worker: string): Assignment | undefined {
+  /**
+   * Next task for `worker`, or undefined when it has enough in flight or nothing fits it. With
+   * `extra`, a worker already full may take one more task, only one whose run was lost: sent at once
+   * and run first on that worker (`urgent`), it starts when one of its slots frees instead of waiting
+   * for a free place in the pipeline and then behind the worker's queue.
+   */
+  next(worker: string, extra = false): Assignment | undefined {
     const w = this.workers.get(worker)
-    if (w === undefined || w.banned || w.running.size >= w.capacity) return undefined
+    if (w === undefined || w.banned) return undefined
+    if (extra) {
+      if (w.gone || this.lost.size === 0 || w.running.size !== w.capacity) return undefined
+      const index = this.pickDemand(worker, true)
+      return index === undefined ? undefined : this.assign(worker, index)
+    }
+    if (w.running.size >= w.capacity) return undefined
     const index = this.pickDemand(worker) ?? this.pickFresh(worker)
     if (index === undefined) return undefined
     return this.assign(worker, index)
@@ -81,7 +92,7 @@ export class Scheduler extends TaskBook {
       this.failed.set(a.index, reason)
       return
     }
-    this.demand.push(a.index)
+    this.requeueLost(a.index)
   }
 
   /** Drops assignments whose lease ran out (slow or hung worker); their tasks go to others. */
@@ -102,7 +113,7 @@ export class Scheduler extends TaskBook {
       const t = this.tasks.get(a.index)
       if (t?.accepted !== undefined) continue
       t?.tried.add(a.worker) // another worker first; this one only when nobody else may (second pass)
-      this.demand.push(a.index)
+      this.requeueLost(a.index)
     }
     // a late answer is only waited for while its task is open
     for (const [id, a] of this.late) if (this.tasks.get(a.index)?.accepted !== undefined) this.late.delete(id)
@@ -121,7 +132,7 @@ export class Scheduler extends TaskBook {
     const lost = [...w.running].map((id) => this.assignments.get(id)).filter((a) => a !== undefined)
     for (const a of lost) {
       this.finishAssignment(a, false)
-      if (this.tasks.get(a.index)?.accepted === undefined) this.demand.push(a.index)
+      if (this.tasks.get(a.index)?.accepted === undefined) this.requeueLost(a.index)
     }
     for (const [id, a] of this.late) if (a.worker === worker) this.late.delete(id)
     w.gone = true

@@ -30,6 +30,8 @@ export interface Assignment {
   worker: string
   started: number
   deadline: number
+  /** A run of this task was lost (worker gone, lease expired, crash): the worker should run it first. */
+  urgent: boolean
 }
 
 export interface Vote {
@@ -85,6 +87,8 @@ export class TaskBook {
   protected readonly late = new Map<number, Assignment>()
   /** Extra replicas wanted (task indexes; one entry per replica), served before fresh tasks. */
   protected demand: number[] = []
+  /** Tasks whose run was lost (worker gone, lease expired, crash, ban) and not handed out again yet. */
+  protected readonly lost = new Set<number>()
   protected readonly results = new Map<number, Uint8Array>()
   /** Tasks that failed for good (index -> reason). */
   readonly failed = new Map<number, string>()
@@ -224,12 +228,13 @@ export class TaskBook {
    * A wanted replica this worker may take. A worker that hit a resource limit on a task gets it again
    * only when no fresh work is left (second pass): with few workers left that beats a stalled job.
    */
-  protected pickDemand(worker: string): number | undefined {
+  protected pickDemand(worker: string, lostOnly = false): number | undefined {
     const w = this.workers.get(worker)!
     for (const retry of [false, true]) {
       if (retry && this.fresh < this.init.tasks) return undefined
       for (let i = 0; i < this.demand.length; i++) {
         const index = this.demand[i]!
+        if (lostOnly && !this.lost.has(index)) continue
         const t = this.tasks.get(index)
         if (t === undefined || t.accepted !== undefined || this.failed.has(index)) {
           this.demand.splice(i--, 1)
@@ -266,7 +271,15 @@ export class TaskBook {
 
   protected assign(worker: string, index: number): Assignment {
     const now = this.now()
-    const a: Assignment = { id: this.#nextId++, index, worker, started: now, deadline: now + this.leaseMs() }
+    const urgent = this.lost.delete(index)
+    const a: Assignment = {
+      id: this.#nextId++,
+      index,
+      worker,
+      started: now,
+      deadline: now + this.leaseMs(),
+      urgent,
+    }
     this.assignments.set(a.id, a)
     this.tasks.get(index)!.running.add(a.id)
     this.workers.get(worker)!.running.add(a.id)
@@ -288,10 +301,17 @@ export class TaskBook {
     this.#meanMs = this.#meanMs === undefined ? ms : 0.9 * this.#meanMs + 0.1 * ms
   }
 
+  /** A run of `index` was lost: wanted again, and first (see `Scheduler.next`'s `extra`). */
+  protected requeueLost(index: number): void {
+    this.demand.push(index)
+    this.lost.add(index)
+  }
+
   protected accept(index: number, digest: string, output: Uint8Array): void {
     const t = this.tasks.get(index)!
     t.accepted = digest
     this.results.set(index, output)
+    this.lost.delete(index)
   }
 
   protected credit(worker: string): void {
@@ -343,7 +363,7 @@ export class TaskBook {
     for (const id of [...w.running]) {
       const a = this.assignments.get(id)!
       this.finishAssignment(a, false)
-      if (this.tasks.get(a.index)?.accepted === undefined) this.demand.push(a.index)
+      if (this.tasks.get(a.index)?.accepted === undefined) this.requeueLost(a.index)
     }
     for (const [id, a] of this.late) if (a.worker === worker) this.late.delete(id)
     for (const index of w.tasks) {
