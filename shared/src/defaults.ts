@@ -243,8 +243,6 @@ export const DEFAULT_COMPUTE_WORKER_WAIT_MS = 10_000
 export const DEFAULT_COMPUTE_DISCOVERY_MS = 5_000
 /** Malformed frames tolerated on one compute stream before it is closed. */
 export const DEFAULT_COMPUTE_MAX_MALFORMED = 8
-/** Leases a worker may let expire in a row, answering nothing, before its stream is closed as stuck. */
-export const DEFAULT_COMPUTE_MAX_MISSED_LEASES = 3
 /**
  * How long a job waits (ms) when its open tasks need a worker that is not there (two workers disagree
  * and no third may settle it, or K distinct workers are wanted and fewer are live) before it fails

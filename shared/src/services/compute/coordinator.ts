@@ -13,7 +13,6 @@ import {
   DEFAULT_COMPUTE_DISCOVERY_MS,
   DEFAULT_COMPUTE_LEASE_FACTOR,
   DEFAULT_COMPUTE_MAX_MALFORMED,
-  DEFAULT_COMPUTE_MAX_MISSED_LEASES,
   DEFAULT_COMPUTE_MAX_REPLICAS,
   DEFAULT_COMPUTE_MIN_LEASE_MS,
   DEFAULT_COMPUTE_PIPELINE,
@@ -87,6 +86,8 @@ export class JobRun {
   #discovery: ReturnType<typeof setInterval> | undefined
   #hadWorker = false
   #blockedSince: number | undefined
+  #tickMs = 1_000
+  #lastTick = 0
 
   constructor(init: JobRunInit) {
     this.#i = init
@@ -119,7 +120,9 @@ export class JobRun {
       this.#complete()
       return
     }
-    this.#timer = setInterval(() => this.#tick(), Math.max(100, Math.min(1_000, this.#s.leaseMs() / 4)))
+    this.#tickMs = Math.max(100, Math.min(1_000, this.#s.leaseMs() / 4))
+    this.#lastTick = Date.now()
+    this.#timer = setInterval(() => this.#tick(), this.#tickMs)
     this.#discovery = setInterval(() => void this.#discover(), DEFAULT_COMPUTE_DISCOVERY_MS)
     void this.#discover()
   }
@@ -317,11 +320,16 @@ export class JobRun {
   }
 
   #tick(): void {
-    for (const a of this.#s.expire()) {
-      if (this.#s.missed(a.worker) < DEFAULT_COMPUTE_MAX_MISSED_LEASES) continue
-      // stuck (a dead path that never closed, a wedged worker): drop it; discovery may bring it back
-      this.#i.ctx.events('compute.worker-stuck', { job: this.id, peer: a.worker }, 'warn')
-      this.#sessions.get(a.worker)?.stream.abort(new Error('worker answers nothing'))
+    const now = Date.now()
+    // a tick that comes late means this process was stalled: the answers that arrived meanwhile are
+    // still queued behind this timer, so leases are not judged on this round
+    const stalled = now - this.#lastTick > 2 * this.#tickMs + 500
+    this.#lastTick = now
+    if (!stalled) this.#s.expire()
+    // silent far longer than any task may run (workers answer `timeout` at the time limit): stuck
+    for (const peer of this.#s.stuck(2 * this.#i.record.timeMs + DEFAULT_COMPUTE_MIN_LEASE_MS)) {
+      this.#i.ctx.events('compute.worker-stuck', { job: this.id, peer }, 'warn')
+      this.#sessions.get(peer)?.stream.abort(new Error('worker answers nothing'))
     }
     this.#afterChange()
     if (this.#i.record.state !== 'running') return

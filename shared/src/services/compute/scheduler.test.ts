@@ -325,13 +325,16 @@ describe('compute scheduler', () => {
     const a = s.next('slow')!
     now = 150
     expect(s.expire().map((x) => x.id)).toEqual([a.id])
-    expect(s.missed('slow')).toBe(1)
+    now = 10_000
+    expect(s.stuck(5_000)).toEqual(['slow']) // leases expiring and nothing heard for 10 s
+    now = 150
     expect(s.next('slow')).toBeUndefined() // another worker first
     const b = s.next('other')!
     expect(b.index).toBe(a.index)
     expect(s.complete(a.id, 'd0', new Uint8Array([0]))).toBe(true) // the slow worker's answer is used
     expect(s.done()).toBe(true)
-    expect(s.missed('slow')).toBe(0)
+    now = 10_000
+    expect(s.stuck(5_000)).toEqual([]) // it answered (late) and has nothing out
     expect(s.complete(b.id, 'd0', new Uint8Array([0]))).toBe(false)
   })
 

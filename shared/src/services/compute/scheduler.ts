@@ -17,7 +17,7 @@
  *   worker may take any wanted task and nothing runs, {@link blocked} says so (the coordinator waits
  *   for more workers, then fails the job with that reason instead of hanging).
  * - A lease that runs out moves the task to another worker, but a late answer still counts as a vote;
- *   a worker that lets leases expire in a row without answering is reported as stuck.
+ *   a worker silent for long while its leases expire is reported as stuck.
  * - Deterministic failures (trap, oversized or bad output) are results like any other and must agree;
  *   resource failures move the task to another worker; a time or memory limit hit on two workers
  *   (or the only one) fails the task, since a pure task would hit it anywhere.
@@ -49,7 +49,7 @@ export class Scheduler extends TaskBook {
       const index = this.pickDemand(worker, true)
       return index === undefined ? undefined : this.assign(worker, index)
     }
-    if (w.running.size >= w.capacity) return undefined
+    if (w.running.size >= this.inFlightLimit(w)) return undefined
     const index = this.pickDemand(worker) ?? this.pickFresh(worker)
     if (index === undefined) return undefined
     return this.assign(worker, index)
@@ -62,7 +62,7 @@ export class Scheduler extends TaskBook {
     if (this.late.delete(id)) this.observe(a)
     else this.finishAssignment(a, true)
     const w = this.workers.get(a.worker)
-    if (w !== undefined) w.missed = 0
+    if (w !== undefined) w.heardAt = this.now()
     const t = this.tasks.get(a.index)
     if (w === undefined || w.banned || t === undefined || t.accepted !== undefined) return false
     if (t.votes.some((v) => v.worker === a.worker)) return false
@@ -80,7 +80,7 @@ export class Scheduler extends TaskBook {
     if (a === undefined) return
     this.finishAssignment(a, false)
     const w = this.workers.get(a.worker)
-    if (w !== undefined) w.missed = 0
+    if (w !== undefined) w.heardAt = this.now()
     const t = this.tasks.get(a.index)
     if (t === undefined || t.accepted !== undefined) return
     t.failures.push(reason)
@@ -105,10 +105,7 @@ export class Scheduler extends TaskBook {
       this.finishAssignment(a, false)
       this.late.set(a.id, a)
       const w = this.workers.get(a.worker)
-      if (w !== undefined) {
-        w.expired++
-        w.missed++
-      }
+      if (w !== undefined) w.expired++
       this.stats.expired++
       const t = this.tasks.get(a.index)
       if (t?.accepted !== undefined) continue
@@ -120,9 +117,19 @@ export class Scheduler extends TaskBook {
     return out
   }
 
-  /** Leases `worker` let expire in a row without answering anything. */
-  missed(worker: string): number {
-    return this.workers.get(worker)?.missed ?? 0
+  /**
+   * Live workers that let a lease expire and have answered nothing for `silenceMs` while work was out
+   * with them: a path that died without closing, or a wedged worker.
+   */
+  stuck(silenceMs: number): string[] {
+    const now = this.now()
+    const out: string[] = []
+    for (const [id, w] of this.workers) {
+      if (w.gone || w.banned || w.expired === 0 || now - w.heardAt < silenceMs) continue
+      const late = [...this.late.values()].some((a) => a.worker === id)
+      if (w.running.size > 0 || late) out.push(id)
+    }
+    return out
   }
 
   /** A worker left (stream closed, peer gone): its tasks in flight are reassigned at once. */

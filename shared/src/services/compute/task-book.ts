@@ -59,8 +59,8 @@ export interface WorkerState {
   streak: number
   agreed: number
   expired: number
-  /** Leases in a row this worker let expire without answering anything (a stuck worker when high). */
-  missed: number
+  /** When it last answered anything (or joined): a worker silent for long with leases expiring is stuck. */
+  heardAt: number
   banned: boolean
   banReason?: string
   gone: boolean
@@ -114,6 +114,7 @@ export class TaskBook {
     const w = this.worker(id)
     w.capacity = Math.max(1, slots) * this.init.pipeline
     w.gone = false
+    w.heardAt = this.now()
   }
 
   /** Accepted results so far (index -> output). */
@@ -202,7 +203,7 @@ export class TaskBook {
         streak: 0,
         agreed: 0,
         expired: 0,
-        missed: 0,
+        heardAt: this.now(),
         banned: false,
         gone: true,
       }
@@ -213,6 +214,20 @@ export class TaskBook {
 
   protected trusted(w: WorkerState): boolean {
     return !w.banned && w.streak >= this.init.trustStreak
+  }
+
+  /**
+   * Tasks a worker may have in flight: `pipeline` per slot while there is more work left than free
+   * slots to start it, so no slot waits a round trip for its next task; at the end of the job only one
+   * per slot, so the last tasks start at once on idle slots instead of queueing behind busy ones.
+   */
+  protected inFlightLimit(w: WorkerState): number {
+    if (this.init.pipeline <= 1) return w.capacity
+    let left = this.demand.length + this.init.tasks - this.fresh
+    if (left > 0 && this.tasks.has(this.fresh)) left-- // `fresh` advances lazily
+    let slots = 0
+    for (const x of this.workers.values()) if (!x.banned && !x.gone) slots += x.capacity / this.init.pipeline
+    return left >= slots ? w.capacity : w.capacity / this.init.pipeline
   }
 
   /** Whether `worker` may take a replica of task `index` (never two replicas on one worker). */
