@@ -401,14 +401,27 @@ export class JobRun {
       return
     }
     const results = Array.from({ length: this.#i.record.tasks }, (_, i) => this.#s.accepted().get(i)!)
+    this.#summary('done')
     this.#i.record.state = 'done'
     this.#i.record.finishedAt = Date.now()
     this.#stop()
     void this.#i.store.update(this.#i.record).then(() => this.#finish(results))
   }
 
+  /** One event at the end of a job with each worker's standing (what it contributed, verified). */
+  #summary(state: 'done' | 'failed'): void {
+    const workers = this.#s.workerStats().map((w) => ({
+      peer: w.id,
+      agreed: w.agreed,
+      expired: w.expired,
+      banned: w.banned,
+    }))
+    this.#i.ctx.events('compute.job-end', { job: this.id, state, tasks: this.#i.record.tasks, workers })
+  }
+
   #end(err: Error): void {
     if (this.#i.record.state !== 'running') return
+    this.#summary('failed')
     this.#i.record.state = 'failed'
     this.#i.record.error = err.message
     this.#i.record.finishedAt = Date.now()

@@ -61,6 +61,8 @@ export interface WorkerState {
   expired: number
   /** When it last answered anything (or joined): a worker silent for long with leases expiring is stuck. */
   heardAt: number
+  /** Its mean answer time (ms, from sending a task to its answer): its leases follow it. */
+  meanMs?: number
   banned: boolean
   banReason?: string
   gone: boolean
@@ -171,10 +173,15 @@ export class TaskBook {
     }))
   }
 
-  leaseMs(): number {
-    return this.#meanMs === undefined
+  /**
+   * Lease of a task given to `worker`: from that worker's own mean answer time once it has one (a tab
+   * behind a relay, or a slow CPU, is not judged by the fast workers' pace), else the job's mean.
+   */
+  leaseMs(worker?: string): number {
+    const mean = (worker === undefined ? undefined : this.workers.get(worker)?.meanMs) ?? this.#meanMs
+    return mean === undefined
       ? this.init.initialLeaseMs
-      : Math.max(this.init.minLeaseMs, this.init.leaseFactor * this.#meanMs)
+      : Math.max(this.init.minLeaseMs, this.init.leaseFactor * mean)
   }
 
   protected task(index: number): TaskState {
@@ -292,7 +299,7 @@ export class TaskBook {
       index,
       worker,
       started: now,
-      deadline: now + this.leaseMs(),
+      deadline: now + this.leaseMs(worker),
       urgent,
     }
     this.assignments.set(a.id, a)
@@ -314,6 +321,8 @@ export class TaskBook {
     this.stats.results++
     const ms = this.now() - a.started
     this.#meanMs = this.#meanMs === undefined ? ms : 0.9 * this.#meanMs + 0.1 * ms
+    const w = this.workers.get(a.worker)
+    if (w !== undefined) w.meanMs = w.meanMs === undefined ? ms : 0.8 * w.meanMs + 0.2 * ms
   }
 
   /** A run of `index` was lost: wanted again, and first (see `Scheduler.next`'s `extra`). */
