@@ -1,11 +1,11 @@
 /**
  * The `files` overlay service: content-addressed sharing with swarm downloads, on home nodes and in tabs.
  *
- * Storage: every block lives in the service's blockstore (`ctx.storage.blockstore('files')`: files under
- * the node's data dir, IndexedDB in a tab). Sharing therefore copies the file once into 1 MiB verified
- * blocks; we chose that over "original file + index" because it is the same code in both runtimes, every
- * served block is exactly what was hashed (an edited original cannot serve stale bytes under an old CID),
- * and a download and a share are the same thing on disk. The cost is one copy of what you share.
+ * Storage: blocks live in the service's blockstore (`ctx.storage.blockstore('files')`: files under the
+ * node's data dir, IndexedDB in a tab). Where the runtime can read a shared file back by path (the home
+ * node: `PeerStorage.readFileRange`), sharing does not copy it: its 1 MiB leaves are references into the
+ * original, verified against their CIDs on every read, so an edited original serves "not found", never
+ * stale bytes (ref-blockstore.ts). Downloads and the page store verified blocks.
  *
  * @example
  * ```ts
@@ -37,6 +37,7 @@ import {
   localLayout,
 } from './download.ts'
 import { type ImportEntry, importBytes, importEntries } from './import.ts'
+import { RefBlockstore } from './ref-blockstore.ts'
 import { filesHandler, type HaveAnswer } from './server.ts'
 import type { FileStore } from './types.ts'
 
@@ -87,8 +88,8 @@ export function filesService(): PeerService<FilesApi> {
     name: 'files',
     async start(ctx) {
       node = ctx.node
-      const bs = await ctx.storage.blockstore('files')
       const kv = ctx.storage.kv('files')
+      const bs = await filesBlockstore(ctx, kv)
       const api = createFiles(ctx, bs, kv)
       await ctx.node.handle(
         FILES_PROTOCOL,
@@ -111,6 +112,18 @@ export function filesService(): PeerService<FilesApi> {
       await node?.unhandle(FILES_PROTOCOL)
     },
   }
+}
+
+/** The files blockstore: referencing shared originals where the runtime can read them back. */
+async function filesBlockstore(ctx: ServiceContext, kv: KvStore): Promise<Blockstore> {
+  const inner = await ctx.storage.blockstore('files')
+  const read = ctx.storage.readFileRange
+  if (read === undefined) return inner
+  const refs = new RefBlockstore(inner, kv, read, (path, reason) =>
+    ctx.events('files.source-changed', { path, reason }, 'warn'),
+  )
+  await refs.load()
+  return refs
 }
 
 function createFiles(ctx: ServiceContext, bs: Blockstore, kv: KvStore) {
@@ -268,7 +281,27 @@ function createFiles(ctx: ServiceContext, bs: Blockstore, kv: KvStore) {
       return out
     },
     async share(entries, options = {}) {
-      const r = await importEntries(entries, bs, { wrap: options.wrap })
+      // a file with a local path is referenced where it is, not copied (ref-blockstore.ts)
+      const tracked: Array<ReturnType<RefBlockstore['track']>> = []
+      const refs = bs instanceof RefBlockstore ? bs : undefined
+      const viaRefs = async function* () {
+        for await (const e of entries) {
+          if (refs === undefined || e.source === undefined || e.content === undefined) yield e
+          else {
+            const t = refs.track(e.source, e.content)
+            tracked.push(t)
+            yield { path: e.path, content: t.content }
+          }
+        }
+      }
+      let r: Awaited<ReturnType<typeof importEntries>>
+      try {
+        r = await importEntries(viaRefs(), bs, { wrap: options.wrap })
+      } catch (err) {
+        for (const t of tracked) t.abort()
+        throw err
+      }
+      for (const [n, t] of tracked.entries()) await t.commit(r.cid, n)
       return record({
         cid: r.cid,
         name: options.name ?? r.cid,
@@ -294,6 +327,7 @@ function createFiles(ctx: ServiceContext, bs: Blockstore, kv: KvStore) {
           ctx.events('files.unprovide-failed', { cid: key, error: toError(err).message }, 'warn'),
         )
       await freeBlocks(root)
+      if (bs instanceof RefBlockstore) await bs.forget(key)
       ctx.events('files.unshared', { cid: key }, 'info')
       return true
     },
