@@ -244,6 +244,12 @@ export const DEFAULT_COMPUTE_WORKER_WAIT_MS = 10_000
 export const DEFAULT_COMPUTE_DISCOVERY_MS = 5_000
 /** Malformed frames tolerated on one compute stream before it is closed. */
 export const DEFAULT_COMPUTE_MAX_MALFORMED = 8
+/**
+ * How long a job waits (ms) when its open tasks need a worker that is not there (two workers disagree
+ * and no third may settle it, or K distinct workers are wanted and fewer are live) before it fails
+ * with that reason: discovery keeps looking meanwhile.
+ */
+export const DEFAULT_COMPUTE_BLOCKED_WAIT_MS = 30_000
 // ---- messaging: pub/sub (GossipSub) ----
 
 /** Largest pub/sub message payload (bytes): chat-sized; GossipSub drops larger data before decoding it. */
