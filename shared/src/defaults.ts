@@ -303,11 +303,5 @@ export const DEFAULT_MAILBOX_MAX_PER_SENDER = 32
 export const DEFAULT_MAILBOX_SIGNATURE_SKEW_MS = 120_000
 /** How often a peer re-checks its mailbox while running (ms); it also checks on join. */
 export const DEFAULT_MAILBOX_POLL_MS = 30_000
-/**
- * How long a starting home node waits for its first mailbox page before loading libp2p (ms): an
- * answer takes one round trip to the edge, while loading libp2p's modules would starve the fetch for
- * 3-9 s on a busy 2-core machine (offline messages then arrived only after the node had started).
- */
-export const DEFAULT_MAILBOX_START_WAIT_MS = 1_000
 /** Received direct messages a peer keeps for `edgeswarm inbox`. */
 export const DEFAULT_INBOX_KEEP = 1_000
