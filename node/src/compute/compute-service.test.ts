@@ -126,6 +126,35 @@ describe('compute service over real libp2p connections', { timeout: 120_000 }, (
     }
   })
 
+  it('connections closed under the service mid-job (either side hangs up): nothing lost, nothing duplicated', async () => {
+    // what routing's neighbour trimming or the peer core may do to a compute stream's connection
+    const own = await computePeer()
+    const peers = [await computePeer(), await computePeer(), await computePeer()]
+    for (const w of peers) await w.compute.startWorker(threadExecutor(1))
+    try {
+      const ins = rangeInputs(300, 449, 3000)
+      const job = await own.compute.run({
+        module,
+        inputs: ins,
+        replicas: 1,
+        workers: peers.map((w) => w.addr),
+      })
+      await waitFor('first 20 tasks verified', () => job.progress().done >= 20, 60_000)
+      await own.node.hangUp(peers[0]!.node.peerId)
+      await peers[1]!.node.hangUp(own.node.peerId)
+      const results = await job.done
+      const m = await checkModule(module, { maxMemoryPages: 256 })
+      const expected = ins.map((input, id) => {
+        const r = runWasmTask({ id, module: m, input, maxOutputBytes: 1 << 20 })
+        return r.ok ? hex(r.output) : ''
+      })
+      expect(results.map(hex)).toEqual(expected)
+      expect(job.progress().done).toBe(ins.length)
+    } finally {
+      await Promise.all([own, ...peers].map((p) => p.stop()))
+    }
+  })
+
   it('a worker stopped mid-job loses nothing and duplicates nothing', async () => {
     const extra = await computePeer()
     await extra.compute.startWorker(threadExecutor(1))
