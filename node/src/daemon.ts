@@ -86,19 +86,15 @@ export async function startDaemon(
   // a local problem (corrupt key, a daemon already running) is reported before a bootstrap one
   if (mine.status === 'rejected') throw mine.reason
   const { privateKey, storage, drain } = mine.value
-  const doc = await source.load(fetching)
-  const bootstrapAt = performance.now()
-  if (doc.private && options.networkKey === undefined) {
-    throw new BootstrapError(
-      `network ${doc.network} is private: pass --network-key or set EDGESWARM_NETWORK_KEY`,
-    )
-  }
   const isPublic = () => reachability.get().reachability === 'public'
   const reachability = new ReachabilityTracker(events, (host) => confirmListenAddrs(node, host))
   const superPeer = options.relay
     ? await SuperPeer.create({ events, networkKey: options.networkKey, isPublic })
     : undefined
-  const iceServers = [...new Set([...doc.stun, ...options.stun])].map((urls) => ({ urls }))
+  // libp2p is built while the bootstrap document is in flight: only WebRTC needs it (its STUN servers),
+  // and WebRTC reads them at each connection
+  const iceServers = () =>
+    [...new Set([...(source.doc?.stun ?? []), ...options.stun])].map((urls) => ({ urls }))
   const { transports, circuit } = nodeTransports({ webrtc: options.webrtc, iceServers })
   const overlay = new ServiceHost(
     overlayServices({ routing: { neighbours: options.neighbours }, messages: { drain } }),
@@ -133,6 +129,19 @@ export async function startDaemon(
   )
   if (superPeer !== undefined) superPeer.attach(node, node.services.relay)
   const libp2pAt = performance.now()
+  try {
+    const doc = await source.load(fetching)
+    if (doc.private && options.networkKey === undefined) {
+      throw new BootstrapError(
+        `network ${doc.network} is private: pass --network-key or set EDGESWARM_NETWORK_KEY`,
+      )
+    }
+  } catch (err) {
+    // the bootstrap's error is the one to report, not a failure to stop what it left half-started
+    await Promise.resolve(node.stop()).catch(() => {})
+    throw err
+  }
+  const bootstrapAt = performance.now()
 
   const self = node.peerId.toString()
   const core = new PeerCore({
@@ -175,12 +184,12 @@ export async function startDaemon(
   await writeControlInfo(options.dataDir, { port: control.port, token, pid: process.pid })
   events('node.started', {
     peerId: self,
-    // where the start went (ms): process boot and module loading, the bootstrap document (in parallel
-    // with the identity), building libp2p; reservations run from `libp2p` on, in the background
+    // where the start went (ms): process boot and module loading, then from there (in parallel) the
+    // identity + building libp2p, and the bootstrap document; reservations start once both are done
     startupMs: {
       boot: Math.round(joinStarted),
       bootstrap: Math.round(bootstrapAt - joinStarted),
-      libp2p: Math.round(libp2pAt - bootstrapAt),
+      libp2p: Math.round(libp2pAt - joinStarted),
       uptime: Math.round(performance.now()),
     },
     control: control.port,
