@@ -175,6 +175,8 @@ export class PathManager {
     const failed = this.#peer(peer.toString())
     failed.error = reason
     failed.errorAt = Date.now()
+    // an answerer waiting for the peer's WebRTC attempt tries itself now: that attempt is what just died
+    for (const wake of failed.graceWaiters) wake()
     conn.abort(new Error(reason))
     await this.#fallBack(peer, reason)
     return false
@@ -211,6 +213,7 @@ export class PathManager {
       p = {
         backoff: new Backoff(D.DEFAULT_UPGRADE_RETRY_MIN_MS, D.DEFAULT_UPGRADE_RETRY_MAX_MS),
         waiters: new Set(),
+        graceWaiters: new Set(),
       }
       this.#peers.set(id, p)
     }
@@ -267,7 +270,7 @@ export class PathManager {
     else {
       if (this.#init.node.peerId.toString() > peer.toString() && p.backoff.attempts === 0) {
         // the peer starts WebRTC; verify what arrives, and try ourselves only if nothing does
-        await this.#waitDirect(p, this.#init.answererGraceMs ?? D.DEFAULT_UPGRADE_ANSWERER_GRACE_MS)
+        await this.#waitDirect(p, this.#init.answererGraceMs ?? D.DEFAULT_UPGRADE_ANSWERER_GRACE_MS, true)
         if (this.hasVerifiedDirect(peer) || this.#stopped) return
       }
       const relayed = this.relayed(peer)
@@ -308,15 +311,18 @@ export class PathManager {
     return this.hasVerifiedDirect(peer)
   }
 
-  #waitDirect(p: PeerUpgrade, ms: number): Promise<void> {
+  /** Until a direct path verified, `ms` passed, or (`orFailure`) a direct connection failed its check. */
+  #waitDirect(p: PeerUpgrade, ms: number, orFailure = false): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms)
       function done() {
         clearTimeout(timer)
         p.waiters.delete(done)
+        p.graceWaiters.delete(done)
         resolve()
       }
       p.waiters.add(done)
+      if (orFailure) p.graceWaiters.add(done)
     })
   }
 

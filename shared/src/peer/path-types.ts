@@ -53,6 +53,8 @@ export interface PeerUpgrade {
   attempt?: { startedAt: number; dialMs?: number; phases?: Record<string, number> }
   /** Wake as soon as a direct path verified (a waiting answerer, `whenDirect` callers). */
   waiters: Set<() => void>
+  /** Also woken when a direct connection failed its check (an answerer's grace: try ourselves now). */
+  graceWaiters: Set<() => void>
 }
 
 export interface ConnectionView {
