@@ -1,4 +1,6 @@
+import { playwright } from '@vitest/browser-playwright'
 import { defineConfig } from 'vitest/config'
+import { CHROMIUM_ARGS } from './test/browser/chromium-args.ts'
 
 // One `vitest run` covers every harness. Unit tests sit beside the code and run in parallel; harness
 // tests (real workerd, network namespaces, Chromium) run one file at a time with generous timeouts.
@@ -15,6 +17,32 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['shared/src/**/*.test.ts', 'node/src/**/*.test.ts', 'workers/src/**/*.test.ts'],
+        },
+      },
+      {
+        // The same runtime-neutral unit tests again, inside Debian's Chromium: the peer core and the
+        // services run in the tab too, so their tests must pass where the page runs them. The relay
+        // side's libp2p contracts (a relay needs a WebSocket server; node:* hooks; package-internal
+        // paths) stay in `unit` alone.
+        test: {
+          name: 'unit-chromium',
+          include: ['shared/src/**/*.test.ts'],
+          exclude: [
+            'shared/src/libp2p-compat/node/**',
+            'shared/src/libp2p-compat/{hop-status,relay-server,reservation-log}.test.ts',
+          ],
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({
+              launchOptions: {
+                executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+                args: CHROMIUM_ARGS,
+              },
+            }),
+            instances: [{ browser: 'chromium' }],
+            screenshotFailures: false,
+          },
         },
       },
       { test: { name: 'worker', include: ['test/worker/**/*.test.ts'], ...harness } },

@@ -54,6 +54,10 @@ try {
     say('building the browser page (dist/browser)...')
     await import('./build-browser.ts')
   }
+  if (!existsSync(join(ROOT, 'dist', 'node', 'cli.mjs'))) {
+    say('building the home node (dist/node)...')
+    await import('./build-node.ts')
+  }
   const port = (await portFree(DEFAULT_PORT)) ? DEFAULT_PORT : await freePort()
   if (port !== DEFAULT_PORT) say(`port ${DEFAULT_PORT} is busy, using ${port}`)
   say('starting the edge (wrangler dev, workerd)...')

@@ -1,9 +1,10 @@
 /**
- * What a home node does before libp2p's modules are even loaded (loading them takes 4-5 s on a busy
- * 2-core machine): read or create its identity, make sure no other daemon uses the data dir, and
- * start emptying its edge mailbox, which needs only the key and the edge URL. It waits for the first
- * mailbox page (at most DEFAULT_MAILBOX_START_WAIT_MS): offline messages are then in the inbox before
- * the rest of the node starts, instead of seconds later behind the module loading.
+ * What a home node does before libp2p starts: read or create its identity, make sure no other daemon
+ * uses the data dir, and start emptying its edge mailbox, which needs only the key and the edge URL.
+ * The mailbox fetch then runs alongside the bootstrap fetch and the libp2p start instead of after them,
+ * and nothing waits for it: joining the overlay (the first relay reservation) is not held back by a
+ * round trip to the mailbox. (Run from the TypeScript sources instead of the bundle, loading libp2p's
+ * modules keeps the event loop busy for seconds and the fetch lands after that.)
  *
  * @example
  * ```ts
@@ -13,7 +14,6 @@
  * ```
  */
 import type { PrivateKey } from '@libp2p/interface'
-import { DEFAULT_MAILBOX_START_WAIT_MS } from '../../shared/src/defaults.ts'
 import type { EventSink } from '../../shared/src/peer/service.ts'
 import type { PeerStorage } from '../../shared/src/peer/storage.ts'
 import { MailboxDrain } from '../../shared/src/services/messaging/mailbox-drain.ts'
@@ -42,15 +42,5 @@ export async function startLocal(options: NodeOptions, events: EventSink): Promi
     events,
   })
   drain.poll()
-  // loading libp2p's modules next keeps the event loop busy for seconds, and the fetch would wait
-  // behind it: let the first page land first (one round trip to the edge), bounded
-  let timer: ReturnType<typeof setTimeout> | undefined
-  await Promise.race([
-    drain.firstPage,
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, DEFAULT_MAILBOX_START_WAIT_MS)
-    }),
-  ])
-  clearTimeout(timer)
   return { privateKey, storage, drain }
 }

@@ -24,22 +24,11 @@ import type {
   TransferRecord,
 } from '../../browser/src/types.ts'
 
-const ROOT = join(import.meta.dirname, '..', '..')
+import { CHROMIUM_ARGS } from './chromium-args.ts'
 
-/** Chromium flags: headless as root, nothing phoning home (the machine has no outside network). */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  // Chromium hides host ICE candidates behind mDNS names unless the page has media permission; on a
-  // machine without an mDNS responder two tabs (or a tab and a Node peer) could then never pair.
-  // Real deployments get server-reflexive candidates from the bootstrap's STUN servers instead.
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-]
+export { CHROMIUM_ARGS }
+
+const ROOT = join(import.meta.dirname, '..', '..')
 
 export function buildBrowserBundle(): void {
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-browser.ts')], { cwd: ROOT, stdio: 'pipe' })

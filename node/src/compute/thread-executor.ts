@@ -11,7 +11,11 @@ import type { TaskReply } from '../../../shared/src/services/compute/wasm-task.t
 const THREAD_OLD_GENERATION_MB = 32
 const THREAD_YOUNG_GENERATION_MB = 8
 
-const ENTRY = new URL('./thread-main.ts', import.meta.url)
+// run from sources this module sits beside thread-main.ts; in the bundle (dist/node/cli.mjs,
+// scripts/build-node.ts) the thread's own bundle sits beside it
+const ENTRY = import.meta.url.endsWith('.mjs')
+  ? new URL('./thread-main.mjs', import.meta.url)
+  : new URL('./thread-main.ts', import.meta.url)
 
 export function threadExecutor(cpus: number): TaskExecutor {
   return threadPoolExecutor((onReply, onExit) => {

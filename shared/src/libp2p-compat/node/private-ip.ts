@@ -13,7 +13,8 @@ import { registerHooks } from 'node:module'
 /** The exact line of @libp2p/utils 7.x we extend. */
 export const PRIVATE_IP_SIGNATURE = 'export function isPrivateIp(ip) {'
 
-const TARGET = /@libp2p\/utils\/dist\/src\/private-ip\.js$/
+/** The file rewritten: by this hook when run from sources, by scripts/build-node.ts in the bundle. */
+export const PRIVATE_IP_TARGET = /@libp2p\/utils\/dist\/src\/private-ip\.js$/
 
 /** The source with the global consulted first (true from the global = treat as public). */
 export function rewritePrivateIpSource(source: string, global: string): string {
@@ -35,7 +36,7 @@ export function installPrivateIpHook(global: string): void {
   registerHooks({
     load(url, context, nextLoad) {
       const result = nextLoad(url, context)
-      if (!TARGET.test(url) || result.source === undefined) return result
+      if (!PRIVATE_IP_TARGET.test(url) || result.source === undefined) return result
       return { ...result, source: rewritePrivateIpSource(String(result.source), global) }
     },
   })

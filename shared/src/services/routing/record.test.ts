@@ -1,5 +1,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { fromString } from 'uint8arrays/from-string'
+import { toString as text } from 'uint8arrays/to-string'
 import { describe, expect, it } from 'vitest'
 import { MAX_ROUTING_RECORD_CIDS } from '../../constants.ts'
 import { parseCid, parsePeerId } from './keys.ts'
@@ -9,9 +11,9 @@ const CID_V1 = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
 const CID_V0 = 'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG'
 
 function edit(body: { record: string; signature: string }, change: (r: Record<string, unknown>) => void) {
-  const r = JSON.parse(Buffer.from(body.record, 'base64url').toString()) as Record<string, unknown>
+  const r = JSON.parse(text(fromString(body.record, 'base64url'))) as Record<string, unknown>
   change(r)
-  return { ...body, record: Buffer.from(JSON.stringify(r)).toString('base64url') }
+  return { ...body, record: text(fromString(JSON.stringify(r)), 'base64url') }
 }
 
 describe('routing record', () => {

@@ -1,0 +1,68 @@
+/**
+ * Builds the home node's CLI (`node/src/cli.ts`, with the compute sandbox thread
+ * `node/src/compute/thread-main.ts`) into `dist/node/*.mjs`, which `bin/edgeswarm.mjs` runs when the
+ * bundle is newer than every source file (otherwise it runs the TypeScript sources directly).
+ *
+ * Why a bundle: run from sources, a daemon loads about 1,400 modules, and Node resolves each one
+ * (package.json lookups, stats) and strips the types of ours with a WebAssembly compiler. That costs
+ * about 1.7 s of CPU before the node does anything; the bundle loads in about 0.4 s (docs/NOTES.md,
+ * "Start-up"). Packages with native code stay external and load from node_modules.
+ *
+ * The `--public-cidr` rewrite of `@libp2p/utils`'s `isPrivateIp` (a Node load hook when run from
+ * sources, shared/src/libp2p-compat/node/private-ip.ts) is applied here at bundle time by the same
+ * function, so both ways of running behave alike.
+ *
+ * @example
+ * ```sh
+ * node scripts/build-node.ts     # run by `npm run build`, `npm start` and `npm test`
+ * ```
+ */
+import { readFileSync, rmSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { build, type Plugin } from 'esbuild'
+import { PUBLIC_CIDR_GLOBAL } from '../node/src/nat/public-cidr.ts'
+import { PRIVATE_IP_TARGET, rewritePrivateIpSource } from '../shared/src/libp2p-compat/node/private-ip.ts'
+
+const ROOT = join(import.meta.dirname, '..')
+const OUT = join(ROOT, 'dist', 'node')
+
+/** Native addons and their optional peers: loaded from node_modules at run time, never bundled. */
+const EXTERNAL = ['node-datachannel', 'bufferutil', 'utf-8-validate']
+
+const privateIp: Plugin = {
+  name: 'edgeswarm-private-ip',
+  setup(b) {
+    b.onLoad({ filter: PRIVATE_IP_TARGET }, (args) => ({
+      contents: rewritePrivateIpSource(readFileSync(args.path, 'utf8'), PUBLIC_CIDR_GLOBAL),
+      loader: 'js',
+    }))
+  },
+}
+
+const started = performance.now()
+rmSync(OUT, { recursive: true, force: true })
+const result = await build({
+  entryPoints: {
+    cli: join(ROOT, 'node', 'src', 'cli.ts'),
+    'thread-main': join(ROOT, 'node', 'src', 'compute', 'thread-main.ts'),
+  },
+  outdir: OUT,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  external: EXTERNAL,
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+  plugins: [privateIp],
+  // CommonJS dependencies inside an ES module bundle still call require() for Node built-ins
+  banner: {
+    js: "import { createRequire as __esRequire } from 'node:module';const require = __esRequire(import.meta.url);",
+  },
+})
+if (result.errors.length > 0) process.exit(1)
+
+const kib = (statSync(join(OUT, 'cli.mjs')).size / 1024).toFixed(0)
+console.log(`node: dist/node/cli.mjs ${kib} KiB in ${(performance.now() - started).toFixed(0)} ms`)
