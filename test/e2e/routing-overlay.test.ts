@@ -49,12 +49,7 @@ async function firstProvider(
   return undefined
 }
 
-// Known gaps (issue 8 stays open): through the DHT alone 32 of 50 providers were found, with 30% of the
-// peers stopped likewise; neighbour trimming and the stock Helia lookup failed on the last run. Those
-// four cases are skipped until fixed. The whole suite is skipped in `npm test` for now: in a clean-clone
-// run, one of the 50 announcements made at once did not reach the edge within its 5 s timeout (provide
-// answered `stored: ['dht']`); the hybrid lookup and forged-announcement cases passed when run alone.
-describe.skip('routing across a 50-peer overlay', () => {
+describe('routing across a 50-peer overlay', () => {
   let edge: Edge
   let overlay: Overlay
   const cids: string[] = []
@@ -64,7 +59,7 @@ describe.skip('routing across a 50-peer overlay', () => {
     overlay = await startOverlay({
       size: SIZE,
       edgeUrl: edge.url,
-      routing: { fetch: blockable, neighbourCheckMs: 2_000, neighbourGraceMs: 5_000 },
+      routing: { fetch: blockable, neighbourCheckMs: 5_000, neighbourGraceMs: 15_000 },
     })
     await waitFor(
       'every routing table holds at least 3 peers',
@@ -74,15 +69,20 @@ describe.skip('routing across a 50-peer overlay', () => {
         )
         return sizes.every((s) => s >= 3)
       },
-      60_000,
+      120_000,
       500,
     )
     for (let i = 0; i < SIZE; i++) cids.push(await cidOf(i))
     const results = await Promise.all(overlay.nodes.map((n, i) => n.routing.provide(cids[i]!)))
     for (const r of results) expect(r.stored).toContain('edge')
-    // the DHT provide goes on in the background after the edge confirmed: give it time to land
-    await new Promise((r) => setTimeout(r, 10_000))
-  }, 300_000)
+    // provide returns once the edge stored the record; the DHT walk goes on in the background: wait for it
+    await waitFor(
+      'every DHT provide finished',
+      () => overlay.nodes.every((n) => n.events.includes('routing.dht-provided')),
+      180_000,
+      1_000,
+    )
+  }, 420_000)
 
   afterAll(async () => {
     await overlay?.stop()
@@ -108,7 +108,7 @@ describe.skip('routing across a 50-peer overlay', () => {
     })
   })
 
-  it.skip('finds every provider and peer through the DHT alone when the edge routing API is blocked', async () => {
+  it('finds every provider and peer through the DHT alone when the edge routing API is blocked', async () => {
     blocked = true
     try {
       const found = await Promise.all(
@@ -130,31 +130,6 @@ describe.skip('routing across a 50-peer overlay', () => {
     } finally {
       blocked = false
     }
-  })
-
-  it.skip('with 30% of the peers stopped, finds every live provider through the DHT alone, and via the edge', async () => {
-    const victims = new Set<number>()
-    while (victims.size < Math.round(SIZE * 0.3)) victims.add(Math.floor(Math.random() * SIZE))
-    await Promise.all([...victims].map((i) => overlay.nodes[i]!.stop()))
-    const live = overlay.nodes.map((n, i) => ({ n, i })).filter(({ i }) => !victims.has(i))
-    blocked = true
-    try {
-      const found = await Promise.all(
-        live.map(({ n, i }, k) =>
-          firstProvider(live[(k + 7) % live.length]!.n, cids[i]!, n.node.peerId.toString()),
-        ),
-      )
-      expect(found.filter((f) => f === undefined)).toHaveLength(0)
-      for (const f of found) expect(f!.source).toBe('dht')
-    } finally {
-      blocked = false
-    }
-    const viaEdge = await Promise.all(
-      live.map(({ n, i }, k) =>
-        firstProvider(live[(k + 3) % live.length]!.n, cids[i]!, n.node.peerId.toString()),
-      ),
-    )
-    expect(viaEdge.filter((f) => f === undefined)).toHaveLength(0)
   })
 
   it('refuses an announcement forged for another peer', async () => {
@@ -184,7 +159,7 @@ describe.skip('routing across a 50-peer overlay', () => {
     expect(seen).not.toContain(peerIdFromPrivateKey(attacker).toString())
   })
 
-  it.skip('keeps every peer within its neighbour target after the lookups', async () => {
+  it('keeps every peer within its neighbour target after the lookups', async () => {
     await waitFor(
       `every live peer within ${DEFAULT_NEIGHBOURS} neighbours`,
       async () => {
@@ -203,7 +178,7 @@ describe.skip('routing across a 50-peer overlay', () => {
     expect(Math.min(...counts)).toBeGreaterThanOrEqual(1)
   })
 
-  it.skip('a stock Helia node finds an edgeswarm provider through the edge', async () => {
+  it('a stock Helia node finds an edgeswarm provider through the edge', async () => {
     const provider = overlay.live()[2]!
     const idx = overlay.nodes.indexOf(provider)
     const helia = await createHeliaLight({ routers: [delegatedHTTPRouter({ url: edge.url })] })
@@ -222,5 +197,29 @@ describe.skip('routing across a 50-peer overlay', () => {
     } finally {
       await helia.stop()
     }
+  })
+  it('with 30% of the peers stopped, finds every live provider through the DHT alone, and via the edge', async () => {
+    const victims = new Set<number>()
+    while (victims.size < Math.round(SIZE * 0.3)) victims.add(Math.floor(Math.random() * SIZE))
+    await Promise.all([...victims].map((i) => overlay.nodes[i]!.stop()))
+    const live = overlay.nodes.map((n, i) => ({ n, i })).filter(({ i }) => !victims.has(i))
+    blocked = true
+    try {
+      const found = await Promise.all(
+        live.map(({ n, i }, k) =>
+          firstProvider(live[(k + 7) % live.length]!.n, cids[i]!, n.node.peerId.toString()),
+        ),
+      )
+      expect(found.filter((f) => f === undefined)).toHaveLength(0)
+      for (const f of found) expect(f!.source).toBe('dht')
+    } finally {
+      blocked = false
+    }
+    const viaEdge = await Promise.all(
+      live.map(({ n, i }, k) =>
+        firstProvider(live[(k + 3) % live.length]!.n, cids[i]!, n.node.peerId.toString()),
+      ),
+    )
+    expect(viaEdge.filter((f) => f === undefined)).toHaveLength(0)
   })
 })
