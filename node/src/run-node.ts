@@ -26,8 +26,11 @@ export async function runNode(flags: NodeFlags): Promise<void> {
     events('node.error', { kind, error: toError(err).message.split('\n')[0] }, 'error')
   process.on('unhandledRejection', report('unhandledRejection'))
   process.on('uncaughtException', report('uncaughtException'))
+  // identity, single-instance check and the mailbox fetch before libp2p's modules load (seconds)
+  const { startLocal } = await import('./local-start.ts')
+  const local = await startLocal(options, events)
   const { startDaemon } = await import('./daemon.ts')
-  const daemon = await startDaemon(options, events)
+  const daemon = await startDaemon(options, events, local)
   process.stdout.write(
     `edgeswarm: node ${daemon.node.peerId} running (events on stderr and in ${join(options.dataDir, 'events.jsonl')})\n` +
       `edgeswarm: try: edgeswarm status --data-dir ${options.dataDir}\n`,

@@ -4,7 +4,7 @@
  * temporary file and renamed, so a crash never leaves half a record; blocks live in `blockstore-fs`.
  */
 import { mkdirSync } from 'node:fs'
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FsBlockstore } from 'blockstore-fs'
 import type { Blockstore } from 'interface-blockstore'
@@ -65,6 +65,17 @@ export function nodeStorage(dataDir: string): PeerStorage {
         blocks.set(ns, b)
       }
       return b
+    },
+    async readFileRange(path, offset, length) {
+      const fh = await open(path, 'r')
+      try {
+        const out = new Uint8Array(length)
+        const { bytesRead } = await fh.read(out, 0, length, offset)
+        if (bytesRead !== length) throw new Error(`${path} is shorter than when it was shared`)
+        return out
+      } finally {
+        await fh.close()
+      }
     },
   }
 }

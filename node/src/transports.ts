@@ -44,7 +44,8 @@ export interface NodeTransports {
 
 export function nodeTransports(opts: {
   webrtc: boolean
-  iceServers: Array<{ urls: string }>
+  /** Read at each WebRTC connection: the bootstrap document (and its refreshes) may arrive later. */
+  iceServers: () => Array<{ urls: string }>
 }): NodeTransports {
   installNodeWebSocket()
   const circuit = circuitTransport()
@@ -52,7 +53,9 @@ export function nodeTransports(opts: {
     tcp(),
     allowHttpPath(webSockets()),
     circuit.factory,
-    ...(opts.webrtc ? [allowHttpPath(webRTC({ rtcConfiguration: { iceServers: opts.iceServers } }))] : []),
+    ...(opts.webrtc
+      ? [allowHttpPath(webRTC({ rtcConfiguration: () => ({ iceServers: opts.iceServers() }) }))]
+      : []),
   ]
   return { transports, circuit: circuit.transport }
 }

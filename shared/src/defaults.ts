@@ -131,9 +131,10 @@ export const DEFAULT_STREAM_OPEN_TIMEOUT_MS = 30_000
 /**
  * How long opening a stream on a relayed connection may take before the circuit counts as dead (ms):
  * a shard that vanished without closing (firewall, crash) leaves the connection "open"; a live circuit
- * opens a stream in one or two round trips. The peer then goes through another shard at once.
+ * opens a stream in one or two round trips (tens of ms in the NAT lab, a few hundred at worst on 2
+ * loaded cores). The peer then goes through another shard at once; a false alarm costs only a detour.
  */
-export const DEFAULT_RELAYED_STREAM_OPEN_TIMEOUT_MS = 2_000
+export const DEFAULT_RELAYED_STREAM_OPEN_TIMEOUT_MS = 1_000
 /** How long a relay that left a circuit hanging is avoided when dialling peers (ms). */
 export const DEFAULT_SUSPECT_RELAY_MS = 30_000
 /** Timeout of a whole transfer sent from the page (ms). */
@@ -277,6 +278,12 @@ export const DEFAULT_COMPUTE_WORKER_WAIT_MS = 10_000
 export const DEFAULT_COMPUTE_DISCOVERY_MS = 5_000
 /** Malformed frames tolerated on one compute stream before it is closed. */
 export const DEFAULT_COMPUTE_MAX_MALFORMED = 8
+/**
+ * How long a job waits (ms) when its open tasks need a worker that is not there (two workers disagree
+ * and no third may settle it, or K distinct workers are wanted and fewer are live) before it fails
+ * with that reason: discovery keeps looking meanwhile.
+ */
+export const DEFAULT_COMPUTE_BLOCKED_WAIT_MS = 30_000
 // ---- messaging: pub/sub (GossipSub) ----
 
 /** Largest pub/sub message payload (bytes): chat-sized; GossipSub drops larger data before decoding it. */

@@ -83,11 +83,14 @@ describe('compute: 1,000 tasks over home nodes on the local edge', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  // SKIPPED (open bug): with real daemons this job stalls at ~970/1000 verified tasks with two live,
-  // trusted workers and nothing in flight (seen twice, with and without the kill); the same job with
-  // in-process peers (node/src/compute/compute-service.test.ts, bench/compute.ts) completes. The
-  // daemon workers also do not always all join via --worker. To be found before this is enabled.
-  it.skip('results equal a local run; a killed worker loses nothing, the liar is banned', async () => {
+  // This case once stalled at ~970/1000 with two live "trusted" workers and nothing in flight: when the
+  // daemons did not all join, the liar was left with one honest worker; a worker in a disagreement kept
+  // its trust streak (so the liar ran unreplicated tasks, its lies accepted alone) and each dispute
+  // waited, silently, for a third worker that never came. Now a disagreement costs both workers their
+  // trust and a job with tasks no live worker may take reports them (`blocked`) and fails after
+  // DEFAULT_COMPUTE_BLOCKED_WAIT_MS with that reason. Reduced repro with the real protocol:
+  // node/src/compute/compute-service.test.ts ("an honest worker and a liar alone").
+  it('results equal a local run; a killed worker loses nothing, the liar is banned', async () => {
     const out = join(dir, 'rows.txt')
     const workers = [...daemons.map(listenAddr), ...peers.map((p) => p.addr)]
     // text inputs "y,4000": rows with a higher iteration limit, so the job lasts long enough to kill a worker mid-way

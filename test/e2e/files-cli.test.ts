@@ -1,12 +1,21 @@
 /**
  * File sharing end to end on the local edge (workerd via `wrangler dev`): real `edgeswarm node`
  * daemons, the real CLI. One node shares 32 MiB, four nodes fetch it at the same time, every copy's
- * SHA-256 matches; bad input (unknown CID, unwritable output, full disk) fails with one clear line and
+ * SHA-256 matches (the seeder references big.bin instead of copying it); bad input (unknown CID, unwritable output, full disk) fails with one clear line and
  * loses nothing; unshare stops sharing.
  */
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,6 +25,14 @@ import { pseudoRandom } from '../helpers/files-peers.ts'
 
 const MiB = 1024 * 1024
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
+
+/** Bytes of every file under `dir`. */
+function dirBytes(dir: string): number {
+  let n = 0
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) n += statSync(join(e.parentPath, e.name)).size
+  return n
+}
 
 interface GetSummary {
   cid: string
@@ -61,6 +78,8 @@ describe('edgeswarm share / get / files / unshare', () => {
     expect(shared.code, shared.stderr).toBe(0)
     bigCid = shared.stdout.trim()
     expect(bigCid).toMatch(/^bafybei[a-z2-7]+$/)
+    // shared by path: the 32 MiB stay in big.bin, the node's blockstore holds only the DAG's structure
+    expect(dirBytes(join(seeder.dataDir, 'services', 'files'))).toBeLessThan(MiB)
     mkdirSync(join(work, 'tree', 'sub'), { recursive: true })
     writeFileSync(join(work, 'tree', 'a.txt'), 'a')
     writeFileSync(join(work, 'tree', 'sub', 'b.txt'), 'b')

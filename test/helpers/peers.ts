@@ -57,7 +57,7 @@ type TransportFactory = (components: never) => Transport
  * first (through the wrapped WebSocket filter) and listen on `/p2p/<relay>/p2p-circuit`, which then
  * reuses that connection.
  */
-function circuitListenViaHttpPath<T extends TransportFactory>(factory: T): T {
+export function circuitListenViaHttpPath<T extends TransportFactory>(factory: T): T {
   return ((components: { connectionManager: { openConnection: (ma: Multiaddr) => Promise<unknown> } }) => {
     const transport = factory(components as never)
     const createListener = transport.createListener.bind(transport)

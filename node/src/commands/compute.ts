@@ -39,7 +39,8 @@ export function progressLine(p: JobProgress, width = 30): string {
   return (
     `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.tasks} tasks  ` +
     `${p.busy}/${p.workers} workers  ${p.rate} tasks/s  ETA ${eta}` +
-    (p.bans > 0 ? `  ${p.bans} banned` : '')
+    (p.bans > 0 ? `  ${p.bans} banned` : '') +
+    (p.blocked > 0 ? `  ${p.blocked} waiting for another worker` : '')
   )
 }
 

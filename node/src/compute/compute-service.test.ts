@@ -87,6 +87,74 @@ describe('compute service over real libp2p connections', { timeout: 120_000 }, (
     }
   })
 
+  it('an honest worker and a liar alone: the job waits (blocked, no lie accepted) until a third worker settles it', async () => {
+    // the reduced repro of the e2e stall: two workers that disagree cannot tell who lied (a coordinator
+    // of its own: the suite's is connected to the other workers, which discovery would bring in)
+    const alone = await computePeer()
+    const honest = await computePeer()
+    await honest.compute.startWorker(threadExecutor(1))
+    const liar = await computePeer()
+    const counter = { lies: 0 }
+    await liar.compute.startWorker(lyingExecutor(threadExecutor(1), 2, counter))
+    const third = await computePeer()
+    try {
+      const ins = rangeInputs(700, 759)
+      const job = await alone.compute.run({
+        module,
+        inputs: ins,
+        workers: [honest, liar].map((w) => w.addr),
+      })
+      await waitFor('the job to report blocked tasks', () => job.progress().blocked > 0, 60_000)
+      expect(job.progress().busy).toBe(0)
+      expect(job.workers().find((w) => w.id === liar.node.peerId.toString())?.banned).toBe(false)
+      // a third worker appears (it connects; discovery finds connected peers that speak the protocol)
+      await third.compute.startWorker(threadExecutor(1))
+      await third.node.dial(alone.node.getMultiaddrs()[0]!)
+      const results = await job.done
+      const m = await checkModule(module, { maxMemoryPages: 256 })
+      const expected = ins.map((input, id) => {
+        const r = runWasmTask({ id, module: m, input, maxOutputBytes: 1 << 20 })
+        return r.ok ? hex(r.output) : ''
+      })
+      expect(results.map(hex)).toEqual(expected)
+      expect(counter.lies).toBeGreaterThan(0)
+      expect(job.workers().find((w) => w.id === liar.node.peerId.toString())?.banned).toBe(true)
+      const thirdStats = job.workers().find((w) => w.id === third.node.peerId.toString())
+      expect(thirdStats?.agreed).toBeGreaterThan(0)
+    } finally {
+      await Promise.all([alone, honest, liar, third].map((p) => p.stop()))
+    }
+  })
+
+  it('connections closed under the service mid-job (either side hangs up): nothing lost, nothing duplicated', async () => {
+    // what routing's neighbour trimming or the peer core may do to a compute stream's connection
+    const own = await computePeer()
+    const peers = [await computePeer(), await computePeer(), await computePeer()]
+    for (const w of peers) await w.compute.startWorker(threadExecutor(1))
+    try {
+      const ins = rangeInputs(300, 449, 3000)
+      const job = await own.compute.run({
+        module,
+        inputs: ins,
+        replicas: 1,
+        workers: peers.map((w) => w.addr),
+      })
+      await waitFor('first 20 tasks verified', () => job.progress().done >= 20, 60_000)
+      await own.node.hangUp(peers[0]!.node.peerId)
+      await peers[1]!.node.hangUp(own.node.peerId)
+      const results = await job.done
+      const m = await checkModule(module, { maxMemoryPages: 256 })
+      const expected = ins.map((input, id) => {
+        const r = runWasmTask({ id, module: m, input, maxOutputBytes: 1 << 20 })
+        return r.ok ? hex(r.output) : ''
+      })
+      expect(results.map(hex)).toEqual(expected)
+      expect(job.progress().done).toBe(ins.length)
+    } finally {
+      await Promise.all([own, ...peers].map((p) => p.stop()))
+    }
+  })
+
   it('a worker stopped mid-job loses nothing and duplicates nothing', async () => {
     const extra = await computePeer()
     await extra.compute.startWorker(threadExecutor(1))

@@ -55,7 +55,8 @@ async function* treeEntries(root: string): AsyncGenerator<ImportEntry> {
       const full = join(dir, name)
       const st = await lstat(full)
       if (st.isDirectory()) yield* walk(full)
-      else if (st.isFile()) yield { path: join(top, relative(root, full)), content: createReadStream(full) }
+      else if (st.isFile())
+        yield { path: join(top, relative(root, full)), content: createReadStream(full), source: full }
     }
   }
   yield* walk(root)
@@ -154,7 +155,9 @@ export function filesRoutes(host: ServiceHost): Record<string, ControlHandler> {
       const name = typeof body.name === 'string' ? body.name : basename(path)
       if (st.isDirectory()) return files().share(treeEntries(path), { name })
       if (!st.isFile()) throw new InvalidInputError(`${path} is neither a file nor a directory`)
-      return files().share([{ path: basename(path), content: createReadStream(path) }], { name })
+      return files().share([{ path: basename(path), content: createReadStream(path), source: path }], {
+        name,
+      })
     },
     'POST /v1/files/get': async (body, signal) => {
       const cid = cidOf(body)

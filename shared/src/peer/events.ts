@@ -39,8 +39,22 @@ export type PeerEventMap = {
   'reservation.refused': RelayRef & { reason: string; retryInMs: number }
   /** Reserving failed otherwise (unreachable, timed out); tried again in `retryInMs`. */
   'reservation.retry': RelayRef & { reason: string; retryInMs: number }
-  /** A direct connection carried a ping: the peer is reached directly from now on. */
-  'path.direct': { peer: string; path: string; remoteAddr: string; rttMs?: number; afterMs?: number }
+  /**
+   * A direct connection carried a ping: the peer is reached directly from now on. `afterMs` from the
+   * relayed connection opening, split into `startMs` (until the upgrade began: identify), `dialMs` (the
+   * direct dial: TCP/WS, or WebRTC signalling + ICE + DTLS + noise) and the ping (`rttMs`); a WebRTC
+   * dial adds `phases` (ms into the dial at which each of @libp2p/webrtc's steps began, upgrade-dials.ts).
+   */
+  'path.direct': {
+    peer: string
+    path: string
+    remoteAddr: string
+    rttMs?: number
+    afterMs?: number
+    startMs?: number
+    dialMs?: number
+    phases?: Record<string, number>
+  }
   /** No working direct path (dead WebRTC, failed upgrades): the peer is (still) reached through a relay. */
   'path.relay-fallback': {
     peer: string

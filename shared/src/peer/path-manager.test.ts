@@ -23,7 +23,7 @@ function conn(addr: string, id: string): Connection {
   } as unknown as Connection
 }
 
-function setup(conns: Connection[], alive: Set<string>, dialed?: Connection) {
+function setup(conns: Connection[], alive: Set<string>, dialed?: Connection, answererGraceMs?: number) {
   const events: Array<{ name: string; fields: EventFields }> = []
   const node = {
     peerId: peerIdFromString(R),
@@ -42,6 +42,7 @@ function setup(conns: Connection[], alive: Set<string>, dialed?: Connection) {
     webrtc: true,
     verifyTimeoutMs: 50,
     upgradeTimeoutMs: 100,
+    ...(answererGraceMs === undefined ? {} : { answererGraceMs }),
     pingIntervalMs: 60_000,
     shardOf: (id) => (id === R ? '1' : undefined),
     isRelayPeer: () => false,
@@ -68,6 +69,23 @@ describe('PathManager', () => {
     expect(events).toEqual([
       { name: 'path.direct', fields: expect.objectContaining({ peer: P, path: 'direct-webrtc', rttMs: 3 }) },
     ])
+  })
+
+  it("an answerer whose peer's WebRTC attempt arrived dead tries itself at once, not after its grace", async () => {
+    // our ID (R) sorts after the peer's (P): we answer, and wait up to the grace for the peer's attempt
+    const relayed = conn(RELAYED, 'r')
+    const mine = conn(`${RELAYED.replace(`/p2p/${P}`, '')}/webrtc/p2p/${P}`, 'mine')
+    const { paths, node } = setup([relayed], new Set(['r', 'mine']), mine, 60_000)
+    const started = Date.now()
+    const upgrading = paths.upgrade(peer)
+    await new Promise((r) => setTimeout(r, 20))
+    expect(node.dial).not.toHaveBeenCalled()
+    // the peer's attempt: a /webrtc connection that never echoes
+    expect(await paths.verify(conn(`/webrtc/p2p/${P}`, 'theirs'))).toBe(false)
+    await upgrading
+    expect(node.dial).toHaveBeenCalled()
+    expect(paths.best(peer)).toBe(mine)
+    expect(Date.now() - started).toBeLessThan(5_000)
   })
 
   it('closes a dead direct connection and stays on the relay', async () => {

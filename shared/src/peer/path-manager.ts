@@ -22,77 +22,15 @@
  * const conn = paths.best(peerId, 'any') // verified direct (lowest RTT), else relayed
  * ```
  */
-import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
-import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import type { Connection, PeerId } from '@libp2p/interface'
 import * as D from '../defaults.ts'
-import { toError } from '../errors.ts'
 import { Backoff } from './backoff.ts'
-import { classifyAddr, isRelayed, type PathChoice, type PathKind } from './classify.ts'
-import type { PeerEvents } from './events.ts'
+import { classifyAddr, isRelayed, type PathChoice } from './classify.ts'
+import type { ConnectionView, ConnState, PathManagerInit, PeerUpgrade } from './path-types.ts'
 import { pingConnection } from './ping.ts'
+import { dialPublicAddrs, dialWebRTC } from './upgrade-dials.ts'
 
-export interface PathManagerInit {
-  node: Libp2p
-  events: PeerEvents
-  /** This runtime can do WebRTC (a browser without RTCPeerConnection cannot). */
-  webrtc: boolean
-  /** Relay shard name for a relay peer ID (undefined for super-peers and unknown relays). */
-  shardOf: (relayPeerId: string) => string | undefined
-  /** True for relays we hold reservations with: never "upgraded", never counted as peers. */
-  isRelayPeer: (peerId: string) => boolean
-  /** Whether a direct address is worth dialling (public, or in --public-cidr). */
-  isPublicAddr: (addr: Multiaddr) => boolean
-  /** Circuit addresses to reach `peer` through our relays (for falling back to the relay). */
-  circuitAddrsFor: (peer: PeerId) => Multiaddr[]
-  /** @default DEFAULT_PATH_VERIFY_TIMEOUT_MS */
-  verifyTimeoutMs?: number
-  /** @default DEFAULT_UPGRADE_TIMEOUT_MS */
-  upgradeTimeoutMs?: number
-  /** @default DEFAULT_UPGRADE_ANSWERER_GRACE_MS */
-  answererGraceMs?: number
-  /** @default DEFAULT_PATH_PING_INTERVAL_MS */
-  pingIntervalMs?: number
-  /** Measures a connection's RTT by traffic (tests stub it). @default pingConnection */
-  probe?: (conn: Connection, timeoutMs: number) => Promise<number>
-  /** Called when a direct connection proved it carries traffic. */
-  onVerified?: (conn: Connection) => void
-}
-
-interface ConnState {
-  verified?: boolean
-  rttMs?: number
-  checking?: Promise<boolean>
-  failures: number
-}
-
-interface PeerUpgrade {
-  backoff: Backoff
-  timer?: ReturnType<typeof setTimeout>
-  running?: Promise<void>
-  /** Last reason a direct path failed (shown on the page), cleared once one works. */
-  error?: string
-  /** When `error` was set (ms): the page shows the most recent failures first. */
-  errorAt?: number
-  /** When the relayed connection opened (for `path.direct`'s `afterMs`). */
-  relayedAt?: number
-  /** Wake as soon as a direct path verified (a waiting answerer, `whenDirect` callers). */
-  waiters: Set<() => void>
-}
-
-export interface ConnectionView {
-  peer: string
-  id: string
-  path: PathKind
-  shard?: string
-  relay?: string
-  remoteAddr: string
-  direction: 'inbound' | 'outbound'
-  /** True once traffic crossed it (direct), false when it failed the check, absent while unknown. */
-  verified?: boolean
-  rttMs?: number
-  /** When it opened (epoch ms). */
-  openedAt: number
-}
+export type { ConnectionView, PathManagerInit } from './path-types.ts'
 
 export class PathManager {
   readonly #init: PathManagerInit
@@ -224,6 +162,11 @@ export class PathManager {
           remoteAddr: conn.remoteAddr.toString(),
           ...(state.rttMs === undefined ? {} : { rttMs: state.rttMs }),
           ...(p.relayedAt === undefined ? {} : { afterMs: Math.round(Date.now() - p.relayedAt) }),
+          ...(p.relayedAt === undefined || p.attempt === undefined
+            ? {}
+            : { startMs: Math.round(p.attempt.startedAt - p.relayedAt) }),
+          ...(p.attempt?.dialMs === undefined ? {} : { dialMs: p.attempt.dialMs }),
+          ...(p.attempt?.phases === undefined ? {} : { phases: p.attempt.phases }),
         })
       }
       return true
@@ -232,6 +175,8 @@ export class PathManager {
     const failed = this.#peer(peer.toString())
     failed.error = reason
     failed.errorAt = Date.now()
+    // an answerer waiting for the peer's WebRTC attempt tries itself now: that attempt is what just died
+    for (const wake of failed.graceWaiters) wake()
     conn.abort(new Error(reason))
     await this.#fallBack(peer, reason)
     return false
@@ -244,6 +189,13 @@ export class PathManager {
       p.running = undefined
     })
     return p.running
+  }
+
+  /** Starts timing a direct attempt to `peer` (reported by `path.direct`). */
+  #attempt(peer: PeerId): NonNullable<PeerUpgrade['attempt']> {
+    const p = this.#peer(peer.toString())
+    p.attempt = { startedAt: Date.now() }
+    return p.attempt
   }
 
   #stateOf(conn: Connection): ConnState {
@@ -261,6 +213,7 @@ export class PathManager {
       p = {
         backoff: new Backoff(D.DEFAULT_UPGRADE_RETRY_MIN_MS, D.DEFAULT_UPGRADE_RETRY_MAX_MS),
         waiters: new Set(),
+        graceWaiters: new Set(),
       }
       this.#peers.set(id, p)
     }
@@ -317,7 +270,7 @@ export class PathManager {
     else {
       if (this.#init.node.peerId.toString() > peer.toString() && p.backoff.attempts === 0) {
         // the peer starts WebRTC; verify what arrives, and try ourselves only if nothing does
-        await this.#waitDirect(p, this.#init.answererGraceMs ?? D.DEFAULT_UPGRADE_ANSWERER_GRACE_MS)
+        await this.#waitDirect(p, this.#init.answererGraceMs ?? D.DEFAULT_UPGRADE_ANSWERER_GRACE_MS, true)
         if (this.hasVerifiedDirect(peer) || this.#stopped) return
       }
       const relayed = this.relayed(peer)
@@ -358,64 +311,37 @@ export class PathManager {
     return this.hasVerifiedDirect(peer)
   }
 
-  #waitDirect(p: PeerUpgrade, ms: number): Promise<void> {
+  /** Until a direct path verified, `ms` passed, or (`orFailure`) a direct connection failed its check. */
+  #waitDirect(p: PeerUpgrade, ms: number, orFailure = false): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms)
       function done() {
         clearTimeout(timer)
         p.waiters.delete(done)
+        p.graceWaiters.delete(done)
         resolve()
       }
       p.waiters.add(done)
+      if (orFailure) p.graceWaiters.add(done)
     })
   }
 
   /** True on success, a reason string on failure, undefined when the peer has no public address. */
   async #tryPublicAddrs(peer: PeerId): Promise<true | string | undefined> {
-    const stored = await this.#init.node.peerStore.get(peer).catch(() => undefined)
-    const addrs = (stored?.addresses ?? [])
-      .map((a) => a.multiaddr)
-      .filter((a) => classifyAddr(a).kind === 'direct-tcp' || classifyAddr(a).kind === 'direct-ws')
-      .filter((a) => this.#init.isPublicAddr(a))
-      .map((a) => (a.getComponents().some((c) => c.name === 'p2p') ? a : a.encapsulate(`/p2p/${peer}`)))
-    if (addrs.length === 0) return undefined
-    try {
-      const conn = await this.#init.node.dial(addrs, {
-        signal: AbortSignal.timeout(this.#upgradeMs),
-        force: true,
-      })
-      if (isRelayed(conn.remoteAddr)) return 'direct dial returned a relayed connection'
-      return (await this.verify(conn)) ? true : 'direct TCP/WS connection carried no traffic'
-    } catch (err) {
-      return `direct dial to public addresses failed: ${firstLine(err)}`
-    }
+    const attempt = this.#attempt(peer)
+    const dialled = await dialPublicAddrs(this.#init.node, peer, this.#init.isPublicAddr, this.#upgradeMs)
+    attempt.dialMs = Math.round(Date.now() - attempt.startedAt)
+    if (dialled === undefined || typeof dialled === 'string') return dialled
+    return (await this.verify(dialled)) ? true : 'direct TCP/WS connection carried no traffic'
   }
 
   async #tryWebRTC(peer: PeerId, relayed: Connection): Promise<true | string> {
-    const circuit = relayed.remoteAddr.toString()
-    const base = circuit.slice(0, circuit.indexOf('/p2p-circuit') + '/p2p-circuit'.length)
-    let target: Multiaddr
-    try {
-      target = multiaddr(`${base}/webrtc/p2p/${peer}`)
-    } catch (err) {
-      return `cannot build a WebRTC address from ${circuit}: ${firstLine(err)}`
-    }
-    try {
-      const conn = await this.#init.node.dial(target, {
-        signal: AbortSignal.timeout(this.#upgradeMs),
-        force: true,
-      })
-      if (isRelayed(conn.remoteAddr)) return `WebRTC dial returned a relayed connection (${conn.remoteAddr})`
-      return (await this.verify(conn)) ? true : 'WebRTC connection carried no traffic'
-    } catch (err) {
-      const message = firstLine(err)
-      if (message.includes('/webrtc-signaling/'))
-        return 'the peer does not speak WebRTC (no /webrtc-signaling/0.0.1)'
-      if (message === 'signal timed out') {
-        return 'ICE did not connect (UDP blocked, no usable candidates, or no TURN server)'
-      }
-      return `WebRTC upgrade failed: ${message}`
-    }
+    const attempt = this.#attempt(peer)
+    attempt.phases = {}
+    const dialled = await dialWebRTC(this.#init.node, peer, relayed, this.#upgradeMs, attempt.phases)
+    attempt.dialMs = Math.round(Date.now() - attempt.startedAt)
+    if (typeof dialled === 'string') return dialled
+    return (await this.verify(dialled)) ? true : 'WebRTC connection carried no traffic'
   }
 
   async #fallBack(peer: PeerId, reason: string): Promise<void> {
@@ -459,8 +385,4 @@ export class PathManager {
       })
     }
   }
-}
-
-function firstLine(err: unknown): string {
-  return toError(err).message.split('\n')[0]!
 }

@@ -144,14 +144,19 @@ export class PeerCore {
   async #candidates(peer: PeerId): Promise<Multiaddr[]> {
     const id = peer.toString()
     // a fresh document may list the peer (it reserved after we joined)
-    const listed =
-      this.source.doc?.peers.find((p) => p.peerId === id) ??
-      (await this.source.refreshSoon())?.peers.find((p) => p.peerId === id)
+    // (wait for that fresh document only when no relay circuit can be tried meanwhile: a failover
+    // must not queue behind an HTTP round trip to the edge)
+    const circuits = this.circuitAddrsFor(peer)
+    const refreshing = this.source.doc?.peers.some((p) => p.peerId === id)
+      ? undefined
+      : this.source.refreshSoon()
+    const fresh = circuits.length === 0 ? await refreshing : undefined
+    const listed = (fresh ?? this.source.doc)?.peers.find((p) => p.peerId === id)
     const stored = await this.node.peerStore.get(peer).catch(() => undefined)
     const all = [
       ...(stored?.addresses ?? []).map((a) => a.multiaddr.toString()),
       ...(listed?.addrs ?? []),
-      ...this.circuitAddrsFor(peer).map((a) => a.toString()),
+      ...circuits.map((a) => a.toString()),
     ]
       .filter((a) => !a.includes('/webrtc'))
       .map((a) => (a.endsWith(`/p2p/${id}`) ? a : `${a}/p2p/${id}`))
@@ -174,8 +179,10 @@ export class PeerCore {
       try {
         conn = await node.dial(addrs, {
           signal: AbortSignal.timeout(D.DEFAULT_DIAL_TIMEOUT_MS),
-          // a direct connection may exist: do not let libp2p hand it back
-          force: choice === 'relayed',
+          // no usable connection exists (best() found none), but libp2p would hand back any open one:
+          // an unverified direct connection (a WebRTC attempt whose ICE never connected) would then
+          // cost a whole verify timeout before the relay is tried. Dial the candidates themselves.
+          force: true,
         })
       } catch (err) {
         throw new InvalidInputError(`cannot reach ${peer}: ${toError(err).message.split('\n')[0]}`)

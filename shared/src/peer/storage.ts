@@ -19,6 +19,11 @@ export interface PeerStorage {
   kv: (namespace: string) => KvStore
   /** A content-addressed block store private to `namespace`, opened. */
   blockstore: (namespace: string) => Promise<Blockstore>
+  /**
+   * Reads `length` bytes at `offset` of a local file the user shared by path (the home node): lets a
+   * share reference the original instead of copying it. Absent where files have no stable path (the page).
+   */
+  readFileRange?: (path: string, offset: number, length: number) => Promise<Uint8Array>
 }
 
 export function memoryKv(): KvStore {

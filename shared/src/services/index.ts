@@ -5,7 +5,7 @@
 import type { PeerService } from '../peer/service.ts'
 import { computeService } from './compute/index.ts'
 import { filesService } from './files/service.ts'
-import { messagesService } from './messaging/messages.ts'
+import { type MessagesInit, messagesService } from './messaging/messages.ts'
 import { pubsubService } from './messaging/pubsub.ts'
 import { type RoutingInit, routingService } from './routing/service.ts'
 
@@ -14,6 +14,8 @@ export interface OverlayServicesInit {
   disable?: readonly string[]
   /** Routing service options (e.g. the node's `--neighbours N`). */
   routing?: RoutingInit
+  /** Messages service options (the mailbox drain the shell started early). */
+  messages?: MessagesInit
 }
 
 export function overlayServices(init: OverlayServicesInit = {}): PeerService[] {
@@ -21,7 +23,7 @@ export function overlayServices(init: OverlayServicesInit = {}): PeerService[] {
     routingService(init.routing) as PeerService,
     filesService() as PeerService,
     pubsubService() as PeerService,
-    messagesService() as PeerService,
+    messagesService(init.messages) as PeerService,
     computeService() as PeerService,
   ]
   return all.filter((s) => !(init.disable ?? []).includes(s.name))

@@ -117,6 +117,10 @@ export const daemonDriver: PeerDriver = {
         const res = lastJson(await cli(['dial', to.peerId, '--wait-direct', String(timeoutMs), '--json']))
         if (res.direct !== true) return undefined
         const ev = events().find((e) => e.event === 'path.direct' && e.peer === to.peerId)
+        // relayed -> verified direct, as the daemon timed it (`afterMs`: from the relayed connection
+        // opening to the direct one answering a ping), without the CLI's own start-up; the stock
+        // driver likewise times its dial and ping inside the process
+        if (typeof ev?.afterMs === 'number') return { path: asPath(res.path), upgradeMs: ev.afterMs }
         const at = ev === undefined ? Date.now() : Date.parse(ev.ts)
         return { path: asPath(res.path), upgradeMs: Math.max(0, at - connectStartedAt) }
       },

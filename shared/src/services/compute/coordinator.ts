@@ -9,6 +9,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { COMPUTE_PROTOCOL } from '../../constants.ts'
 import {
+  DEFAULT_COMPUTE_BLOCKED_WAIT_MS,
   DEFAULT_COMPUTE_DISCOVERY_MS,
   DEFAULT_COMPUTE_LEASE_FACTOR,
   DEFAULT_COMPUTE_MAX_MALFORMED,
@@ -50,6 +51,8 @@ export interface JobProgress {
   bans: number
   rechecked: number
   expired: number
+  /** Open tasks waiting for a worker that is not there (e.g. a third one to settle a disagreement). */
+  blocked: number
   elapsedMs: number
   error?: { name: string; message: string }
 }
@@ -82,6 +85,9 @@ export class JobRun {
   #timer: ReturnType<typeof setInterval> | undefined
   #discovery: ReturnType<typeof setInterval> | undefined
   #hadWorker = false
+  #blockedSince: number | undefined
+  #tickMs = 1_000
+  #lastTick = 0
 
   constructor(init: JobRunInit) {
     this.#i = init
@@ -114,7 +120,9 @@ export class JobRun {
       this.#complete()
       return
     }
-    this.#timer = setInterval(() => this.#tick(), Math.max(100, Math.min(1_000, this.#s.leaseMs() / 4)))
+    this.#tickMs = Math.max(100, Math.min(1_000, this.#s.leaseMs() / 4))
+    this.#lastTick = Date.now()
+    this.#timer = setInterval(() => this.#tick(), this.#tickMs)
     this.#discovery = setInterval(() => void this.#discover(), DEFAULT_COMPUTE_DISCOVERY_MS)
     void this.#discover()
   }
@@ -142,6 +150,7 @@ export class JobRun {
       bans: this.#s.stats.bans,
       rechecked: this.#s.stats.rechecked,
       expired: this.#s.stats.expired,
+      blocked: this.#blockedSince === undefined ? 0 : (this.#s.blocked()?.tasks ?? 0),
       elapsedMs,
       ...(this.#i.record.error === undefined
         ? {}
@@ -257,14 +266,12 @@ export class JobRun {
     this.#afterChange()
   }
 
-  #pump(worker: string): void {
+  #pump(worker: string, extra = false): void {
     const session = this.#sessions.get(worker)
     if (session?.ready !== true) return
-    for (let a = this.#s.next(worker); a !== undefined; a = this.#s.next(worker)) {
-      void sendFrame(
-        session.stream,
-        encodeFrame({ t: 'task', id: a.id, index: a.index }, this.#i.inputs[a.index]),
-      ).catch((err: unknown) =>
+    for (let a = this.#s.next(worker, extra); a !== undefined; a = this.#s.next(worker, extra)) {
+      const header = { t: 'task' as const, id: a.id, index: a.index, ...(a.urgent ? { first: true } : {}) }
+      void sendFrame(session.stream, encodeFrame(header, this.#i.inputs[a.index])).catch((err: unknown) =>
         this.#i.ctx.events('compute.send-failed', { peer: worker, error: toError(err).message }, 'debug'),
       )
     }
@@ -286,26 +293,48 @@ export class JobRun {
     for (const [index, output] of accepted) {
       if (this.#persisted.has(index)) continue
       this.#persisted.add(index)
-      const voters = this.#s.voters(index)
-      void sha256Hex(output).then((digest) =>
-        this.#i.store.putResult(this.id, { index, digest, output, voters }),
-      )
+      // the digest it was accepted with (sha256 of the output, or `error:<reason>`): hashed once, on arrival
+      const digest = this.#s.digest(index)!
+      void this.#i.store
+        .putResult(this.id, { index, digest, output, voters: this.#s.voters(index) })
+        .catch((err: unknown) =>
+          this.#i.ctx.events('compute.persist-failed', { job: this.id, error: toError(err).message }, 'warn'),
+        )
     }
     for (const index of this.#persisted) {
       if (accepted.has(index)) continue
       this.#persisted.delete(index)
-      void this.#i.store.deleteResult(this.id, index)
+      void this.#i.store
+        .deleteResult(this.id, index)
+        .catch((err: unknown) =>
+          this.#i.ctx.events('compute.persist-failed', { job: this.id, error: toError(err).message }, 'warn'),
+        )
     }
     if (this.#s.done()) {
       this.#complete()
       return
     }
     for (const id of this.#sessions.keys()) this.#pump(id)
+    // then lost runs that found no free place: one more each on full workers, run there first
+    for (const id of this.#sessions.keys()) this.#pump(id, true)
   }
 
   #tick(): void {
-    if (this.#s.expire().length > 0) this.#afterChange()
+    const now = Date.now()
+    // a tick that comes late means this process was stalled: the answers that arrived meanwhile are
+    // still queued behind this timer, so leases are not judged on this round
+    const stalled = now - this.#lastTick > 2 * this.#tickMs + 500
+    this.#lastTick = now
+    if (!stalled) this.#s.expire()
+    // silent far longer than any task may run (workers answer `timeout` at the time limit): stuck
+    for (const peer of this.#s.stuck(2 * this.#i.record.timeMs + DEFAULT_COMPUTE_MIN_LEASE_MS)) {
+      this.#i.ctx.events('compute.worker-stuck', { job: this.id, peer }, 'warn')
+      this.#sessions.get(peer)?.stream.abort(new Error('worker answers nothing'))
+    }
+    this.#afterChange()
+    if (this.#i.record.state !== 'running') return
     const ready = [...this.#sessions.values()].some((x) => x.ready)
+    this.#checkBlocked(ready)
     if (ready) this.#lastWorkerAt = Date.now()
     const waited = Date.now() - this.#lastWorkerAt
     const limit = this.#hadWorker ? 3 * DEFAULT_COMPUTE_WORKER_WAIT_MS : DEFAULT_COMPUTE_WORKER_WAIT_MS
@@ -317,6 +346,36 @@ export class JobRun {
         ),
       )
     }
+  }
+
+  /**
+   * Open tasks that no live worker may take while nothing runs: usually two workers that disagree
+   * with no third to settle it (or fewer distinct workers than K). Waits for discovery to bring one,
+   * then fails with the reason instead of hanging.
+   */
+  #checkBlocked(ready: boolean): void {
+    const b = ready ? this.#s.blocked() : undefined
+    if (b === undefined) {
+      this.#blockedSince = undefined
+      return
+    }
+    const now = Date.now()
+    if (this.#blockedSince === undefined) {
+      this.#blockedSince = now
+      this.#i.ctx.events('compute.blocked', { job: this.id, ...b }, 'warn')
+    }
+    if (now - this.#blockedSince < DEFAULT_COMPUTE_BLOCKED_WAIT_MS) return
+    const why =
+      b.results > 1
+        ? `${b.voters} workers returned ${b.results} different results and no other worker is available to settle it`
+        : `it needs ${this.#i.record.replicas} agreeing results from distinct workers and no other worker is available`
+    this.#end(
+      new TaskFailedError(
+        'unresolved',
+        `task ${b.index} cannot be verified: ${why} (${b.tasks} task(s) waited ` +
+          `${Math.round((now - this.#blockedSince) / 1000)} s; add workers or lower --replicas)`,
+      ),
+    )
   }
 
   /** Stops without changing the persisted state: the peer is shutting down, the job resumes later. */
@@ -342,14 +401,27 @@ export class JobRun {
       return
     }
     const results = Array.from({ length: this.#i.record.tasks }, (_, i) => this.#s.accepted().get(i)!)
+    this.#summary('done')
     this.#i.record.state = 'done'
     this.#i.record.finishedAt = Date.now()
     this.#stop()
     void this.#i.store.update(this.#i.record).then(() => this.#finish(results))
   }
 
+  /** One event at the end of a job with each worker's standing (what it contributed, verified). */
+  #summary(state: 'done' | 'failed'): void {
+    const workers = this.#s.workerStats().map((w) => ({
+      peer: w.id,
+      agreed: w.agreed,
+      expired: w.expired,
+      banned: w.banned,
+    }))
+    this.#i.ctx.events('compute.job-end', { job: this.id, state, tasks: this.#i.record.tasks, workers })
+  }
+
   #end(err: Error): void {
     if (this.#i.record.state !== 'running') return
+    this.#summary('failed')
     this.#i.record.state = 'failed'
     this.#i.record.error = err.message
     this.#i.record.finishedAt = Date.now()

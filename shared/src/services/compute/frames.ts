@@ -22,7 +22,13 @@ export type ToWorker =
       maxOutputBytes: number
       maxMemoryPages: number
     }
-  | { t: 'task'; id: number; index: number }
+  | {
+      t: 'task'
+      id: number
+      index: number
+      /** Run before the tasks already queued on the worker (a reassigned task whose earlier run was lost). */
+      first?: boolean
+    }
   | { t: 'blob'; cid: string }
 
 /** Worker -> coordinator. */
@@ -77,7 +83,9 @@ export function toWorkerHeader(v: unknown): ToWorker | undefined {
         ? (h as ToWorker)
         : undefined
     case 'task':
-      return isInt(h.id) && isInt(h.index) ? (h as ToWorker) : undefined
+      return isInt(h.id) && isInt(h.index) && (h.first === undefined || typeof h.first === 'boolean')
+        ? (h as ToWorker)
+        : undefined
     case 'blob':
       return isStr(h.cid) ? (h as ToWorker) : undefined
     default:

@@ -87,6 +87,7 @@ function summary(rec: JobRecord, done: number): JobProgress {
     bans: 0,
     rechecked: 0,
     expired: 0,
+    blocked: 0,
     elapsedMs: (rec.finishedAt ?? Date.now()) - rec.createdAt,
     ...(rec.error === undefined ? {} : { error: { name: 'TaskFailedError', message: rec.error } }),
   }

@@ -251,4 +251,124 @@ describe('compute scheduler', () => {
     s.complete(a.id, 'd1', new Uint8Array([1]))
     expect(s.done()).toBe(true)
   })
+
+  it('two workers that disagree: both lose trust, nothing runs alone, the job says it is blocked until a third settles it', () => {
+    // the e2e stall (~970/1000, two live "trusted" workers, nothing in flight): a liar paired with one
+    // honest worker kept earning trust through its disputes, ran unreplicated tasks (lies accepted), and
+    // every dispute waited for a third worker that never came, silently
+    let now = 0
+    const s = new Scheduler({
+      tasks: 100,
+      replicas: 2,
+      maxReplicas: 6,
+      trustStreak: 3,
+      spotCheck: 0.1,
+      leaseFactor: 2,
+      minLeaseMs: 50,
+      initialLeaseMs: 1_000,
+      pipeline: 1,
+      now: () => now,
+      random: seeded(5),
+    })
+    const answered = new Map<string, number>()
+    const answer = (id: string) => {
+      const a = s.next(id)
+      if (a === undefined) return false
+      const n = (answered.get(id) ?? 0) + 1
+      answered.set(id, n)
+      const digest = id === 'liar' && n % 2 === 0 ? `bad-${a.index}` : `ok-${a.index}`
+      s.complete(a.id, digest, new TextEncoder().encode(digest))
+      return true
+    }
+    s.addWorker('h', 1)
+    s.addWorker('liar', 1)
+    for (let moved = true; moved; ) {
+      now += 10
+      moved = answer('h')
+      moved = answer('liar') || moved
+    }
+    const b = s.blocked()
+    expect(b).toBeDefined()
+    expect(b!.results).toBe(2) // a disagreement is what waits
+    expect(s.isBanned('liar')).toBe(false) // nobody could tell who lied
+    for (const [index, out] of s.accepted()) expect(new TextDecoder().decode(out)).toBe(`ok-${index}`)
+    for (const w of s.workerStats()) expect(w.trusted).toBe(false)
+    // a third worker arrives: every dispute is settled, the liar banned, nothing wrong accepted
+    s.addWorker('h2', 1)
+    for (let round = 0; !s.done() && round < 1_000; round++) {
+      now += 10
+      answer('h2')
+      answer('h')
+    }
+    expect(s.done()).toBe(true)
+    expect(s.isBanned('liar')).toBe(true)
+    for (const [index, out] of s.accepted()) expect(new TextDecoder().decode(out)).toBe(`ok-${index}`)
+    expect(s.accepted().size).toBe(100)
+  })
+
+  it('a late answer (lease expired) still counts; the task moved to another worker meanwhile', () => {
+    let now = 0
+    const s = new Scheduler({
+      tasks: 1,
+      replicas: 1,
+      maxReplicas: 3,
+      trustStreak: 10,
+      spotCheck: 0,
+      leaseFactor: 2,
+      minLeaseMs: 50,
+      initialLeaseMs: 100,
+      pipeline: 1,
+      now: () => now,
+    })
+    s.addWorker('slow', 1)
+    s.addWorker('other', 1)
+    const a = s.next('slow')!
+    now = 150
+    expect(s.expire().map((x) => x.id)).toEqual([a.id])
+    now = 10_000
+    expect(s.stuck(5_000)).toEqual(['slow']) // leases expiring and nothing heard for 10 s
+    now = 150
+    expect(s.next('slow')).toBeUndefined() // another worker first
+    const b = s.next('other')!
+    expect(b.index).toBe(a.index)
+    expect(s.complete(a.id, 'd0', new Uint8Array([0]))).toBe(true) // the slow worker's answer is used
+    expect(s.done()).toBe(true)
+    now = 10_000
+    expect(s.stuck(5_000)).toEqual([]) // it answered (late) and has nothing out
+    expect(s.complete(b.id, 'd0', new Uint8Array([0]))).toBe(false)
+  })
+
+  it("a dead worker's task goes at once to a full worker, as one extra run first there", () => {
+    const s = new Scheduler({
+      tasks: 10,
+      replicas: 1,
+      maxReplicas: 3,
+      trustStreak: 10,
+      spotCheck: 0,
+      leaseFactor: 2,
+      minLeaseMs: 50,
+      initialLeaseMs: 1_000,
+      pipeline: 2,
+      now: () => 0,
+    })
+    s.addWorker('a', 1)
+    s.addWorker('b', 1)
+    const onA = [s.next('a')!, s.next('a')!]
+    const onB = [s.next('b')!, s.next('b')!]
+    expect(s.next('b')).toBeUndefined() // full: 1 slot x pipeline 2
+    expect(onB.every((x) => !x.urgent)).toBe(true)
+    expect(s.next('b', true)).toBeUndefined() // nothing lost yet
+    const lost = s.removeWorker('a')
+    expect(lost.map((x) => x.index)).toEqual(onA.map((x) => x.index))
+    const extra = s.next('b', true)!
+    expect(extra.index).toBe(onA[0]!.index)
+    expect(extra.urgent).toBe(true)
+    expect(s.next('b', true)).toBeUndefined() // one extra at most
+    s.complete(onB[0]!.id, 'd', new Uint8Array([1]))
+    expect(s.next('b')).toBeUndefined() // the extra run holds that place
+    s.complete(extra.id, 'd', new Uint8Array([1]))
+    const again = s.next('b')! // the other lost run comes before fresh work, also urgent
+    expect(again.index).toBe(onA[1]!.index)
+    expect(again.urgent).toBe(true)
+  })
 })

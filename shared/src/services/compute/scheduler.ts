@@ -11,6 +11,13 @@
  * - A worker with `trustStreak` agreeing results in a row (and no disagreement) is trusted: a fresh
  *   task given to it runs once and is accepted on its result alone, except that a `spotCheck` share
  *   of them is still replicated K times. Cost per task falls from K to about 1 + spotCheck*(K-1).
+ *   Every worker in a disagreement loses its trust at once (streak back to 0), before the dispute is
+ *   settled: a liar must not go on running unreplicated tasks while the tie-break is pending.
+ * - A disagreement between two workers needs a third, distinct worker to settle it. When no live
+ *   worker may take any wanted task and nothing runs, {@link blocked} says so (the coordinator waits
+ *   for more workers, then fails the job with that reason instead of hanging).
+ * - A lease that runs out moves the task to another worker, but a late answer still counts as a vote;
+ *   a worker silent for long while its leases expire is reported as stuck.
  * - Deterministic failures (trap, oversized or bad output) are results like any other and must agree;
  *   resource failures move the task to another worker; a time or memory limit hit on two workers
  *   (or the only one) fails the task, since a pure task would hit it anywhere.
@@ -28,10 +35,21 @@ import { type Assignment, type SchedulerInit, TaskBook, type Vote, type WorkerSt
 export type { Assignment, SchedulerInit, WorkerStats }
 
 export class Scheduler extends TaskBook {
-  /** Next task for `worker`, or undefined when it has enough in flight or nothing fits it. */
-  next(worker: string): Assignment | undefined {
+  /**
+   * Next task for `worker`, or undefined when it has enough in flight or nothing fits it. With
+   * `extra`, a worker already full may take one more task, only one whose run was lost: sent at once
+   * and run first on that worker (`urgent`), it starts when one of its slots frees instead of waiting
+   * for a free place in the pipeline and then behind the worker's queue.
+   */
+  next(worker: string, extra = false): Assignment | undefined {
     const w = this.workers.get(worker)
-    if (w === undefined || w.banned || w.running.size >= w.capacity) return undefined
+    if (w === undefined || w.banned) return undefined
+    if (extra) {
+      if (w.gone || this.lost.size === 0 || w.running.size !== w.capacity) return undefined
+      const index = this.pickDemand(worker, true)
+      return index === undefined ? undefined : this.assign(worker, index)
+    }
+    if (w.running.size >= this.inFlightLimit(w)) return undefined
     const index = this.pickDemand(worker) ?? this.pickFresh(worker)
     if (index === undefined) return undefined
     return this.assign(worker, index)
@@ -39,10 +57,12 @@ export class Scheduler extends TaskBook {
 
   /** A worker returned `digest` (and `output`) for an assignment. Returns false when it was ignored. */
   complete(id: number, digest: string, output: Uint8Array): boolean {
-    const a = this.assignments.get(id)
+    const a = this.assignments.get(id) ?? this.late.get(id)
     if (a === undefined) return false
-    this.finishAssignment(a, true)
+    if (this.late.delete(id)) this.observe(a)
+    else this.finishAssignment(a, true)
     const w = this.workers.get(a.worker)
+    if (w !== undefined) w.heardAt = this.now()
     const t = this.tasks.get(a.index)
     if (w === undefined || w.banned || t === undefined || t.accepted !== undefined) return false
     if (t.votes.some((v) => v.worker === a.worker)) return false
@@ -55,9 +75,12 @@ export class Scheduler extends TaskBook {
 
   /** The worker could not run the task for a resource reason (`timeout`, `memory`, `crashed`, `refused`). */
   fail(id: number, reason: string): void {
+    if (this.late.delete(id)) return // its lease already moved the task on
     const a = this.assignments.get(id)
     if (a === undefined) return
     this.finishAssignment(a, false)
+    const w = this.workers.get(a.worker)
+    if (w !== undefined) w.heardAt = this.now()
     const t = this.tasks.get(a.index)
     if (t === undefined || t.accepted !== undefined) return
     t.failures.push(reason)
@@ -69,7 +92,7 @@ export class Scheduler extends TaskBook {
       this.failed.set(a.index, reason)
       return
     }
-    this.demand.push(a.index)
+    this.requeueLost(a.index)
   }
 
   /** Drops assignments whose lease ran out (slow or hung worker); their tasks go to others. */
@@ -80,10 +103,31 @@ export class Scheduler extends TaskBook {
     }
     for (const a of out) {
       this.finishAssignment(a, false)
+      this.late.set(a.id, a)
       const w = this.workers.get(a.worker)
       if (w !== undefined) w.expired++
       this.stats.expired++
-      if (this.tasks.get(a.index)?.accepted === undefined) this.demand.push(a.index)
+      const t = this.tasks.get(a.index)
+      if (t?.accepted !== undefined) continue
+      t?.tried.add(a.worker) // another worker first; this one only when nobody else may (second pass)
+      this.requeueLost(a.index)
+    }
+    // a late answer is only waited for while its task is open
+    for (const [id, a] of this.late) if (this.tasks.get(a.index)?.accepted !== undefined) this.late.delete(id)
+    return out
+  }
+
+  /**
+   * Live workers that let a lease expire and have answered nothing for `silenceMs` while work was out
+   * with them: a path that died without closing, or a wedged worker.
+   */
+  stuck(silenceMs: number): string[] {
+    const now = this.now()
+    const out: string[] = []
+    for (const [id, w] of this.workers) {
+      if (w.gone || w.banned || w.expired === 0 || now - w.heardAt < silenceMs) continue
+      const late = [...this.late.values()].some((a) => a.worker === id)
+      if (w.running.size > 0 || late) out.push(id)
     }
     return out
   }
@@ -95,8 +139,9 @@ export class Scheduler extends TaskBook {
     const lost = [...w.running].map((id) => this.assignments.get(id)).filter((a) => a !== undefined)
     for (const a of lost) {
       this.finishAssignment(a, false)
-      if (this.tasks.get(a.index)?.accepted === undefined) this.demand.push(a.index)
+      if (this.tasks.get(a.index)?.accepted === undefined) this.requeueLost(a.index)
     }
+    for (const [id, a] of this.late) if (a.worker === worker) this.late.delete(id)
     w.gone = true
     w.capacity = 0
     return lost
@@ -126,6 +171,7 @@ export class Scheduler extends TaskBook {
       }
       return
     }
+    if (tally.size > 1) for (const v of t.votes) this.distrust(v.worker)
     // no quorum yet: once every replica asked for has answered, ask one more worker
     const inFlight = [...t.running].length + this.demand.filter((d) => d === index).length
     if (t.votes.length + inFlight < t.target) return

@@ -30,6 +30,8 @@ export interface Assignment {
   worker: string
   started: number
   deadline: number
+  /** A run of this task was lost (worker gone, lease expired, crash): the worker should run it first. */
+  urgent: boolean
 }
 
 export interface Vote {
@@ -57,6 +59,10 @@ export interface WorkerState {
   streak: number
   agreed: number
   expired: number
+  /** When it last answered anything (or joined): a worker silent for long with leases expiring is stuck. */
+  heardAt: number
+  /** Its mean answer time (ms, from sending a task to its answer): its leases follow it. */
+  meanMs?: number
   banned: boolean
   banReason?: string
   gone: boolean
@@ -79,8 +85,12 @@ export class TaskBook {
   protected readonly tasks = new Map<number, TaskState>()
   protected readonly workers = new Map<string, WorkerState>()
   protected readonly assignments = new Map<number, Assignment>()
+  /** Assignments whose lease ran out: a late answer still counts as a vote (the work is not wasted). */
+  protected readonly late = new Map<number, Assignment>()
   /** Extra replicas wanted (task indexes; one entry per replica), served before fresh tasks. */
   protected demand: number[] = []
+  /** Tasks whose run was lost (worker gone, lease expired, crash, ban) and not handed out again yet. */
+  protected readonly lost = new Set<number>()
   protected readonly results = new Map<number, Uint8Array>()
   /** Tasks that failed for good (index -> reason). */
   readonly failed = new Map<number, string>()
@@ -106,6 +116,7 @@ export class TaskBook {
     const w = this.worker(id)
     w.capacity = Math.max(1, slots) * this.init.pipeline
     w.gone = false
+    w.heardAt = this.now()
   }
 
   /** Accepted results so far (index -> output). */
@@ -162,10 +173,15 @@ export class TaskBook {
     }))
   }
 
-  leaseMs(): number {
-    return this.#meanMs === undefined
+  /**
+   * Lease of a task given to `worker`: from that worker's own mean answer time once it has one (a tab
+   * behind a relay, or a slow CPU, is not judged by the fast workers' pace), else the job's mean.
+   */
+  leaseMs(worker?: string): number {
+    const mean = (worker === undefined ? undefined : this.workers.get(worker)?.meanMs) ?? this.#meanMs
+    return mean === undefined
       ? this.init.initialLeaseMs
-      : Math.max(this.init.minLeaseMs, this.init.leaseFactor * this.#meanMs)
+      : Math.max(this.init.minLeaseMs, this.init.leaseFactor * mean)
   }
 
   protected task(index: number): TaskState {
@@ -194,6 +210,7 @@ export class TaskBook {
         streak: 0,
         agreed: 0,
         expired: 0,
+        heardAt: this.now(),
         banned: false,
         gone: true,
       }
@@ -204,6 +221,20 @@ export class TaskBook {
 
   protected trusted(w: WorkerState): boolean {
     return !w.banned && w.streak >= this.init.trustStreak
+  }
+
+  /**
+   * Tasks a worker may have in flight: `pipeline` per slot while there is more work left than free
+   * slots to start it, so no slot waits a round trip for its next task; at the end of the job only one
+   * per slot, so the last tasks start at once on idle slots instead of queueing behind busy ones.
+   */
+  protected inFlightLimit(w: WorkerState): number {
+    if (this.init.pipeline <= 1) return w.capacity
+    let left = this.demand.length + this.init.tasks - this.fresh
+    if (left > 0 && this.tasks.has(this.fresh)) left-- // `fresh` advances lazily
+    let slots = 0
+    for (const x of this.workers.values()) if (!x.banned && !x.gone) slots += x.capacity / this.init.pipeline
+    return left >= slots ? w.capacity : w.capacity / this.init.pipeline
   }
 
   /** Whether `worker` may take a replica of task `index` (never two replicas on one worker). */
@@ -219,12 +250,13 @@ export class TaskBook {
    * A wanted replica this worker may take. A worker that hit a resource limit on a task gets it again
    * only when no fresh work is left (second pass): with few workers left that beats a stalled job.
    */
-  protected pickDemand(worker: string): number | undefined {
+  protected pickDemand(worker: string, lostOnly = false): number | undefined {
     const w = this.workers.get(worker)!
     for (const retry of [false, true]) {
       if (retry && this.fresh < this.init.tasks) return undefined
       for (let i = 0; i < this.demand.length; i++) {
         const index = this.demand[i]!
+        if (lostOnly && !this.lost.has(index)) continue
         const t = this.tasks.get(index)
         if (t === undefined || t.accepted !== undefined || this.failed.has(index)) {
           this.demand.splice(i--, 1)
@@ -261,7 +293,15 @@ export class TaskBook {
 
   protected assign(worker: string, index: number): Assignment {
     const now = this.now()
-    const a: Assignment = { id: this.#nextId++, index, worker, started: now, deadline: now + this.leaseMs() }
+    const urgent = this.lost.delete(index)
+    const a: Assignment = {
+      id: this.#nextId++,
+      index,
+      worker,
+      started: now,
+      deadline: now + this.leaseMs(worker),
+      urgent,
+    }
     this.assignments.set(a.id, a)
     this.tasks.get(index)!.running.add(a.id)
     this.workers.get(worker)!.running.add(a.id)
@@ -273,22 +313,67 @@ export class TaskBook {
     this.assignments.delete(a.id)
     this.tasks.get(a.index)?.running.delete(a.id)
     this.workers.get(a.worker)?.running.delete(a.id)
-    if (!answered) return
+    if (answered) this.observe(a)
+  }
+
+  /** An answer came for `a` (in time or late): counts it and feeds the mean task time leases follow. */
+  protected observe(a: Assignment): void {
     this.stats.results++
     const ms = this.now() - a.started
     this.#meanMs = this.#meanMs === undefined ? ms : 0.9 * this.#meanMs + 0.1 * ms
+    const w = this.workers.get(a.worker)
+    if (w !== undefined) w.meanMs = w.meanMs === undefined ? ms : 0.8 * w.meanMs + 0.2 * ms
+  }
+
+  /** A run of `index` was lost: wanted again, and first (see `Scheduler.next`'s `extra`). */
+  protected requeueLost(index: number): void {
+    this.demand.push(index)
+    this.lost.add(index)
   }
 
   protected accept(index: number, digest: string, output: Uint8Array): void {
     const t = this.tasks.get(index)!
     t.accepted = digest
     this.results.set(index, output)
+    this.lost.delete(index)
   }
 
   protected credit(worker: string): void {
     const w = this.worker(worker)
     w.streak++
     w.agreed++
+  }
+
+  /**
+   * Every worker whose result is part of an open disagreement loses its trust until the dispute is
+   * settled: otherwise a liar keeps running unreplicated tasks (its lies accepted alone) while the
+   * dispute that would expose it waits for a third worker.
+   */
+  protected distrust(worker: string): void {
+    this.worker(worker).streak = 0
+  }
+
+  /**
+   * Why the job cannot move on, when it cannot: tasks still wanted while nothing runs and no live
+   * worker may take them (each already voted on them or is gone), with the first one's votes.
+   */
+  blocked(): { tasks: number; index: number; voters: number; results: number } | undefined {
+    if (this.done() || this.assignments.size > 0) return undefined
+    let first: TaskState | undefined
+    let index = -1
+    let tasks = 0
+    for (const [i, t] of this.tasks) {
+      if (t.accepted !== undefined || this.failed.has(i)) continue
+      tasks++
+      if (first === undefined) [first, index] = [t, i]
+    }
+    if (first === undefined) return undefined
+    return {
+      tasks,
+      index,
+      voters: first.votes.length,
+      results: new Set(first.votes.map((v) => v.digest)).size,
+    }
   }
 
   /** Bans a worker: reassigns its running tasks and reopens every task accepted with its vote. */
@@ -302,8 +387,9 @@ export class TaskBook {
     for (const id of [...w.running]) {
       const a = this.assignments.get(id)!
       this.finishAssignment(a, false)
-      if (this.tasks.get(a.index)?.accepted === undefined) this.demand.push(a.index)
+      if (this.tasks.get(a.index)?.accepted === undefined) this.requeueLost(a.index)
     }
+    for (const [id, a] of this.late) if (a.worker === worker) this.late.delete(id)
     for (const index of w.tasks) {
       const t = this.tasks.get(index)
       if (t === undefined) continue

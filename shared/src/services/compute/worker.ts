@@ -22,6 +22,9 @@ import { encodeFrame, type Frame, readFrames, sendFrame, type ToWorker, toWorker
 import { checkModule } from './module-check.ts'
 import type { WasmModule } from './wasm-api.ts'
 
+/** Compiled modules a worker keeps (the example module compiles to well under 1 MiB). */
+const MODULE_CACHE_ENTRIES = 8
+
 export interface WorkerCounters {
   tasks: number
   failed: number
@@ -41,6 +44,17 @@ export class ComputeWorker {
   #executor: TaskExecutor | undefined
   #running = 0
   readonly #streams = new Set<Stream>()
+  /**
+   * Compiled modules by CID and memory cap, so a coordinator's next stream (reconnect, next job, K
+   * replicas of its tasks) starts without fetching and compiling again. Bounded: a few modules.
+   */
+  readonly #modules = new Map<string, Promise<WasmModule>>()
+  /**
+   * Tasks received and not started, across coordinators: at most `slots` run at once, the rest wait
+   * here, where a reassigned task (`first`) can go ahead of the queue and a closed stream's tasks are
+   * dropped before they waste a slot.
+   */
+  #queue: Array<{ stream: Stream; start: () => Promise<void> }> = []
 
   constructor(ctx: ServiceContext, counters: WorkerCounters) {
     this.#ctx = ctx
@@ -80,6 +94,8 @@ export class ComputeWorker {
     const routing = this.#ctx.service<Routing>('routing')
     if (routing !== undefined) await routing.unprovide(await workersCid()).catch(() => undefined)
     for (const s of this.#streams) s.abort(new Error('worker stopped'))
+    this.#modules.clear()
+    this.#queue = []
     await exec.close()
     this.#ctx.events('compute.worker', { enabled: false })
   }
@@ -103,7 +119,7 @@ export class ComputeWorker {
         case 'job':
           if (job !== undefined) return
           job = header
-          module = this.#loadModule(header, (cid) => {
+          module = this.#cachedModule(header, (cid) => {
             void send({ t: 'get', cid })
             return new Promise((resolve) => blobs.set(cid, resolve))
           })
@@ -123,10 +139,12 @@ export class ComputeWorker {
           blobs.get(header.cid)?.(body)
           blobs.delete(header.cid)
           return
-        case 'task':
+        case 'task': {
           if (job === undefined || module === undefined) return
-          void this.#runTask(exec, job, module, header.id, body, send)
+          const [j, m, id] = [job, module, header.id]
+          this.#enqueue(stream, header.first === true, () => this.#runTask(exec, j, m, id, body, send))
           return
+        }
       }
     }
     await readFrames(stream, toWorkerHeader, onFrame, (why) => {
@@ -136,6 +154,20 @@ export class ComputeWorker {
     })
     this.#streams.delete(stream)
     this.#counters.coordinators--
+  }
+
+  #cachedModule(
+    job: Extract<ToWorker, { t: 'job' }>,
+    fromCoordinator: (cid: string) => Promise<Uint8Array>,
+  ): Promise<WasmModule> {
+    const key = `${job.module}/${Math.min(job.maxMemoryPages, DEFAULT_COMPUTE_MAX_MEMORY_PAGES)}`
+    const hit = this.#modules.get(key)
+    if (hit !== undefined) return hit
+    const loading = this.#loadModule(job, fromCoordinator)
+    this.#modules.set(key, loading)
+    if (this.#modules.size > MODULE_CACHE_ENTRIES) this.#modules.delete(this.#modules.keys().next().value!)
+    loading.catch(() => this.#modules.delete(key)) // a failed fetch or a rejected module is not kept
+    return loading
   }
 
   async #loadModule(
@@ -156,6 +188,25 @@ export class ComputeWorker {
     })
   }
 
+  #enqueue(stream: Stream, first: boolean, start: () => Promise<void>): void {
+    if (first) this.#queue.unshift({ stream, start })
+    else this.#queue.push({ stream, start })
+    this.#drain()
+  }
+
+  #drain(): void {
+    const slots = this.#executor?.slots ?? 0
+    while (this.#running < slots && this.#queue.length > 0) {
+      const next = this.#queue.shift()!
+      if (next.stream.status !== 'open') continue // its coordinator is gone: nobody wants the result
+      this.#running++
+      void next.start().finally(() => {
+        this.#running--
+        this.#drain()
+      })
+    }
+  }
+
   async #runTask(
     exec: TaskExecutor,
     job: Extract<ToWorker, { t: 'job' }>,
@@ -164,20 +215,17 @@ export class ComputeWorker {
     input: Uint8Array,
     send: (h: Parameters<typeof encodeFrame>[0], body?: Uint8Array) => Promise<unknown>,
   ): Promise<void> {
-    this.#running++
     try {
       const out = await exec.run(await module, input, {
         timeMs: Math.min(job.timeMs, DEFAULT_COMPUTE_TIME_LIMIT_MS * 6),
         maxOutputBytes: Math.min(job.maxOutputBytes, MAX_TASK_OUTPUT_BYTES),
       })
       this.#counters.tasks++
-      await send({ t: 'result', id }, out)
+      void send({ t: 'result', id }, out) // the slot is free as soon as the task is done
     } catch (err) {
       this.#counters.failed++
       const e = err as { reason?: string }
-      await send({ t: 'error', id, reason: e.reason ?? 'crashed' })
-    } finally {
-      this.#running--
+      void send({ t: 'error', id, reason: e.reason ?? 'crashed' })
     }
   }
 }

@@ -1,6 +1,7 @@
 /** Blockstore helpers: interface-blockstore 7 streams a block's bytes; the files service wants whole blocks. */
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
+import { concat } from 'uint8arrays/concat'
 
 /** Reads a whole block. */
 export async function readBlock(
@@ -9,19 +10,8 @@ export async function readBlock(
   options: { signal?: AbortSignal } = {},
 ): Promise<Uint8Array> {
   const parts: Uint8Array[] = []
-  let n = 0
-  for await (const p of bs.get(cid, options)) {
-    parts.push(p)
-    n += p.byteLength
-  }
-  if (parts.length === 1) return parts[0]!
-  const out = new Uint8Array(n)
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.byteLength
-  }
-  return out
+  for await (const p of bs.get(cid, options)) parts.push(p)
+  return parts.length === 1 ? parts[0]! : concat(parts)
 }
 
 /** True when the block is stored locally. */

@@ -19,6 +19,8 @@ export interface ImportEntry {
   path: string
   /** File bytes; absent for an (empty) directory. */
   content?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>
+  /** Where `content` comes from on this machine: the share then references the file, not a copy. */
+  source?: string
 }
 
 export interface Imported {

@@ -124,6 +124,18 @@ describe('SwarmScheduler', () => {
     expect(r.s.duplicates).toBeLessThanOrEqual(8)
   })
 
+  it('a small file from two equal seeders: no chunk asked twice before either rate is known', () => {
+    // 6 chunks over 2 pipelines: every chunk is asked for at the start, and the first answer must not
+    // send the other seeder's outstanding chunks to this one as well (it would deliver them no sooner)
+    const r = simulate(6, [
+      { id: 'a', rate: 1024 },
+      { id: 'b', rate: 1024 },
+    ])
+    expect(r.s.complete).toBe(true)
+    expect(r.sent.a! + r.sent.b!).toBe(6)
+    expect(r.s.duplicates).toBe(0)
+  })
+
   it('faster peers get more work: unequal seeders reach >= 0.9 of the summed rate', () => {
     const rates = [8, 4, 2, 1].map((k) => k * 256)
     const r = simulate(

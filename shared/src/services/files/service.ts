@@ -1,11 +1,11 @@
 /**
  * The `files` overlay service: content-addressed sharing with swarm downloads, on home nodes and in tabs.
  *
- * Storage: every block lives in the service's blockstore (`ctx.storage.blockstore('files')`: files under
- * the node's data dir, IndexedDB in a tab). Sharing therefore copies the file once into 1 MiB verified
- * blocks; we chose that over "original file + index" because it is the same code in both runtimes, every
- * served block is exactly what was hashed (an edited original cannot serve stale bytes under an old CID),
- * and a download and a share are the same thing on disk. The cost is one copy of what you share.
+ * Storage: blocks live in the service's blockstore (`ctx.storage.blockstore('files')`: files under the
+ * node's data dir, IndexedDB in a tab). Where the runtime can read a shared file back by path (the home
+ * node: `PeerStorage.readFileRange`), sharing does not copy it: its 1 MiB leaves are references into the
+ * original, verified against their CIDs on every read, so an edited original serves "not found", never
+ * stale bytes (ref-blockstore.ts). Downloads and the page store verified blocks.
  *
  * @example
  * ```ts
@@ -20,6 +20,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { Blockstore } from 'interface-blockstore'
 import { exporter, recursive } from 'ipfs-unixfs-exporter'
 import type { CID } from 'multiformats/cid'
+import { concat } from 'uint8arrays/concat'
 import { FILES_PROTOCOL } from '../../constants.ts'
 import { toError } from '../../errors.ts'
 import type { PeerService, ServiceContext } from '../../peer/service.ts'
@@ -37,6 +38,7 @@ import {
   localLayout,
 } from './download.ts'
 import { type ImportEntry, importBytes, importEntries } from './import.ts'
+import { RefBlockstore } from './ref-blockstore.ts'
 import { filesHandler, type HaveAnswer } from './server.ts'
 import type { FileStore } from './types.ts'
 
@@ -87,8 +89,8 @@ export function filesService(): PeerService<FilesApi> {
     name: 'files',
     async start(ctx) {
       node = ctx.node
-      const bs = await ctx.storage.blockstore('files')
       const kv = ctx.storage.kv('files')
+      const bs = await filesBlockstore(ctx, kv)
       const api = createFiles(ctx, bs, kv)
       await ctx.node.handle(
         FILES_PROTOCOL,
@@ -111,6 +113,18 @@ export function filesService(): PeerService<FilesApi> {
       await node?.unhandle(FILES_PROTOCOL)
     },
   }
+}
+
+/** The files blockstore: referencing shared originals where the runtime can read them back. */
+async function filesBlockstore(ctx: ServiceContext, kv: KvStore): Promise<Blockstore> {
+  const inner = await ctx.storage.blockstore('files')
+  const read = ctx.storage.readFileRange
+  if (read === undefined) return inner
+  const refs = new RefBlockstore(inner, kv, read, (path, reason) =>
+    ctx.events('files.source-changed', { path, reason }, 'warn'),
+  )
+  await refs.load()
+  return refs
 }
 
 function createFiles(ctx: ServiceContext, bs: Blockstore, kv: KvStore) {
@@ -250,25 +264,35 @@ function createFiles(ctx: ServiceContext, bs: Blockstore, kv: KvStore) {
     async getBytes(cid, options = {}) {
       await get(cid, options)
       const parts: Uint8Array[] = []
-      let n = 0
       for await (const e of exportEntries(cid, options)) {
         if (e.type !== 'file' || e.path !== '')
           throw new Error(`${cid} is a directory; getBytes wants one file`)
-        for await (const p of e.content()) {
-          parts.push(p)
-          n += p.byteLength
-        }
+        for await (const p of e.content()) parts.push(p)
       }
-      const out = new Uint8Array(n)
-      let o = 0
-      for (const p of parts) {
-        out.set(p, o)
-        o += p.byteLength
-      }
-      return out
+      return concat(parts)
     },
     async share(entries, options = {}) {
-      const r = await importEntries(entries, bs, { wrap: options.wrap })
+      // a file with a local path is referenced where it is, not copied (ref-blockstore.ts)
+      const tracked: Array<ReturnType<RefBlockstore['track']>> = []
+      const refs = bs instanceof RefBlockstore ? bs : undefined
+      const viaRefs = async function* () {
+        for await (const e of entries) {
+          if (refs === undefined || e.source === undefined || e.content === undefined) yield e
+          else {
+            const t = refs.track(e.source, e.content)
+            tracked.push(t)
+            yield { path: e.path, content: t.content }
+          }
+        }
+      }
+      let r: Awaited<ReturnType<typeof importEntries>>
+      try {
+        r = await importEntries(viaRefs(), bs, { wrap: options.wrap })
+      } catch (err) {
+        for (const t of tracked) t.abort()
+        throw err
+      }
+      for (const [n, t] of tracked.entries()) await t.commit(r.cid, n)
       return record({
         cid: r.cid,
         name: options.name ?? r.cid,
@@ -294,6 +318,7 @@ function createFiles(ctx: ServiceContext, bs: Blockstore, kv: KvStore) {
           ctx.events('files.unprovide-failed', { cid: key, error: toError(err).message }, 'warn'),
         )
       await freeBlocks(root)
+      if (bs instanceof RefBlockstore) await bs.forget(key)
       ctx.events('files.unshared', { cid: key }, 'info')
       return true
     },

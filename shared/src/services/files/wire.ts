@@ -13,6 +13,7 @@
  */
 import { CID } from 'multiformats/cid'
 import * as varint from 'uint8-varint'
+import { concat } from 'uint8arrays/concat'
 import { FILES_MAX_BLOCK_BYTES } from '../../constants.ts'
 import { InvalidInputError } from '../../errors.ts'
 
@@ -30,16 +31,6 @@ export type Frame =
   | { type: typeof DONT_HAVE; cid: CID }
 
 const KINDS = ['none', 'all', 'bitmap'] as const
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.byteLength
-  }
-  return out
-}
 
 export function encodeFrame(f: Frame): Uint8Array {
   switch (f.type) {

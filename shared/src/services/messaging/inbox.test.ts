@@ -49,4 +49,17 @@ describe('inbox: exactly-once bookkeeping', () => {
     expect(await again.accept(msg('3', 'c'))).toBe(true)
     expect((await again.list()).map((m) => m.body)).toEqual(['a', 'b', 'c'])
   })
+
+  it('a batch (one mailbox page) keeps arrival order and drops IDs seen before or twice in it', async () => {
+    const inbox = new Inbox(memoryKv())
+    const seen: string[] = []
+    inbox.onMessage((m) => seen.push(m.body))
+    expect(await inbox.accept(msg('1', 'live', 'direct'))).toBe(true)
+    const page = [msg('2', 'b'), msg('1', 'again'), msg('3', 'c'), msg('2', 'b twice')]
+    expect(await inbox.acceptAll(page)).toEqual([true, false, true, false])
+    expect(await inbox.acceptAll([])).toEqual([])
+    expect(await inbox.acceptAll([msg('3', 'c')])).toEqual([false])
+    expect((await inbox.list()).map((m) => m.body)).toEqual(['live', 'b', 'c'])
+    expect(seen).toEqual(['live', 'b', 'c'])
+  })
 })

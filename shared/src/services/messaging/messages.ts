@@ -10,19 +10,19 @@
  * for await (const m of dm.watch({ signal })) console.log(m.from, m.body)
  * ```
  */
-import type { PrivateKey } from '@libp2p/interface'
+import type { Connection, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { multiaddr } from '@multiformats/multiaddr'
 import { DM_PROTOCOL } from '../../constants.ts'
 import * as D from '../../defaults.ts'
 import { InvalidInputError, InvalidMessageError, toError } from '../../errors.ts'
 import type { PeerService, ServiceContext } from '../../peer/service.ts'
 import { ed25519KeyOf } from '../../protocol/mailbox.ts'
 import { type DirectFrame, receiveDirect, sendDirect } from './direct.ts'
-import { Inbox } from './inbox.ts'
 import { MailboxClient } from './mailbox-client.ts'
+import { MailboxDrain } from './mailbox-drain.ts'
 import { handlerQueue } from './queue.ts'
-import { openEnvelope, sealEnvelope, seedOf } from './seal.ts'
+import { candidateAddrs, openByPreference, pathOf } from './reach.ts'
+import { sealEnvelope, seedOf } from './seal.ts'
 import { readBootstrap } from './topic-peers.ts'
 import type { DirectMessage, Messages, SendReceipt } from './types.ts'
 
@@ -40,7 +40,12 @@ function checkBody(body: unknown): string {
 /** A libp2p service whose only job is to hand us the node's private key (the public seam for it). */
 const keyHolder = () => (components: { privateKey: PrivateKey }) => ({ privateKey: components.privateKey })
 
-export function messagesService(): PeerService<Messages> {
+export interface MessagesInit {
+  /** A drain the shell started as soon as the identity was loaded. @default one built at start */
+  drain?: MailboxDrain
+}
+
+export function messagesService(init: MessagesInit = {}): PeerService<Messages> {
   let timer: ReturnType<typeof setInterval> | undefined
   let unhandle = async () => {}
   return {
@@ -49,7 +54,18 @@ export function messagesService(): PeerService<Messages> {
     async start(ctx: ServiceContext): Promise<Messages> {
       const key = (ctx.node.services.messagesKey as { privateKey: PrivateKey }).privateKey
       const self = ctx.node.peerId.toString()
-      const inbox = new Inbox(ctx.storage.kv('messages'))
+      // the shell may have started emptying the mailbox before libp2p was up (mailbox-drain.ts)
+      const drain =
+        init.drain ??
+        new MailboxDrain({
+          privateKey: key,
+          edgeUrl: ctx.edgeUrl,
+          networkKey: ctx.networkKey,
+          storage: ctx.storage,
+          events: ctx.events,
+        })
+      if (drain.self !== self) throw new Error('the mailbox drain was built for another identity')
+      const { inbox } = drain
       const mailbox = new MailboxClient({
         edgeUrl: ctx.edgeUrl,
         networkKey: ctx.networkKey,
@@ -85,69 +101,39 @@ export function messagesService(): PeerService<Messages> {
       )
       unhandle = () => ctx.node.unhandle(DM_PROTOCOL)
 
-      let checking: Promise<number> | undefined
-      const checkMailbox = () => {
-        checking ??= drainMailbox().finally(() => {
-          checking = undefined
-        })
-        return checking
-      }
-      const drainMailbox = async (): Promise<number> => {
-        let fresh = 0
-        for (;;) {
-          const page = await mailbox.fetch(0)
-          if (page.length === 0) {
-            ctx.events('mailbox.checked', { fresh })
-            return fresh
-          }
-          for (const item of page) {
-            try {
-              const l = openEnvelope(key, self, item.envelope)
-              const m: DirectMessage = {
-                ...l,
-                to: self,
-                sentAt: l.ts,
-                receivedAt: Date.now(),
-                via: 'mailbox',
-              }
-              if (await inbox.accept(m)) {
-                fresh++
-                ctx.events('dm.received', { id: m.id, from: m.from, via: 'mailbox' })
-              }
-            } catch (err) {
-              // a message we cannot open is dropped (and acked below), never retried forever
-              ctx.events('dm.dropped', { reason: toError(err).message, seq: item.seq }, 'warn')
-            }
-          }
-          // stored (or known) first, acknowledged after: a crash in between re-fetches, the inbox dedupes
-          await mailbox.ack(page.at(-1)!.seq)
-        }
-      }
-      const poll = () =>
-        void checkMailbox().catch((err: unknown) =>
-          ctx.events('mailbox.fetch-failed', { reason: toError(err).message }, 'debug'),
-        )
-      poll()
-      timer = setInterval(poll, D.DEFAULT_MAILBOX_POLL_MS)
+      drain.poll()
+      timer = setInterval(() => drain.poll(), D.DEFAULT_MAILBOX_POLL_MS)
 
-      /** Reaches `to` now: an open connection, its known addresses, or its circuit addresses from the edge. */
-      const openStream = async (to: string, signal: AbortSignal) => {
+      /**
+       * Sends `frame` over an open connection to `to` (direct ones first; one that cannot open a stream
+       * within the path check's timeout gives way to the next), else over a connection dialled to
+       * explicit addresses (reach.ts: never a DHT walk). A retry after a frame went out is safe: the
+       * recipient's inbox drops a second copy by message ID.
+       */
+      const sendOnline = async (to: string, frame: DirectFrame, signal: AbortSignal) => {
         const peer = peerIdFromString(to)
-        const opts = { signal, runOnLimitedConnection: true }
-        // an open connection: a direct one when there is one (libp2p would pick any, the relayed one too)
-        const open = ctx.node.getConnections(peer).filter((c) => c.status === 'open')
-        const best = open.find((c) => !c.remoteAddr.toString().includes('/p2p-circuit')) ?? open[0]
-        if (best !== undefined) return best.newStream(DM_PROTOCOL, opts)
-        try {
-          return await ctx.node.dialProtocol(peer, DM_PROTOCOL, opts)
-        } catch {
-          const doc = await readBootstrap(ctx)
-          const listed = doc.peers.find((p) => p.peerId === to)
-          if (listed === undefined) throw new Error(`${to} is not online (not in the bootstrap document)`)
-          const addrs = listed.addrs.filter((a) => !a.includes('/webrtc')).map((a) => multiaddr(a))
-          await ctx.node.dial(addrs, { signal })
-          return ctx.node.dialProtocol(peer, DM_PROTOCOL, opts)
+        const over = async (conn: Connection, openMs?: number) => {
+          const opening =
+            openMs === undefined ? signal : AbortSignal.any([signal, AbortSignal.timeout(openMs)])
+          const stream = await conn.newStream(DM_PROTOCOL, { signal: opening, runOnLimitedConnection: true })
+          return { receipt: await sendDirect(stream, frame, signal), path: pathOf(conn) }
         }
+        const open = openByPreference(ctx.node, peer)
+        for (const conn of open) {
+          try {
+            return await over(conn, D.DEFAULT_PATH_VERIFY_TIMEOUT_MS)
+          } catch (err) {
+            if (signal.aborted) throw err
+            const reason = toError(err).message
+            ctx.events('dm.retry', { id: frame.id, to, path: pathOf(conn), reason }, 'debug')
+          }
+        }
+        const doc = await readBootstrap(ctx).catch(() => undefined)
+        const addrs = await candidateAddrs(ctx.node, peer, doc)
+        if (addrs.length === 0) throw new Error(`no address known for ${to}`)
+        const dialSignal = AbortSignal.any([signal, AbortSignal.timeout(D.DEFAULT_DM_DIAL_TIMEOUT_MS)])
+        // force: the open connections just failed, libp2p must not hand one of them back
+        return over(await ctx.node.dial(addrs, { signal: dialSignal, force: open.length > 0 }))
       }
 
       const send = async (
@@ -166,12 +152,8 @@ export function messagesService(): PeerService<Messages> {
             ...(options.signal === undefined ? [] : [options.signal]),
           ])
           try {
-            const stream = await openStream(to, signal)
-            const conn = ctx.node.getConnections(peerIdFromString(to)).find((c) => c.streams.includes(stream))
-            const receipt = await sendDirect(stream, frame, signal)
+            const { receipt, path } = await sendOnline(to, frame, signal)
             if (receipt.ok) {
-              const path =
-                conn?.remoteAddr.toString().includes('/p2p-circuit') === true ? 'relayed' : 'direct'
               ctx.events('dm.delivered', { id: frame.id, to, path, ms: Date.now() - started })
               return { id: frame.id, to, status: 'delivered', path, ms: Date.now() - started }
             }
@@ -189,7 +171,7 @@ export function messagesService(): PeerService<Messages> {
         send,
         inbox: () => inbox.list(),
         watch: (options = {}) => handlerQueue<DirectMessage>((h) => inbox.onMessage(h), options.signal),
-        checkMailbox,
+        checkMailbox: () => drain.check(),
       }
     },
     async stop() {
