@@ -1,12 +1,17 @@
 /**
  * Routing benchmark: provide and lookup latency, hops and success under churn, for in-process overlays
- * of N peers (default 50 and 200; `ROUTING_BENCH_SIZES=20,50`) on loopback against the real edge:
+ * of N peers (default 50; `ROUTING_BENCH_SIZES=50,200` adds the issue's 200, which takes ~15 min to
+ * start on a loaded 2-core machine) on loopback against the real edge:
  * - ours via the edge index (hybrid; first answer) and via the DHT alone (edge routing API blocked),
  * - ours, DHT alone, with 30% of the peers stopped,
  * - stock `@libp2p/kad-dht` defaults (own protocol `/ipfs/kad/1.0.0` on loopback only; the
  *   passthrough address mapper, since stock drops the loopback addresses every peer has here).
- * Prints absolute numbers and ratios. Run on its own: `node bench/routing.ts`.
+ * - a relay shard's cost of serving the DHT (heap and timers per DHT connection and per record),
+ *   `ROUTING_BENCH_SHARD=0` skips it (bench/lib/shard-dht.ts).
+ * Prints absolute numbers and ratios side by side, with the machine's load average (the bench shares
+ * 2 cores). Run on its own: `node bench/routing.ts`.
  */
+import { loadavg } from 'node:os'
 import { type KadDHT, kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
@@ -14,6 +19,8 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import { HopCounter } from '../shared/src/services/routing/dht.ts'
 import { startEdge } from '../test/helpers/edge.ts'
 import { type Overlay, percentile, startOverlay } from '../test/helpers/overlay.ts'
+import { waitFor } from '../test/helpers/wait.ts'
+import { shardDhtCost } from './lib/shard-dht.ts'
 
 interface Lookups {
   n: number
@@ -91,6 +98,13 @@ async function benchOurs(size: number, edgeUrl: string) {
     const keys = await cids(providers, `ours-${size}`)
     const owners = keys.map((_, i) => Math.floor((i * size) / providers))
     const provides = await Promise.all(keys.map((cid, i) => o.nodes[owners[i]!]!.routing.provide(cid)))
+    // provide returns once the edge stored the record; the DHT walks go on: DHT-alone lookups wait for them
+    await waitFor(
+      'every DHT provide finished',
+      () => owners.every((i) => o.nodes[i]!.events.includes('routing.dht-provided')),
+      180_000,
+      1_000,
+    ).catch((err: unknown) => console.warn(`  ${(err as Error).message}`))
     const all = o.nodes.map((_, i) => i)
     const hybrid = await oursLookups(o, keys, owners, all)
     blocked = true
@@ -180,8 +194,41 @@ async function benchStock(size: number) {
   }
 }
 
+const fmt = (x: number | undefined, d = 0) =>
+  x === undefined || Number.isNaN(x) ? '-' : d === 0 ? String(Math.round(x)) : x.toFixed(d)
+
+/** One table per size: rows are measures, columns the setups; then the ratios. */
+function printTable(
+  size: number,
+  r: Awaited<ReturnType<typeof benchOurs>>,
+  st: Awaited<ReturnType<typeof benchStock>>,
+): void {
+  const cols = [
+    ['ours: edge+DHT', r.hybrid],
+    ['ours: DHT alone', r.dhtOnly],
+    ['ours: DHT, 30% stopped', r.dhtOnlyChurn30],
+    ['stock kad-dht', st.dhtOnly],
+  ] as const
+  const row = (name: string, f: (l: Lookups) => string) =>
+    `  ${name.padEnd(18)}${cols.map(([, l]) => f(l).padStart(24)).join('')}`
+  console.log(
+    `\nrouting, ${size} peers (load avg ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')})`,
+  )
+  console.log(`  ${''.padEnd(18)}${cols.map(([n]) => n.padStart(24)).join('')}`)
+  console.log(row('lookup p50 ms', (l) => fmt(l.p50Ms)))
+  console.log(row('lookup p99 ms', (l) => fmt(l.p99Ms)))
+  console.log(row('hops p50 / max', (l) => `${fmt(l.hopsP50)} / ${fmt(l.hopsMax)}`))
+  console.log(row('found', (l) => `${l.ok}/${l.n} (${fmt(l.successRate * 100, 1)}%)`))
+  console.log(
+    `  ${'provide p50/p99 ms'.padEnd(18)}${`${fmt(r.provide.p50Ms)} / ${fmt(r.provide.p99Ms)} (edge ${r.provide.edge}, dht ${r.provide.dht})`.padStart(48)}${''.padStart(24)}${`${fmt(st.provide.p50Ms)} / ${fmt(st.provide.p99Ms)}`.padStart(24)}`,
+  )
+  console.log(`  neighbours per peer: p50 ${r.neighbours.p50}, max ${r.neighbours.max} (target 24)`)
+}
+
 export async function runRoutingBench() {
-  const sizes = (process.env.ROUTING_BENCH_SIZES ?? '50,200').split(',').map(Number)
+  const sizes = (process.env.ROUTING_BENCH_SIZES ?? '50').split(',').map(Number)
   const edge = await startEdge({ vars: { RELAY_SHARDS: '1', NETWORK_NAME: 'routing-bench' } })
   const out: Record<string, unknown> = {}
   try {
@@ -197,10 +244,33 @@ export async function runRoutingBench() {
           provideP50OursOverStock: ours.provide.p50Ms / stock.provide.p50Ms,
         },
       }
-      console.log(`routing ${size} peers`, JSON.stringify(out[`peers${size}`]))
+      printTable(size, ours, stock)
+      console.log('  ratios', JSON.stringify((out[`peers${size}`] as { ratios: unknown }).ratios))
     }
   } finally {
     await edge.stop()
+  }
+  if (process.env.ROUTING_BENCH_SHARD !== '0') {
+    const shard = await shardDhtCost(Number(process.env.ROUTING_BENCH_SHARD_PEERS ?? 50), 20)
+    out.shardDht = shard
+    console.log(
+      `\nrelay shard as DHT server (load avg ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')})`,
+    )
+    for (const [mode, steps] of [
+      ['RELAY_DHT=off', shard.off],
+      ['RELAY_DHT=on', shard.on],
+    ] as const) {
+      for (const st of steps) {
+        console.log(
+          `  ${mode.padEnd(14)} ${st.step.padEnd(26)} heap ${fmt(st.heapUsedMiB ?? undefined, 1)} MiB  workerd RSS ${fmt(st.rssMiB, 1)} MiB  timers ${st.timers}`,
+        )
+      }
+    }
+    console.log(
+      `  per DHT connection: +${fmt(shard.perDhtConnection.heapKiB ?? undefined, 1)} KiB heap, +${shard.perDhtConnection.timers} timers; per record: +${shard.perRecord.heapBytes ?? '-'} B heap, +${shard.perRecord.timers} timers`,
+    )
   }
   return out
 }

@@ -14,7 +14,7 @@ export interface HeapUsage {
 const MIB = 1024 * 1024
 
 /** Heap of the first inspector target (the worker), or undefined when the inspector does not answer. */
-export async function isolateHeap(inspectorPort: number): Promise<HeapUsage | undefined> {
+export async function isolateHeap(inspectorPort: number, gc = false): Promise<HeapUsage | undefined> {
   const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as {
     webSocketDebuggerUrl?: string
   }[]
@@ -26,6 +26,8 @@ export async function isolateHeap(inspectorPort: number): Promise<HeapUsage | un
       ws.once('open', resolve)
       ws.once('error', reject)
     })
+    // with `gc`, a full collection first: the heap then holds live objects, not a transfer's garbage
+    if (gc) ws.send(JSON.stringify({ id: 0, method: 'HeapProfiler.collectGarbage' }))
     ws.send(JSON.stringify({ id: 1, method: 'Runtime.getHeapUsage' }))
     const result = await new Promise<{ usedSize?: number; totalSize?: number }>((resolve, reject) => {
       const timer = setTimeout(

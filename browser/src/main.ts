@@ -32,7 +32,7 @@ function draw(): void {
   graph.className = 'card graph-card'
   const title = document.createElement('h2')
   title.textContent = 'Overlay as this peer sees it'
-  graph.append(title, renderGraph(snap), renderLegend())
+  graph.append(title, renderGraph(snap, routing.last()), renderLegend())
   const left = document.createElement('div')
   left.className = 'col'
   left.append(

@@ -32,6 +32,7 @@ import type { KeptRelay } from '../../shared/src/peer/reservations.ts'
 import { type EventSink, type PeerEnvironment, ServiceHost } from '../../shared/src/peer/service.ts'
 import type { BootstrapDocument } from '../../shared/src/protocol/bootstrap.ts'
 import { overlayServices } from '../../shared/src/services/index.ts'
+import type { RoutingService } from '../../shared/src/services/routing/service.ts'
 import { startComputeWorker } from './compute/start-worker.ts'
 import { newToken, removeControlInfo, writeControlInfo } from './control/files.ts'
 import { startControlServer } from './control/server.ts'
@@ -175,7 +176,13 @@ export async function startDaemon(
 
   const token = newToken()
   const routes = {
-    ...nodeRoutes({ core, bootstrapUrl: options.bootstrapUrl, reachability, superPeer }),
+    ...nodeRoutes({
+      core,
+      bootstrapUrl: options.bootstrapUrl,
+      reachability,
+      superPeer,
+      routing: () => overlay.get<RoutingService>('routing')?.status(),
+    }),
     ...serviceRoutes(overlay),
   }
   const control = await startControlServer(options.controlPort, token, routes, (err) =>

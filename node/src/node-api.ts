@@ -9,6 +9,7 @@ import * as D from '../../shared/src/defaults.ts'
 import { InvalidInputError } from '../../shared/src/errors.ts'
 import { PATH_CHOICES, type PathChoice, parsePathChoice } from '../../shared/src/peer/classify.ts'
 import type { PeerCore } from '../../shared/src/peer/peer-core.ts'
+import type { RoutingStatus } from '../../shared/src/services/routing/service.ts'
 import type { ControlHandler } from './control/server.ts'
 import type { ReachabilityTracker } from './nat/reachability.ts'
 import type { SuperPeer } from './relay/super-peer.ts'
@@ -46,6 +47,8 @@ export interface NodeApiInit {
   bootstrapUrl: string
   reachability: ReachabilityTracker
   superPeer?: SuperPeer | undefined
+  /** The routing service's status (DHT mode, routing table size, neighbours), when it runs. */
+  routing?: (() => Promise<RoutingStatus> | undefined) | undefined
 }
 
 /** Largest `waitDirectMs` a dial may ask for (ms). */
@@ -65,10 +68,11 @@ export function nodeRoutes(init: NodeApiInit): Record<string, ControlHandler> {
   }
 }
 
-async function status({ core, bootstrapUrl, reachability, superPeer }: NodeApiInit) {
+async function status({ core, bootstrapUrl, reachability, superPeer, routing }: NodeApiInit) {
   const { node, paths } = core
   const conns = node.getConnections().filter((c) => c.status === 'open')
-  await Promise.all(conns.map((c) => paths.measure(c)))
+  const [r] = await Promise.all([routing?.(), ...conns.map((c) => paths.measure(c))])
+  const neighbours = new Set(r?.neighbours ?? [])
   return {
     peerId: node.peerId.toString(),
     network: core.source.doc?.network,
@@ -78,8 +82,18 @@ async function status({ core, bootstrapUrl, reachability, superPeer }: NodeApiIn
     reservations: [...core.shards.list(), ...(core.superPeers?.list() ?? [])],
     connections: conns.map((c) => {
       const v = paths.describe(c)
-      return { ...v, role: core.shards.has(v.peer) ? 'relay' : 'peer', label: core.label(v) }
+      const role = core.shards.has(v.peer) ? 'relay' : 'peer'
+      return { ...v, role, label: core.label(v), neighbour: neighbours.has(v.peer) }
     }),
+    routing:
+      r === undefined
+        ? null
+        : {
+            mode: r.mode,
+            routingTableSize: r.routingTableSize,
+            neighbours: r.neighbours,
+            target: r.target,
+          },
     relay: superPeer?.stats() ?? null,
     received: core.transfers.received().length,
   }

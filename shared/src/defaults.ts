@@ -203,6 +203,14 @@ export const DEFAULT_ROUTING_MAX_RECORDS_PER_PEER = 2_048
 export const DEFAULT_ROUTING_MAX_PROVIDERS = 100
 /** Edge lookups give up after this long (ms) and leave the answer to the DHT. */
 export const DEFAULT_ROUTING_EDGE_TIMEOUT_MS = 5_000
+/**
+ * One announcement attempt gives up after this long (ms). Longer than a lookup: an announcement costs
+ * the edge ~50 ms of CPU (signature check, SQLite writes) and a burst queues in one isolate (50 at once
+ * under `wrangler dev` on a loaded machine: all answered together after 2.5-6.6 s).
+ */
+export const DEFAULT_ROUTING_ANNOUNCE_TIMEOUT_MS = 15_000
+/** Announcement attempts (timeouts, network errors and 5xx are retried with backoff; 4xx never). */
+export const DEFAULT_ROUTING_ANNOUNCE_ATTEMPTS = 3
 /** After the edge stored a provide, how long (ms) provide() still waits for the DHT before returning (it continues). */
 export const DEFAULT_ROUTING_PROVIDE_WAIT_MS = 2_000
 /** A DHT lookup gives up after this long (ms). */
@@ -216,6 +224,32 @@ export const DEFAULT_NEIGHBOURS = 24
 export const DEFAULT_NEIGHBOUR_GRACE_MS = 30_000
 /** How often the overlay trims or tops up neighbours (ms). */
 export const DEFAULT_NEIGHBOUR_CHECK_MS = 10_000
+/**
+ * kad-dht: peers asked in parallel per query path. Stock is 10 with 10 disjoint paths, i.e. up to 100
+ * requests (most of them new dials) per lookup: 50 lookups at once on a 2-core machine starved every
+ * noise handshake past its timeout (33 of 50 providers found); 3 x 3 found 48 of 50 (docs/NOTES.md).
+ */
+export const DEFAULT_DHT_ALPHA = 3
+/** kad-dht: disjoint query paths (S/Kademlia; stock = alpha). 3 keeps lookups robust to a bad path. */
+export const DEFAULT_DHT_DISJOINT_PATHS = 3
+/**
+ * kad-dht: least time one request gets, dial and noise handshake included (ms). Stock is an adaptive
+ * 5 s, shorter than a handshake on a loaded machine (event loop stalls of 2-8 s measured); a dead peer
+ * on a reachable host fails at once (connection refused), so the longer floor costs little.
+ */
+export const DEFAULT_DHT_REQUEST_TIMEOUT_MS = 15_000
+/**
+ * A routing table smaller than this (K, kad-dht's bucket size) is thin: the peer looks itself up again
+ * instead of waiting for kad-dht's 5-minute refresh. Measured: peers that joined under load
+ * kept 2-4 entries for minutes (their start-up self-query had timed out), and lookups from them failed.
+ */
+export const DEFAULT_DHT_THIN_TABLE = 20
+/** First wait between refreshes of a thin routing table (ms); doubles while it stays thin, up to 5 min. */
+export const DEFAULT_DHT_THIN_REFRESH_MS = 15_000
+/** A DHT provide acknowledged by fewer peers than this (of K = 20) is walked again. */
+export const DEFAULT_DHT_MIN_PROVIDE_PEERS = 10
+/** Walks one DHT provide gets at most (each a full lookup plus ADD_PROVIDER to the closest peers). */
+export const DEFAULT_DHT_PROVIDE_ATTEMPTS = 3
 /** How often a node checks whether it became public (then serves the DHT) or stopped being so (ms). */
 export const DEFAULT_DHT_MODE_CHECK_MS = 5_000
 // ---- distributed computing (shared/src/services/compute) ----

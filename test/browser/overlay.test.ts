@@ -149,6 +149,18 @@ describe('browser peers', () => {
     expect(rows).toBeGreaterThanOrEqual(3)
     expect(await a.page.locator('svg.graph line[data-kind="direct"]').count()).toBeGreaterThanOrEqual(1)
     expect(await a.page.locator('svg.graph line[data-kind="relayed"]').count()).toBeGreaterThanOrEqual(1)
+    // neighbours of the bounded-degree overlay wear a ring (B and C at least; a public home node offers
+    // relay hop and counts as a relay); the caption gives their count and the routing table size
+    await waitFor(
+      'the graph to ring two neighbours',
+      async () =>
+        (await a.page.locator('svg.graph circle[data-neighbour]').count()) >= 2 ? true : undefined,
+      15_000,
+      250,
+    )
+    expect(await a.page.locator('#graph-routing').textContent()).toMatch(
+      /^neighbours \d+ \/ 24 · routing table \d+ peers$/,
+    )
     mkdirSync(ARTIFACTS, { recursive: true })
     await a.page.screenshot({ path: join(ARTIFACTS, 'browser-overlay.png'), fullPage: true })
   })

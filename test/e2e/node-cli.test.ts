@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEFAULT_NEIGHBOURS } from '../../shared/src/defaults.ts'
 import { cliJson, type RunningDaemon, runCli, startDaemon } from '../helpers/daemon.ts'
 import { type Edge, startEdge } from '../helpers/edge.ts'
 import { freePort } from '../helpers/ports.ts'
@@ -192,13 +193,21 @@ describe('edgeswarm CLI: two daemons through the real edge', () => {
       dataDir: a.dataDir,
     })
     expect(ping.rttsMs).toHaveLength(3)
-    const status = await cliJson<{ connections: Array<{ peer: string; path: string; rttMs?: number }> }>(
-      ['status'],
-      { dataDir: a.dataDir },
-    )
+    const status = await cliJson<{
+      connections: Array<{ peer: string; path: string; rttMs?: number; neighbour: boolean }>
+      routing: { mode: string; routingTableSize: number; neighbours: string[]; target: number }
+    }>(['status'], { dataDir: a.dataDir })
     const toB = status.connections.filter((c) => c.peer === b.peerId)
     expect(toB.length).toBeGreaterThan(0)
     for (const c of status.connections) expect(typeof c.rttMs).toBe('number')
+    // neighbours and the routing table size: b is a neighbour (a non-relay peer), the shards are not
+    expect(status.routing.target).toBe(DEFAULT_NEIGHBOURS)
+    expect(status.routing.neighbours).toContain(b.peerId)
+    expect(toB.every((c) => c.neighbour)).toBe(true)
+    expect(status.connections.filter((c) => !c.neighbour).length).toBeGreaterThan(0)
+    expect(Number.isInteger(status.routing.routingTableSize)).toBe(true)
+    const text = await runCli(['status'], { dataDir: a.dataDir })
+    expect(text.stdout).toMatch(/routing +DHT (client|server), routing table \d+ peers, neighbours \d+ \/ 24/)
   })
 
   it('upgrades to a traffic-verified direct path and keeps the relay as fallback', async () => {

@@ -8,7 +8,7 @@
  */
 import { delegatedHTTPRouter } from '@helia/delegated-routing-client'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { createHeliaLight } from 'helia'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
@@ -22,7 +22,7 @@ import { type Edge, startEdge } from '../helpers/edge.ts'
 import { type Overlay, type OverlayNode, startOverlay } from '../helpers/overlay.ts'
 import { waitFor } from '../helpers/wait.ts'
 
-const SIZE = 50
+const SIZE = Number(process.env.ROUTING_OVERLAY_SIZE ?? 50)
 let blocked = false
 /** The routing service's fetch: refuses the edge's routing API while `blocked` (as if the edge were down). */
 const blockable: typeof fetch = async (input, init) => {
@@ -38,34 +38,45 @@ async function cidOf(i: number): Promise<string> {
   ).toString()
 }
 
+/** What each lookup yielded before it ended without `want` (for the failure message). */
+const misses: string[] = []
+
 async function firstProvider(
   from: OverlayNode,
   cid: string,
   want: string,
 ): Promise<ProviderResult | undefined> {
+  const seen: string[] = []
   for await (const p of from.routing.findProviders(cid, { signal: AbortSignal.timeout(60_000) })) {
     if (p.peerId === want) return p
+    seen.push(`${p.peerId.slice(-8)}@${p.source}`)
   }
+  misses.push(`${cid.slice(-8)} want ${want.slice(-8)} got [${seen.join(' ')}]`)
   return undefined
 }
 
-// Known gaps (issue 8 stays open): through the DHT alone 32 of 50 providers were found, with 30% of the
-// peers stopped likewise; neighbour trimming and the stock Helia lookup failed on the last run. Those
-// four cases are skipped until fixed. The whole suite is skipped in `npm test` for now: in a clean-clone
-// run, one of the 50 announcements made at once did not reach the edge within its 5 s timeout (provide
-// answered `stored: ['dht']`); the hybrid lookup and forged-announcement cases passed when run alone.
+// Skipped in `npm test` (issue 8 stays open on it): on this machine (2 cores shared, load average 10-18)
+// 50 in-process peers took 500-890 s only to start, past any sane hook timeout, and the lookups of the
+// one complete run found nothing in time. With `ROUTING_OVERLAY_SIZE=30` under load ~6 (start 23-32 s)
+// five cases pass (hybrid, DHT alone, forged, stock Helia, 30% stopped); the neighbour case fails (some
+// peers stay above 24 neighbours for the minute it waits; cause open). Run: remove the skip, then
+// `ROUTING_OVERLAY_SIZE=30 npx vitest run --project e2e test/e2e/routing-overlay.test.ts`.
 describe.skip('routing across a 50-peer overlay', () => {
   let edge: Edge
   let overlay: Overlay
   const cids: string[] = []
 
   beforeAll(async () => {
+    const t0 = Date.now()
+    const stage = (what: string) =>
+      console.log(`routing overlay: ${what} after ${Math.round((Date.now() - t0) / 1000)} s`)
     edge = await startEdge({ vars: { RELAY_SHARDS: '1', NETWORK_NAME: 'routing-overlay' } })
     overlay = await startOverlay({
       size: SIZE,
       edgeUrl: edge.url,
-      routing: { fetch: blockable, neighbourCheckMs: 2_000, neighbourGraceMs: 5_000 },
+      routing: { fetch: blockable, neighbourCheckMs: 5_000, neighbourGraceMs: 15_000 },
     })
+    stage(`${SIZE} peers started`)
     await waitFor(
       'every routing table holds at least 3 peers',
       async () => {
@@ -74,15 +85,23 @@ describe.skip('routing across a 50-peer overlay', () => {
         )
         return sizes.every((s) => s >= 3)
       },
-      60_000,
+      120_000,
       500,
     )
+    stage('routing tables filled')
     for (let i = 0; i < SIZE; i++) cids.push(await cidOf(i))
     const results = await Promise.all(overlay.nodes.map((n, i) => n.routing.provide(cids[i]!)))
+    stage('provided (edge)')
     for (const r of results) expect(r.stored).toContain('edge')
-    // the DHT provide goes on in the background after the edge confirmed: give it time to land
-    await new Promise((r) => setTimeout(r, 10_000))
-  }, 300_000)
+    // provide returns once the edge stored the record; the DHT walk goes on in the background: wait for it
+    await waitFor(
+      'every DHT provide finished',
+      () => overlay.nodes.every((n) => n.events.includes('routing.dht-provided')),
+      180_000,
+      1_000,
+    )
+    stage('provided (DHT)')
+  }, 900_000)
 
   afterAll(async () => {
     await overlay?.stop()
@@ -95,10 +114,11 @@ describe.skip('routing across a 50-peer overlay', () => {
         firstProvider(overlay.nodes[(i + 17) % SIZE]!, cids[i]!, overlay.nodes[i]!.node.peerId.toString()),
       ),
     )
+    expect(misses.splice(0)).toEqual([])
     expect(found.filter((f) => f === undefined)).toHaveLength(0)
-    // the edge answers in one round trip, so it wins nearly always; every answer names its source
+    // every answer names its source; which one comes first depends on the overlay (with every record
+    // in a small DHT's local stores, the DHT answers before the edge's round trip)
     for (const f of found) expect(['edge', 'dht']).toContain(f!.source)
-    expect(found.filter((f) => f!.source === 'edge').length).toBeGreaterThan(0)
     const peers = await Promise.all(
       overlay.nodes.map((n, i) => overlay.nodes[(i + 23) % SIZE]!.routing.findPeer(n.node.peerId.toString())),
     )
@@ -108,7 +128,7 @@ describe.skip('routing across a 50-peer overlay', () => {
     })
   })
 
-  it.skip('finds every provider and peer through the DHT alone when the edge routing API is blocked', async () => {
+  it('finds every provider and peer through the DHT alone when the edge routing API is blocked', async () => {
     blocked = true
     try {
       const found = await Promise.all(
@@ -116,6 +136,7 @@ describe.skip('routing across a 50-peer overlay', () => {
           firstProvider(overlay.nodes[(i + 29) % SIZE]!, cids[i]!, overlay.nodes[i]!.node.peerId.toString()),
         ),
       )
+      expect(misses.splice(0)).toEqual([])
       expect(found.filter((f) => f === undefined)).toHaveLength(0)
       for (const f of found) {
         expect(f!.source).toBe('dht')
@@ -130,31 +151,6 @@ describe.skip('routing across a 50-peer overlay', () => {
     } finally {
       blocked = false
     }
-  })
-
-  it.skip('with 30% of the peers stopped, finds every live provider through the DHT alone, and via the edge', async () => {
-    const victims = new Set<number>()
-    while (victims.size < Math.round(SIZE * 0.3)) victims.add(Math.floor(Math.random() * SIZE))
-    await Promise.all([...victims].map((i) => overlay.nodes[i]!.stop()))
-    const live = overlay.nodes.map((n, i) => ({ n, i })).filter(({ i }) => !victims.has(i))
-    blocked = true
-    try {
-      const found = await Promise.all(
-        live.map(({ n, i }, k) =>
-          firstProvider(live[(k + 7) % live.length]!.n, cids[i]!, n.node.peerId.toString()),
-        ),
-      )
-      expect(found.filter((f) => f === undefined)).toHaveLength(0)
-      for (const f of found) expect(f!.source).toBe('dht')
-    } finally {
-      blocked = false
-    }
-    const viaEdge = await Promise.all(
-      live.map(({ n, i }, k) =>
-        firstProvider(live[(k + 3) % live.length]!.n, cids[i]!, n.node.peerId.toString()),
-      ),
-    )
-    expect(viaEdge.filter((f) => f === undefined)).toHaveLength(0)
   })
 
   it('refuses an announcement forged for another peer', async () => {
@@ -184,7 +180,7 @@ describe.skip('routing across a 50-peer overlay', () => {
     expect(seen).not.toContain(peerIdFromPrivateKey(attacker).toString())
   })
 
-  it.skip('keeps every peer within its neighbour target after the lookups', async () => {
+  it('keeps every peer within its neighbour target after the lookups', async () => {
     await waitFor(
       `every live peer within ${DEFAULT_NEIGHBOURS} neighbours`,
       async () => {
@@ -203,7 +199,7 @@ describe.skip('routing across a 50-peer overlay', () => {
     expect(Math.min(...counts)).toBeGreaterThanOrEqual(1)
   })
 
-  it.skip('a stock Helia node finds an edgeswarm provider through the edge', async () => {
+  it('a stock Helia node finds an edgeswarm provider through the edge', async () => {
     const provider = overlay.live()[2]!
     const idx = overlay.nodes.indexOf(provider)
     const helia = await createHeliaLight({ routers: [delegatedHTTPRouter({ url: edge.url })] })
@@ -212,15 +208,47 @@ describe.skip('routing across a 50-peer overlay', () => {
       for await (const p of helia.routing.findProviders(CID.parse(cids[idx]!), {
         signal: AbortSignal.timeout(20_000),
       })) {
-        ids.push(p.id.toString())
-        if (p.id.equals(provider.node.peerId)) {
-          expect(p.multiaddrs.length).toBeGreaterThan(0)
+        // the stock client hands the provider's ID over as a CID (libp2p-key), not as a PeerId: the
+        // earlier version of this case compared it with peerId.equals() and never matched
+        const id = peerIdFromString(String(p.id)).toString()
+        ids.push(id)
+        if (id === provider.node.peerId.toString()) {
+          expect(p.multiaddrs.map((a) => a.toString()).some((a) => a.includes(id))).toBe(true)
           break
         }
       }
-      expect(ids).toContain(provider.node.peerId.toString())
+      expect({ want: provider.node.peerId.toString(), ids }).toEqual({
+        want: provider.node.peerId.toString(),
+        ids: expect.arrayContaining([provider.node.peerId.toString()]),
+      })
     } finally {
       await helia.stop()
     }
+  })
+  it('with 30% of the peers stopped, finds every live provider through the DHT alone, and via the edge', async () => {
+    const victims = new Set<number>()
+    while (victims.size < Math.round(SIZE * 0.3)) victims.add(Math.floor(Math.random() * SIZE))
+    await Promise.all([...victims].map((i) => overlay.nodes[i]!.stop()))
+    const live = overlay.nodes.map((n, i) => ({ n, i })).filter(({ i }) => !victims.has(i))
+    blocked = true
+    try {
+      const found = await Promise.all(
+        live.map(({ n, i }, k) =>
+          firstProvider(live[(k + 7) % live.length]!.n, cids[i]!, n.node.peerId.toString()),
+        ),
+      )
+      expect(misses.splice(0)).toEqual([])
+      expect(found.filter((f) => f === undefined)).toHaveLength(0)
+      for (const f of found) expect(f!.source).toBe('dht')
+    } finally {
+      blocked = false
+    }
+    const viaEdge = await Promise.all(
+      live.map(({ n, i }, k) =>
+        firstProvider(live[(k + 3) % live.length]!.n, cids[i]!, n.node.peerId.toString()),
+      ),
+    )
+    expect(misses.splice(0)).toEqual([])
+    expect(viaEdge.filter((f) => f === undefined)).toHaveLength(0)
   })
 })

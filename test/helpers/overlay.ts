@@ -31,6 +31,8 @@ export interface OverlayNode {
   host: ServiceHost
   routing: RoutingService
   stopped: boolean
+  /** Names of the events the node's services emitted (e.g. `routing.dht-provided`), oldest first. */
+  events: string[]
   stop: () => Promise<void>
 }
 
@@ -72,11 +74,19 @@ async function startNode(opts: OverlayOptions): Promise<OverlayNode> {
     streamMuxers: [yamux()],
     connectionGater: { denyDialMultiaddr: () => false },
     // every peer shares 127.0.0.1: libp2p's default of 5 inbound connections per second per host refuses them
+    // 50 nodes share one event loop here, which stalled for 2-8 s under load (measured): handshakes then
+    // outlasted libp2p's 6 s per-address dial and 10 s inbound upgrade limits, and the connection monitor
+    // (a ping every 10 s, adaptive timeout from 5 s) aborted healthy connections. A daemon runs one node
+    // per process and keeps the stock limits.
     connectionManager: {
       maxConnections: 512,
       maxIncomingPendingConnections: 64,
       inboundConnectionThreshold: 10_000,
+      dialTimeout: 60_000,
+      addressDialTimeout: 60_000,
+      inboundUpgradeTimeout: 60_000,
     },
+    connectionMonitor: { pingTimeout: { minTimeout: 30_000 } },
     services: {
       identify: identify(),
       ping: ping(),
@@ -84,12 +94,20 @@ async function startNode(opts: OverlayOptions): Promise<OverlayNode> {
       ...host.libp2pServices(env),
     } as never,
   })) as Libp2p<Record<string, unknown>>
-  await host.start({ ...env, node, events: () => {} })
+  const events: string[] = []
+  await host.start({
+    ...env,
+    node,
+    events: (name) => {
+      if (events.length < 10_000) events.push(name)
+    },
+  })
   const self: OverlayNode = {
     node,
     host,
     routing: host.get<RoutingService>('routing')!,
     stopped: false,
+    events,
     stop: async () => {
       if (self.stopped) return
       self.stopped = true

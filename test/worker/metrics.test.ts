@@ -70,6 +70,7 @@ const FAMILIES: Record<string, 'gauge' | 'counter'> = {
   edgeswarm_relay_circuits: 'gauge',
   edgeswarm_relay_circuits_total: 'counter',
   edgeswarm_relay_bytes_total: 'counter',
+  edgeswarm_relay_timers: 'gauge',
   edgeswarm_relay_refusals_total: 'counter',
 }
 

@@ -29,6 +29,8 @@ export interface Env {
   MAX_CONNECTIONS: string
   MAX_PENDING_CONNECTIONS: string
   AUTH_GRACE_SECONDS: string
+  /** `on`: relay shards also serve the overlay's Kademlia DHT (measured, off by default: docs/NOTES.md). */
+  RELAY_DHT: string
   /** Super-peer index bounds (objects/provider-index.ts); empty = the default from shared/src/defaults.ts. */
   ROUTING_MAX_RECORDS_PER_SHARD: string
   ROUTING_MAX_RECORDS_PER_PEER: string

@@ -2,8 +2,10 @@
  * The overlay as this peer sees it, drawn as SVG: this tab in the middle, the relay shards on an inner
  * ring, peers on the outer ring. Edges: green = direct WebRTC (traffic verified), orange dashed =
  * relayed circuit, grey = WebSocket to a relay, light dotted = a peer's reservation on a relay (from the
- * bootstrap document).
+ * bootstrap document). Neighbours of the bounded-degree overlay (the routing service's status) wear a
+ * blue ring; the caption gives their count against the target and the DHT routing table's size.
  */
+import type { RoutingStatus } from '../../../shared/src/services/routing/service.ts'
 import type { Snapshot } from '../types.ts'
 import { s, short } from './dom.ts'
 
@@ -32,7 +34,10 @@ function ring(n: number, r: number, offset: number): Pos[] {
   })
 }
 
-export function renderGraph(snap: Snapshot): SVGElement {
+export function renderGraph(
+  snap: Snapshot,
+  routing?: Pick<RoutingStatus, 'neighbours' | 'routingTableSize' | 'target'>,
+): SVGElement {
   const svg = s('svg', {
     viewBox: `0 0 ${W} ${H}`,
     class: 'graph',
@@ -53,6 +58,8 @@ export function renderGraph(snap: Snapshot): SVGElement {
   const peers = new Set<string>()
   for (const l of snap.links) if (!l.toRelay) peers.add(l.peer)
   for (const k of snap.known) peers.add(k.peerId)
+  const neighbours = new Set(routing?.neighbours ?? [])
+  for (const n of neighbours) peers.add(n)
   const peerList = [...peers]
   const peerPos = new Map<string, Pos>()
   const peerRing = ring(peerList.length, 170, -Math.PI / 2 + 0.4)
@@ -125,6 +132,20 @@ export function renderGraph(snap: Snapshot): SVGElement {
     const direct = ls.some((l) => l.path === 'direct-webrtc' && l.verified === true)
     const fill = direct ? '#1a9a4a' : ls.length > 0 ? '#e07b00' : '#b8bfcc'
     const role = ls.find((l) => l.role !== 'peer')?.role
+    if (neighbours.has(id)) {
+      const p = peerPos.get(id)!
+      nodes.append(
+        s('circle', {
+          cx: p.x,
+          cy: p.y,
+          r: 14,
+          fill: 'none',
+          stroke: '#2563eb',
+          'stroke-width': 2,
+          'data-neighbour': id,
+        }),
+      )
+    }
     dot(
       peerPos.get(id)!,
       10,
@@ -134,6 +155,15 @@ export function renderGraph(snap: Snapshot): SVGElement {
     )
   }
   dot(me, 16, '#2563eb', snap.peerId === undefined ? 'this tab' : `you ${short(snap.peerId)}`)
+  if (routing !== undefined) {
+    nodes.append(
+      s(
+        'text',
+        { x: 8, y: H - 8, class: 'sub', id: 'graph-routing' },
+        `neighbours ${routing.neighbours.length} / ${routing.target} · routing table ${routing.routingTableSize} peers`,
+      ),
+    )
+  }
   return svg
 }
 
@@ -157,5 +187,10 @@ export function renderLegend(): HTMLElement {
     li.append(sw, ` ${st.label}`)
     ul.append(li)
   }
+  const li = document.createElement('li')
+  const ring = s('svg', { width: 36, height: 14 })
+  ring.append(s('circle', { cx: 18, cy: 7, r: 5, fill: 'none', stroke: '#2563eb', 'stroke-width': 2 }))
+  li.append(ring, ' neighbour (bounded-degree overlay: kept, counted against the target)')
+  ul.append(li)
   return ul
 }

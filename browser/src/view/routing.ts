@@ -5,13 +5,16 @@
  */
 
 import { toError } from '../../../shared/src/errors.ts'
-import type { RoutingService } from '../../../shared/src/services/routing/service.ts'
+import type { RoutingService, RoutingStatus } from '../../../shared/src/services/routing/service.ts'
 import { h, short } from './dom.ts'
 
 export function routingPanel(routing: () => RoutingService | undefined): {
   element: HTMLElement
   refresh: () => void
+  /** The last status read (the graph marks neighbours from it), undefined before the first. */
+  last: () => RoutingStatus | undefined
 } {
+  let last: RoutingStatus | undefined
   const status = h('div', { id: 'routing-status' }, 'routing: starting…')
   const input = h('input', {
     id: 'find-peer-input',
@@ -50,6 +53,7 @@ export function routingPanel(routing: () => RoutingService | undefined): {
     if (r === undefined) return
     r.status()
       .then((s) => {
+        last = s
         status.replaceChildren(
           h('div', { class: 'kv' }, h('span', {}, 'DHT mode'), h('span', { id: 'dht-mode' }, s.mode)),
           h(
@@ -75,5 +79,5 @@ export function routingPanel(routing: () => RoutingService | undefined): {
         status.textContent = `routing status failed: ${toError(err).message}`
       })
   }
-  return { element, refresh }
+  return { element, refresh, last: () => last }
 }

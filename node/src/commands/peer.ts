@@ -21,7 +21,15 @@ interface StatusView {
   reachability: string
   reason: string
   reservations: Array<{ kind?: string; shard?: string; relay: string }>
-  connections: Array<{ peer: string; label: string; role: string; rttMs?: number; verified?: boolean }>
+  connections: Array<{
+    peer: string
+    label: string
+    role: string
+    rttMs?: number
+    verified?: boolean
+    neighbour?: boolean
+  }>
+  routing?: { mode: string; routingTableSize: number; neighbours: string[]; target: number } | null
 }
 
 export function formatStatus(s: StatusView): string {
@@ -32,10 +40,15 @@ export function formatStatus(s: StatusView): string {
     ...s.reservations.map((r) =>
       r.kind === 'super-peer' ? `  super-peer ${r.relay}` : `  shard ${r.shard}  relay ${r.relay}`,
     ),
+    ...(s.routing == null
+      ? []
+      : [
+          `routing       DHT ${s.routing.mode}, routing table ${s.routing.routingTableSize} peers, neighbours ${s.routing.neighbours.length} / ${s.routing.target}`,
+        ]),
     `connections   ${s.connections.length === 0 ? 'none' : ''}`,
     ...s.connections.map(
       (c) =>
-        `  ${c.role === 'relay' ? 'relay' : 'peer '} ${c.peer}  ${c.label}${c.verified === false ? ' (dead)' : ''}  rtt ${c.rttMs ?? '?'} ms`,
+        `  ${c.role === 'relay' ? 'relay' : c.neighbour === true ? 'nbr  ' : 'peer '} ${c.peer}  ${c.label}${c.verified === false ? ' (dead)' : ''}  rtt ${c.rttMs ?? '?'} ms`,
     ),
   ]
   return lines.join('\n')

@@ -68,5 +68,10 @@ export function parseShardStats(v: Json, shard: string): ShardStats {
     peers,
     superPeers,
     uptimeSeconds: count(`${p}.uptimeSeconds`, o.uptimeSeconds),
+    // absent from shards older than the fields
+    ...(o.timers === undefined ? {} : { timers: count(`${p}.timers`, o.timers) }),
+    ...(o.dhtRoutingTable === undefined
+      ? {}
+      : { dhtRoutingTable: count(`${p}.dhtRoutingTable`, o.dhtRoutingTable) }),
   }
 }

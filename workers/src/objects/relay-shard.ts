@@ -23,6 +23,10 @@ import { shardMultiaddr } from '../relay/addresses.ts'
 import { relayConfigFromEnv } from '../relay/config.ts'
 import { loadShardKey } from '../relay/identity.ts'
 import { ShardNode } from '../relay/shard-node.ts'
+import { installTimerCount } from '../relay/timer-count.ts'
+
+installTimerCount()
+
 import { SHARD_CONNECT_PATH, SHARD_HEADERS, SHARD_STATS_PATH } from './shard-contract.ts'
 
 const LOG_NS = 'edgeswarm:worker:relay-shard'
@@ -91,6 +95,7 @@ export class RelayShard extends DurableObject<Env> {
       config,
       announce,
       ...(this.env.NETWORK_KEY === undefined ? {} : { networkKey: this.env.NETWORK_KEY }),
+      dht: this.env.RELAY_DHT === 'on',
       onEvent: (event) => this.#log(event),
       onError: (context, err) =>
         this.#log({ level: 'error', event: 'error', context, message: toError(err).message }),

@@ -69,4 +69,8 @@ export interface ShardStats {
   superPeers: ShardPeer[]
   /** Seconds since the shard's libp2p node started. */
   uptimeSeconds: number
+  /** Active JavaScript timers in the shard's isolate (workerd allows 10,000): relay/timer-count.ts. */
+  timers?: number
+  /** Routing table size when the shard serves the overlay's DHT (`RELAY_DHT=on`). */
+  dhtRoutingTable?: number
 }

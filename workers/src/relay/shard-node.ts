@@ -22,11 +22,13 @@ import {
   relayServerInit,
   relayYamuxInit,
 } from '../../../shared/src/relay/relay-options.ts'
+import { overlayDht } from '../../../shared/src/services/routing/dht.ts'
 import type { ShardPeer, ShardStats } from '../objects/shard-contract.ts'
 import { installBroadcastChannelStub } from './broadcast-channel.ts'
 import { workerdNoiseCrypto } from './noise-crypto.ts'
 import { relayLogger } from './relay-logger.ts'
 import { ipOf, listedAddrs, MAX_SHARD_SUPER_PEERS, offersHop } from './super-peers.ts'
+import { activeTimers } from './timer-count.ts'
 import { durableObjectWebSockets, SocketHub } from './transport.ts'
 
 export interface ShardNodeInit {
@@ -39,6 +41,8 @@ export interface ShardNodeInit {
   networkKey?: string
   onEvent: RelayEventSink
   onError: (context: string, err: unknown) => void
+  /** Also serve the overlay's Kademlia DHT (`RELAY_DHT=on`; measured in docs/NOTES.md). @default false */
+  dht?: boolean
 }
 
 /** Largest peer sample a stats answer lists. */
@@ -112,6 +116,7 @@ export class ShardNode {
         identifyPush: identifyPush(),
         ping: ping(),
         relay: circuitRelayServer(relayServerInit(config)),
+        ...(init.dht === true ? { dht: overlayDht({ server: true }) } : {}),
       },
     })
     guard.attach(node, node.services.relay)
@@ -166,6 +171,13 @@ export class ShardNode {
       peers,
       superPeers: this.superPeers(),
       uptimeSeconds: Math.round((Date.now() - this.#started) / 1000),
+      timers: activeTimers(),
+      ...(this.node.services.dht === undefined
+        ? {}
+        : {
+            dhtRoutingTable: (this.node.services.dht as unknown as { routingTable: { size: number } })
+              .routingTable.size,
+          }),
     }
   }
 }

@@ -48,6 +48,12 @@ const FAMILIES: readonly Family[] = [
     value: (s) => s.bytesRelayed,
   },
   {
+    name: 'edgeswarm_relay_timers',
+    type: 'gauge',
+    help: "Active JavaScript timers in the shard's isolate (workerd allows 10,000 per isolate).",
+    value: (s) => s.timers ?? 0,
+  },
+  {
     name: 'edgeswarm_relay_uptime_seconds',
     type: 'gauge',
     help: "Seconds since the shard's libp2p node started.",

@@ -22,11 +22,22 @@ import type { PeerId, PeerInfo } from '@libp2p/interface'
 import { type KadDHT, kadDHT, type QueryEvent, type ValidateFn } from '@libp2p/kad-dht'
 import type { CID } from 'multiformats/cid'
 import { DHT_PROTOCOL, MAX_ROUTING_RECORD_ADDRS } from '../../constants.ts'
+import {
+  DEFAULT_DHT_ALPHA,
+  DEFAULT_DHT_DISJOINT_PATHS,
+  DEFAULT_DHT_REQUEST_TIMEOUT_MS,
+} from '../../defaults.ts'
 import type { ProviderResult } from './types.ts'
 
 export interface OverlayDhtInit {
   /** Serve queries (publicly reachable peers). */
   server: boolean
+  /** Peers asked in parallel per query path. @default DEFAULT_DHT_ALPHA */
+  alpha?: number
+  /** Disjoint paths per query. @default DEFAULT_DHT_DISJOINT_PATHS */
+  disjointPaths?: number
+  /** Least time one DHT request (dial + answer) gets (ms). @default DEFAULT_DHT_REQUEST_TIMEOUT_MS */
+  requestTimeoutMs?: number
 }
 
 /** Bounds a peer's address list (kad-dht's default mapper drops private addresses: home LANs need them). */
@@ -54,6 +65,13 @@ export function overlayDht(init: OverlayDhtInit) {
   return kadDHT({
     protocol: DHT_PROTOCOL,
     clientMode: !init.server,
+    alpha: init.alpha ?? DEFAULT_DHT_ALPHA,
+    disjointPaths: init.disjointPaths ?? DEFAULT_DHT_DISJOINT_PATHS,
+    networkDialTimeout: { minTimeout: init.requestTimeoutMs ?? DEFAULT_DHT_REQUEST_TIMEOUT_MS },
+    // kad-dht pings a new contact before it enters the routing table (and old ones before eviction):
+    // on stock 5 s a loaded peer's joins failed those pings and its table stayed at 2-4 peers
+    pingNewContactTimeout: { minTimeout: init.requestTimeoutMs ?? DEFAULT_DHT_REQUEST_TIMEOUT_MS },
+    pingOldContactTimeout: { minTimeout: init.requestTimeoutMs ?? DEFAULT_DHT_REQUEST_TIMEOUT_MS },
     peerInfoMapper: boundedAddrs,
     // only the public-key namespace: a PUT_VALUE for any other key is refused, never stored
     validators: { pk: pkValidator },

@@ -15,7 +15,11 @@ import {
   ROUTING_PEERS_PATH,
   ROUTING_PROVIDERS_PATH,
 } from '../../constants.ts'
-import { DEFAULT_ROUTING_EDGE_TIMEOUT_MS } from '../../defaults.ts'
+import {
+  DEFAULT_ROUTING_ANNOUNCE_ATTEMPTS,
+  DEFAULT_ROUTING_ANNOUNCE_TIMEOUT_MS,
+  DEFAULT_ROUTING_EDGE_TIMEOUT_MS,
+} from '../../defaults.ts'
 import { BootstrapError, QuotaExceededError } from '../../errors.ts'
 import { NDJSON_CONTENT_TYPE, readPeerRecord } from './delegated.ts'
 import type { SignedRecord } from './record.ts'
@@ -23,8 +27,12 @@ import type { SignedRecord } from './record.ts'
 export interface EdgeIndexInit {
   edgeUrl: string
   networkKey?: string | undefined
-  /** @default DEFAULT_ROUTING_EDGE_TIMEOUT_MS */
+  /** One lookup's time limit (ms). @default DEFAULT_ROUTING_EDGE_TIMEOUT_MS */
   timeoutMs?: number
+  /** One announcement attempt's time limit (ms). @default DEFAULT_ROUTING_ANNOUNCE_TIMEOUT_MS */
+  announceTimeoutMs?: number
+  /** Announcement attempts. @default DEFAULT_ROUTING_ANNOUNCE_ATTEMPTS */
+  announceAttempts?: number
   /** Injected for tests (e.g. to block the edge's routing API). @default globalThis.fetch */
   fetch?: typeof fetch
 }
@@ -57,17 +65,35 @@ export class EdgeIndexClient {
     return key === undefined ? extra : { authorization: `Bearer ${key}`, ...extra }
   }
 
-  #signal(signal?: AbortSignal): AbortSignal {
-    const timeout = AbortSignal.timeout(this.#init.timeoutMs ?? DEFAULT_ROUTING_EDGE_TIMEOUT_MS)
+  #signal(signal?: AbortSignal, ms = this.#init.timeoutMs ?? DEFAULT_ROUTING_EDGE_TIMEOUT_MS): AbortSignal {
+    const timeout = AbortSignal.timeout(ms)
     return signal === undefined ? timeout : AbortSignal.any([signal, timeout])
   }
 
+  /**
+   * Sends a signed record; a timeout, a network error or a 5xx is retried (backoff 0.5 s, 1 s, ...): a
+   * burst of announcements queues in the edge, and a provide should not lose its edge record to that.
+   */
   async announce(record: SignedRecord, signal?: AbortSignal): Promise<AnnounceAnswer> {
+    const attempts = this.#init.announceAttempts ?? DEFAULT_ROUTING_ANNOUNCE_ATTEMPTS
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#announceOnce(record, signal)
+      } catch (err) {
+        const e = err as Error & { retry?: boolean }
+        const retry = e.retry === true || e.name === 'TimeoutError' || e.name === 'TypeError'
+        if (!retry || attempt >= attempts || signal?.aborted === true) throw err
+        await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - 1)))
+      }
+    }
+  }
+
+  async #announceOnce(record: SignedRecord, signal?: AbortSignal): Promise<AnnounceAnswer> {
     const res = await this.#fetch(`${this.#base}${ROUTING_ANNOUNCE_PATH}`, {
       method: 'POST',
       headers: this.#headers({ 'content-type': 'application/json' }),
       body: JSON.stringify(record),
-      signal: this.#signal(signal),
+      signal: this.#signal(signal, this.#init.announceTimeoutMs ?? DEFAULT_ROUTING_ANNOUNCE_TIMEOUT_MS),
     })
     const body = (await res.json().catch(() => ({}))) as Partial<AnnounceAnswer> & { message?: string }
     if (res.status === 429) {
@@ -75,10 +101,12 @@ export class EdgeIndexClient {
         `edge stored ${body.stored ?? 0} and throttled ${body.throttled ?? '?'} records`,
       )
     }
-    if (!res.ok)
-      throw new BootstrapError(
+    if (!res.ok) {
+      const err = new BootstrapError(
         `edge refused the announcement: HTTP ${res.status} ${body.message ?? ''}`.trim(),
       )
+      throw Object.assign(err, { retry: res.status >= 500 })
+    }
     return { stored: body.stored ?? 0, throttled: body.throttled ?? 0, addrs: body.addrs ?? [] }
   }
 

@@ -8,8 +8,8 @@
  * 2. one peer per k-bucket of the routing table, farthest buckets first (long links: a lookup halves
  *    the distance each hop, the property that bounds hops to O(log n));
  * 3. any other peer in the routing table, then the rest.
- * Never dropped, never counted: relays (peers offering circuit-relay hop, our reservations), and
- * connections carrying a stream of a protocol other than the DHT (a transfer in progress), or younger
+ * Never dropped, never counted: relays (peers offering circuit-relay hop, our reservations). Never
+ * dropped: connections carrying any stream (a transfer, a DM, a DHT request in flight), or younger
  * than `graceMs` (a lookup just dialled it and may use it next).
  * Below target, the manager dials routing-table peers from buckets it has no neighbour in yet.
  *
@@ -21,7 +21,12 @@
  */
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
-import { DHT_PROTOCOL, RELAY_HOP_PROTOCOL } from '../../constants.ts'
+import { RELAY_HOP_PROTOCOL } from '../../constants.ts'
+import {
+  DEFAULT_DHT_THIN_REFRESH_MS,
+  DEFAULT_DHT_THIN_TABLE,
+  DEFAULT_ROUTING_DHT_TIMEOUT_MS,
+} from '../../defaults.ts'
 import { toError } from '../../errors.ts'
 import type { EventSink } from '../../peer/service.ts'
 
@@ -63,6 +68,9 @@ export class NeighbourManager {
   #self: Uint8Array | undefined
   readonly #kadIds = new Map<string, Uint8Array>()
   #running = false
+  #refreshedAt = 0
+  #refreshWaitMs = DEFAULT_DHT_THIN_REFRESH_MS
+  #refreshing = false
 
   constructor(init: NeighbourInit) {
     this.#init = init
@@ -150,12 +158,13 @@ export class NeighbourManager {
     return scored.sort((a, b) => a.tier - b.tier || a.bucket - b.bucket).map((s) => s.peer)
   }
 
+  /**
+   * A connection is in use while it carries any stream (a DM, a file or compute transfer, a DHT request
+   * in flight: closing one under a query failed it with StreamResetError/UnexpectedEOFError) or is
+   * younger than `graceMs`.
+   */
   #busy(conns: Connection[], now: number): boolean {
-    return conns.some(
-      (c) =>
-        now - c.timeline.open < this.#init.graceMs ||
-        c.streams.some((s) => s.protocol !== undefined && s.protocol !== DHT_PROTOCOL),
-    )
+    return conns.some((c) => now - c.timeline.open < this.#init.graceMs || c.streams.length > 0)
   }
 
   /** One trim/top-up round; safe to call any time (rounds never overlap). */
@@ -163,6 +172,7 @@ export class NeighbourManager {
     if (this.#running) return { neighbours: -1, dropped: 0, dialled: 0 }
     this.#running = true
     try {
+      this.#refreshIfThin()
       const node = this.#init.node
       const peers = await this.rank(await this.neighbourPeers())
       let dropped = 0
@@ -192,6 +202,47 @@ export class NeighbourManager {
     } finally {
       this.#running = false
     }
+  }
+
+  /**
+   * kad-dht fills its table from connections, a self-query at start (5 s time limit) and a refresh
+   * every 5 min; a peer whose start-up self-query timed out (a loaded machine) stayed at 2-4 entries for
+   * minutes, and lookups from it failed. A thin table (< K) gets a self-lookup (the closest peers to our
+   * own ID: they fill the near buckets, the walk fills the far ones) with a longer time limit, repeated
+   * with backoff (15 s, 30 s, ... 5 min) while the table stays thin (a network of fewer than K peers).
+   */
+  #refreshIfThin(): void {
+    const size = this.routingTableSize()
+    if (size === 0 || size >= DEFAULT_DHT_THIN_TABLE) {
+      this.#refreshWaitMs = DEFAULT_DHT_THIN_REFRESH_MS
+      return
+    }
+    const now = Date.now()
+    if (this.#refreshing || now - this.#refreshedAt < this.#refreshWaitMs) return
+    this.#refreshedAt = now
+    this.#refreshWaitMs = Math.min(this.#refreshWaitMs * 2, 300_000)
+    this.#refreshing = true
+    void (async () => {
+      const signal = AbortSignal.timeout(DEFAULT_ROUTING_DHT_TIMEOUT_MS)
+      for await (const _ of this.#init.dht.getClosestPeers(this.#init.node.peerId.toMultihash().bytes, {
+        signal,
+      })) {
+        // drain: kad-dht adds every peer that answers to the routing table
+      }
+    })()
+      .then(() =>
+        this.#init.events(
+          'neighbour.table-refreshed',
+          { before: size, after: this.routingTableSize() },
+          'debug',
+        ),
+      )
+      .catch((err: unknown) =>
+        this.#init.events('neighbour.table-refresh-failed', { error: toError(err).message }, 'debug'),
+      )
+      .finally(() => {
+        this.#refreshing = false
+      })
   }
 
   async #topUp(want: number, connected: PeerId[]): Promise<number> {

@@ -24,7 +24,7 @@ import { MAX_ROUTING_RECORD_CIDS } from '../../constants.ts'
 import * as D from '../../defaults.ts'
 import { NotFoundError, toError } from '../../errors.ts'
 import type { PeerService, ServiceContext } from '../../peer/service.ts'
-import { dhtFindPeer, dhtProviders, overlayDht } from './dht.ts'
+import { dhtFindPeer, dhtProviders, type OverlayDhtInit, overlayDht } from './dht.ts'
 import { EdgeIndexClient } from './edge-client.ts'
 import { parseCid, parsePeerId } from './keys.ts'
 import { NeighbourManager } from './neighbours.ts'
@@ -60,6 +60,8 @@ export interface RoutingInit {
   fetch?: typeof fetch
   /** @default DEFAULT_ROUTING_DHT_TIMEOUT_MS */
   dhtTimeoutMs?: number
+  /** kad-dht tuning (parallelism, paths, request time floor); server mode follows `isPublic()`. */
+  dht?: Omit<OverlayDhtInit, 'server'>
 }
 
 const PROVIDED_KEY = 'provided'
@@ -69,7 +71,7 @@ export function routingService(init: RoutingInit = {}): PeerService<RoutingServi
   return {
     name: 'routing',
     libp2p: (env) => ({
-      dht: overlayDht({ server: env.runtime === 'node' && env.isPublic() }) as never,
+      dht: overlayDht({ ...init.dht, server: env.runtime === 'node' && env.isPublic() }) as never,
       routingSigner: recordSigner() as never,
     }),
     async start(ctx) {
@@ -221,23 +223,17 @@ class RoutingRuntime {
                 'warn',
               ),
           )
-    const dht = (async () => {
-      // kad-dht parks every query until its routing table holds a peer: a lone peer has no DHT to store in
-      if (this.#neighbours.routingTableSize() === 0) return
-      let sent = 0
-      const signal = this.#signal(options.signal, this.#init.dhtTimeoutMs ?? D.DEFAULT_ROUTING_DHT_TIMEOUT_MS)
-      for await (const ev of this.#dht.provide(cid, { signal })) {
-        // kad-dht sends ADD_PROVIDER to the closest peers it found; a PEER_RESPONSE means one arrived
-        if (ev.name === 'PEER_RESPONSE' && ev.messageName === 'ADD_PROVIDER') sent++
-      }
-      if (sent > 0) stored.push('dht')
-    })().catch((err: unknown) =>
-      this.#ctx.events(
-        'routing.provide-failed',
-        { cid: text, source: 'dht', error: toError(err).message },
-        'debug',
-      ),
-    )
+    const dht = this.#dhtProvide(cid, options.signal)
+      .then((acks) => {
+        if (acks > 0) stored.push('dht')
+      })
+      .catch((err: unknown) =>
+        this.#ctx.events(
+          'routing.provide-failed',
+          { cid: text, source: 'dht', error: toError(err).message },
+          'debug',
+        ),
+      )
     // the edge confirms in one round trip; once it has, the DHT provide (a full lookup, then K stores)
     // gets a short wait and otherwise finishes in the background
     await edge
@@ -254,6 +250,34 @@ class RoutingRuntime {
     const ms = Date.now() - start
     this.#ctx.events('routing.provided', { cid: text, stored, ms })
     return { cid: text, stored, ms }
+  }
+
+  /**
+   * kad-dht's provide: a lookup for the key's closest peers, then ADD_PROVIDER to each; returns how many
+   * acknowledged (a PEER_RESPONSE to ADD_PROVIDER). Fewer than DEFAULT_DHT_MIN_PROVIDE_PEERS (or the whole
+   * table, when smaller) and the provide is walked again, up to DEFAULT_DHT_PROVIDE_ATTEMPTS times: on
+   * a loaded machine one walk stored the record at 0-4 of the 20 closest peers, where lookups miss it.
+   */
+  async #dhtProvide(cid: ReturnType<typeof parseCid>['cid'], outer?: AbortSignal): Promise<number> {
+    // kad-dht parks every query until its routing table holds a peer: a lone peer has no DHT to store in
+    if (this.#neighbours.routingTableSize() === 0) return 0
+    const signal = this.#signal(outer, this.#init.dhtTimeoutMs ?? D.DEFAULT_ROUTING_DHT_TIMEOUT_MS)
+    const peers = new Set<string>()
+    try {
+      for (let attempt = 0; attempt < D.DEFAULT_DHT_PROVIDE_ATTEMPTS && !signal.aborted; attempt++) {
+        for await (const ev of this.#dht.provide(cid, { signal })) {
+          if (ev.name === 'PEER_RESPONSE' && ev.messageName === 'ADD_PROVIDER') peers.add(ev.from.toString())
+        }
+        if (peers.size >= Math.min(D.DEFAULT_DHT_MIN_PROVIDE_PEERS, this.#neighbours.routingTableSize()))
+          break
+      }
+    } catch (err) {
+      // out of time: the peers that acknowledged hold the record all the same
+      if (peers.size === 0) throw err
+    } finally {
+      this.#ctx.events('routing.dht-provided', { cid: cid.toString(), peers: peers.size }, 'debug')
+    }
+    return peers.size
   }
 
   async unprovide(cidText: string): Promise<void> {
