@@ -48,7 +48,11 @@ describe('files interop: stock Helia fetches from edgeswarm over bitswap', () =>
       const s = await cliJson<{ reservations: Array<{ addrs?: string[] }> }>(['status'], {
         dataDir: daemon.dataDir,
       })
-      return s.reservations.flatMap((r) => r.addrs ?? []).find((a) => a.includes('/p2p-circuit'))
+      // a stock peer dials plain WebSocket addresses: shard 0's, not a `/http-path/` shard's (the daemon
+      // reserves on both, and which one comes first in `status` depends on which answered first)
+      return s.reservations
+        .flatMap((r) => r.addrs ?? [])
+        .find((a) => a.includes('/p2p-circuit') && !a.includes('/http-path'))
     })
     const helia = await createStockHelia()
     cleanup.push(helia.stop)
