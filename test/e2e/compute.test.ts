@@ -10,33 +10,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { threadExecutor } from '../../node/src/compute/thread-executor.ts'
-import type { TaskExecutor } from '../../shared/src/services/compute/executor.ts'
 import { checkModule } from '../../shared/src/services/compute/module-check.ts'
 import { runWasmTask } from '../../shared/src/services/compute/wasm-task.ts'
-import { type ComputePeer, computePeer } from '../helpers/compute-peers.ts'
+import { type ComputePeer, computePeer, lyingExecutor } from '../helpers/compute-peers.ts'
 import { CLI, cliJson, NODE, type RunningDaemon, runCli, startDaemon } from '../helpers/daemon.ts'
 import { type Edge, startEdge } from '../helpers/edge.ts'
 import { waitFor } from '../helpers/wait.ts'
 import { FIXTURES, MANDELBROT_WASM, mandelbrot, wat } from '../helpers/wasm.ts'
 
 const TASKS = 1000
-
-/** A lying worker (test double): corrupts every 4th result it returns. */
-function lying(inner: TaskExecutor, counter: { lies: number }): TaskExecutor {
-  let n = 0
-  return {
-    slots: inner.slots,
-    close: () => inner.close(),
-    async run(m, input, limits) {
-      const out = await inner.run(m, input, limits)
-      if (++n % 4 !== 0) return out
-      counter.lies++
-      const bad = out.slice()
-      bad[1] = (bad[1]! + 7) % 256
-      return bad
-    },
-  }
-}
 
 const listenAddr = (d: RunningDaemon) => {
   const started = d.events.find((e) => e.event === 'node.started')!
@@ -72,7 +54,7 @@ describe('compute: 1,000 tasks over home nodes on the local edge', () => {
     const honest = await computePeer()
     await honest.compute.startWorker(threadExecutor(1))
     const liar = await computePeer()
-    await liar.compute.startWorker(lying(threadExecutor(1), lies))
+    await liar.compute.startWorker(lyingExecutor(threadExecutor(1), 4, lies))
     peers.push(honest, liar)
   }, 180_000)
 

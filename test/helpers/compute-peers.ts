@@ -11,6 +11,7 @@ import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { ServiceHost } from '../../shared/src/peer/service.ts'
 import { memoryStorage, type PeerStorage } from '../../shared/src/peer/storage.ts'
+import type { TaskExecutor } from '../../shared/src/services/compute/executor.ts'
 import { type Compute, computeService } from '../../shared/src/services/compute/index.ts'
 
 export interface ComputePeer {
@@ -62,4 +63,24 @@ export function rangeInputs(from: number, to: number, limit?: number): Uint8Arra
     out.push(b)
   }
   return out
+}
+
+/**
+ * A lying worker's executor (test double): runs each task, then returns every `every`-th result with
+ * its first byte changed, counting each lie in `counter.lies`.
+ */
+export function lyingExecutor(inner: TaskExecutor, every: number, counter: { lies: number }): TaskExecutor {
+  let n = 0
+  return {
+    slots: inner.slots,
+    close: () => inner.close(),
+    async run(m, input, limits) {
+      const out = await inner.run(m, input, limits)
+      if (++n % every !== 0) return out
+      counter.lies++
+      const bad = out.slice()
+      bad[0] = (bad[0]! + 1) % 256
+      return bad
+    },
+  }
 }

@@ -1,28 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { TaskExecutor } from '../../../shared/src/services/compute/executor.ts'
 import { checkModule } from '../../../shared/src/services/compute/module-check.ts'
 import { runWasmTask } from '../../../shared/src/services/compute/wasm-task.ts'
-import { type ComputePeer, computePeer, rangeInputs } from '../../../test/helpers/compute-peers.ts'
+import {
+  type ComputePeer,
+  computePeer,
+  lyingExecutor,
+  rangeInputs,
+} from '../../../test/helpers/compute-peers.ts'
 import { waitFor } from '../../../test/helpers/wait.ts'
 import { FIXTURES, mandelbrot, wat } from '../../../test/helpers/wasm.ts'
 import { threadExecutor } from './thread-executor.ts'
-
-/** A lying executor (test double): runs the task, then corrupts every `every`-th result it returns. */
-function lyingExecutor(inner: TaskExecutor, every: number, counter: { lies: number }): TaskExecutor {
-  let n = 0
-  return {
-    slots: inner.slots,
-    close: () => inner.close(),
-    async run(m, input, limits) {
-      const out = await inner.run(m, input, limits)
-      if (++n % every !== 0) return out
-      counter.lies++
-      const bad = out.slice()
-      bad[0] = (bad[0]! + 1) % 256
-      return bad
-    },
-  }
-}
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 
