@@ -245,6 +245,13 @@ export async function download(
     }
   }
 
+  /** Removes a peer's link (if it is still `st`), so the next provider round may dial it again. */
+  const forget = (peer: string, st: LinkState) => {
+    if (links.get(peer) !== st) return
+    st.link.close()
+    links.delete(peer)
+  }
+
   const pump = () => {
     if (sched === undefined || layout === undefined) return
     if (sched.complete) {
@@ -254,7 +261,10 @@ export async function download(
     for (const peer of sched.peers()) {
       const st = links.get(peer)
       if (st === undefined || st.link.closed) {
+        // a stream that closed between requests (a trimmed connection, a relay's limit): forget the
+        // link too, or the peer, perhaps the only holder of the last chunks, is never dialled again
         sched.dropPeer(peer, 'gone')
+        if (st !== undefined) forget(peer, st)
         continue
       }
       for (let idx = sched.next(peer); idx !== undefined; idx = sched.next(peer)) {
@@ -265,9 +275,11 @@ export async function download(
             // a local failure (disk full, integrity) ends the download; verified chunks stay for a resume
             (f) => onAnswer(peer, i, f).catch((err: unknown) => fail(toError(err))),
             () => {
-              if (signal.aborted) return
+              // a request on a link already replaced (dropped as dead, then dialled again) says
+              // nothing about the new one
+              if (signal.aborted || links.get(peer) !== st) return
               sched?.dropPeer(peer, 'gone')
-              links.delete(peer)
+              forget(peer, st)
             },
           )
           .finally(pump)
@@ -298,6 +310,12 @@ export async function download(
   }
 
   const tick = setInterval(() => {
+    // links that closed with nothing in flight (also while the layout is still being fetched)
+    for (const [peer, st] of links) {
+      if (!st.link.closed) continue
+      sched?.dropPeer(peer, 'gone')
+      forget(peer, st)
+    }
     if (sched === undefined) return
     for (const peer of sched.checkStalls()) {
       links.get(peer)?.link.close(new Error('stalled'))
