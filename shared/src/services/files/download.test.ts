@@ -48,7 +48,9 @@ async function closingAfterRoot(stream: Stream, seederBs: MemoryBlockstore): Pro
     if (frame.type === HAVE_REQ) {
       await lp.write(encodeFrame({ type: HAVE, kind: 'all', bitmap: new Uint8Array(0) }))
     } else if (frame.type === WANT) {
-      await lp.write(encodeFrame({ type: BLOCK, cid: frame.cid, bytes: await readBlock(seederBs, frame.cid) }))
+      await lp.write(
+        encodeFrame({ type: BLOCK, cid: frame.cid, bytes: await readBlock(seederBs, frame.cid) }),
+      )
       await stream.close()
       return
     }
@@ -86,6 +88,14 @@ describe('download', () => {
     // the first stream died after the root; every chunk came over a stream opened after that
     expect(opens).toBeGreaterThanOrEqual(2)
     const layout = await walkDag(root, (cid) => readBlock(bs, cid))
-    expect(equals(await readAll(bs, layout.leaves.map((l) => l.cid)), bytes)).toBe(true)
+    expect(
+      equals(
+        await readAll(
+          bs,
+          layout.leaves.map((l) => l.cid),
+        ),
+        bytes,
+      ),
+    ).toBe(true)
   }, 20_000)
 })
