@@ -11,7 +11,7 @@
  * - single-source HTTP at U, and stock Helia (bitswap) from the same 8 seeders;
  * - chunk verification MB/s in Node and in Chromium (1 MiB chunks, SHA-256 against the CID, the same
  *   `verifyBlock`).
- * File size FILES_BENCH_MIB (default 64).
+ * File size FILES_BENCH_MIB (default 64); FILES_BENCH_ROWS picks rows (e.g. `crowd`, default all).
  */
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
@@ -25,6 +25,8 @@ const MIB = Number(process.env.FILES_BENCH_MIB ?? 64)
 const U_MBIT = Number(process.env.FILES_BENCH_MBIT ?? 40)
 const U_BYTES = (U_MBIT * 1e6) / 8
 const SEEDERS = 8
+/** Rows to run (comma list of http, n, helia, unequal, crowd, verify); all by default. */
+const ROWS = new Set((process.env.FILES_BENCH_ROWS ?? 'http,n,helia,unequal,crowd,verify').split(','))
 const DOWNLOADERS = 8
 const NODE = join(import.meta.dirname, '..', 'node_modules', '.bin', 'node')
 const PEER = join(import.meta.dirname, 'files-peer.ts')
@@ -256,65 +258,82 @@ export async function runFilesBench(): Promise<Record<string, unknown>> {
     const uMBps = U_BYTES / 1e6
     const out: Record<string, unknown> = { fileMiB: MIB, uplinkMbit: U_MBIT, uplinkMBps: uMBps }
 
-    const http = await download(
-      [getters[0]!],
-      { mode: 'http', httpUrl: `http://${seeders[0]!.ip}:8080/` },
-      () => [],
-      want,
-    )
-    out.httpSingleSource = { MBps: http[0]!.mbps, shareOfU: http[0]!.mbps / uMBps, ok: http[0]!.ok }
-    console.log('http', out.httpSingleSource)
+    if (ROWS.has('http')) {
+      const http = await download(
+        [getters[0]!],
+        { mode: 'http', httpUrl: `http://${seeders[0]!.ip}:8080/` },
+        () => [],
+        want,
+      )
+      out.httpSingleSource = { MBps: http[0]!.mbps, shareOfU: http[0]!.mbps / uMBps, ok: http[0]!.ok }
+      console.log('http', out.httpSingleSource)
+    }
 
-    const byN: Record<string, unknown> = {}
-    let one = 0
-    for (const n of [1, 2, 4, 8]) {
-      const [r] = await download([getters[0]!], { mode: 'edgeswarm', cid }, () => seedAddrs.slice(0, n), want)
-      if (n === 1) one = r!.mbps
-      byN[n] = {
-        MBps: r!.mbps,
-        speedup: r!.mbps / one,
-        shareOfIdeal: r!.mbps / (n * uMBps),
-        ok: r!.ok,
-        overheadBytes: r!.overheadBytes,
+    if (ROWS.has('n')) {
+      const byN: Record<string, unknown> = {}
+      let one = 0
+      for (const n of [1, 2, 4, 8]) {
+        const [r] = await download(
+          [getters[0]!],
+          { mode: 'edgeswarm', cid },
+          () => seedAddrs.slice(0, n),
+          want,
+        )
+        if (n === 1) one = r!.mbps
+        byN[n] = {
+          MBps: r!.mbps,
+          speedup: r!.mbps / one,
+          shareOfIdeal: r!.mbps / (n * uMBps),
+          ok: r!.ok,
+          overheadBytes: r!.overheadBytes,
+        }
+        console.log('edgeswarm N =', n, byN[n])
       }
-      console.log('edgeswarm N =', n, byN[n])
+      out.edgeswarmByN = byN
     }
-    out.edgeswarmByN = byN
 
-    const [h] = await download([getters[0]!], { mode: 'helia', cid }, () => seedAddrs, want)
-    out.heliaBitswap8 = { MBps: h!.mbps, shareOfIdeal: h!.mbps / (8 * uMBps), ok: h!.ok }
-    console.log('helia 8 seeders', out.heliaBitswap8)
-
-    const rates = [1, 1 / 2, 1 / 4, 1 / 8].map((f) => f * U_BYTES)
-    for (let i = 0; i < 4; i++) await shape(seeders[i]!, rates[i]!)
-    const [u] = await download([getters[0]!], { mode: 'edgeswarm', cid }, () => seedAddrs.slice(0, 4), want)
-    const sumU = rates.reduce((a, b) => a + b, 0) / 1e6
-    out.unequalSeeders = { MBps: u!.mbps, sumUMBps: sumU, shareOfSumU: u!.mbps / sumU, ok: u!.ok }
-    console.log('unequal', out.unequalSeeders)
-    for (const s of seeders) await shape(s, U_BYTES)
-
-    const crowd = await download(
-      getters,
-      { mode: 'edgeswarm', cid },
-      (i, addrs) => [seedAddrs[0]!, ...addrs.filter((_, j) => j !== i)],
-      want,
-    )
-    const fluidMs = ((MIB * 1024 * 1024) / U_BYTES) * 1000
-    const slowest = Math.max(...crowd.map((c) => c.ms))
-    out.flashCrowd = {
-      downloaders: DOWNLOADERS,
-      slowestMs: slowest,
-      fluidBoundMs: Math.round(fluidMs),
-      ratioToBound: slowest / fluidMs,
-      allOk: crowd.every((c) => c.ok),
-      MBpsEach: crowd.map((c) => Number(c.mbps.toFixed(2))),
+    if (ROWS.has('helia')) {
+      const [h] = await download([getters[0]!], { mode: 'helia', cid }, () => seedAddrs, want)
+      out.heliaBitswap8 = { MBps: h!.mbps, shareOfIdeal: h!.mbps / (8 * uMBps), ok: h!.ok }
+      console.log('helia 8 seeders', out.heliaBitswap8)
     }
-    console.log('flash crowd', out.flashCrowd)
-    out.verifyNodeMBps = await verifyRate()
-    out.verifyChromiumMBps = await verifyRateChromium()
-    console.log(
-      `chunk verification: Node ${Number(out.verifyNodeMBps).toFixed(0)} MB/s, Chromium ${Number(out.verifyChromiumMBps).toFixed(0)} MB/s`,
-    )
+
+    if (ROWS.has('unequal')) {
+      const rates = [1, 1 / 2, 1 / 4, 1 / 8].map((f) => f * U_BYTES)
+      for (let i = 0; i < 4; i++) await shape(seeders[i]!, rates[i]!)
+      const [u] = await download([getters[0]!], { mode: 'edgeswarm', cid }, () => seedAddrs.slice(0, 4), want)
+      const sumU = rates.reduce((a, b) => a + b, 0) / 1e6
+      out.unequalSeeders = { MBps: u!.mbps, sumUMBps: sumU, shareOfSumU: u!.mbps / sumU, ok: u!.ok }
+      console.log('unequal', out.unequalSeeders)
+      for (const s of seeders) await shape(s, U_BYTES)
+    }
+
+    if (ROWS.has('crowd')) {
+      const crowd = await download(
+        getters,
+        { mode: 'edgeswarm', cid },
+        (i, addrs) => [seedAddrs[0]!, ...addrs.filter((_, j) => j !== i)],
+        want,
+      )
+      const fluidMs = ((MIB * 1024 * 1024) / U_BYTES) * 1000
+      const slowest = Math.max(...crowd.map((c) => c.ms))
+      out.flashCrowd = {
+        downloaders: DOWNLOADERS,
+        slowestMs: slowest,
+        fluidBoundMs: Math.round(fluidMs),
+        ratioToBound: slowest / fluidMs,
+        allOk: crowd.every((c) => c.ok),
+        MBpsEach: crowd.map((c) => Number(c.mbps.toFixed(2))),
+      }
+      console.log('flash crowd', out.flashCrowd)
+    }
+    if (ROWS.has('verify')) {
+      out.verifyNodeMBps = await verifyRate()
+      out.verifyChromiumMBps = await verifyRateChromium()
+      console.log(
+        `chunk verification: Node ${Number(out.verifyNodeMBps).toFixed(0)} MB/s, Chromium ${Number(out.verifyChromiumMBps).toFixed(0)} MB/s`,
+      )
+    }
     return out
   } finally {
     process.off('SIGINT', onExit)

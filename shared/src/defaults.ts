@@ -180,8 +180,11 @@ export const DEFAULT_FILES_HAVE_REFRESH_MS = 1_000
  * few seconds when anyone provides the CID, so 30 s means unknown or unreachable.
  */
 export const DEFAULT_FILES_FIND_TIMEOUT_MS = 30_000
-/** How often the provider search is repeated while a download runs, to pick up new seeds (ms). */
-export const DEFAULT_FILES_FIND_INTERVAL_MS = 5_000
+/**
+ * Pause between provider rounds while a download runs (ms): each round offers every connected peer and
+ * routing's answers, so new seeds and peers whose stream closed are picked up within about this long.
+ */
+export const DEFAULT_FILES_FIND_INTERVAL_MS = 1_000
 /** A peer whose files stream could not be opened is tried again after this long (ms): dead direct paths get replaced. */
 export const DEFAULT_FILES_REDIAL_MS = 3_000
 /** Opening a files stream gives up after this long (ms), so a dead path does not hold a download's slot. */

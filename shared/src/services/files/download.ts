@@ -10,6 +10,7 @@ import type { Stream } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 import {
+  DEFAULT_FILES_FIND_INTERVAL_MS,
   DEFAULT_FILES_FIND_TIMEOUT_MS,
   DEFAULT_FILES_HAVE_REFRESH_MS,
   DEFAULT_FILES_MAX_PEERS,
@@ -159,7 +160,7 @@ export async function download(
         if (!signal.aborted)
           c.events('files.find-error', { cid: root.toString(), error: toError(err).message }, 'warn')
       }
-      await new Promise((r) => setTimeout(r, 1_000))
+      await new Promise((r) => setTimeout(r, DEFAULT_FILES_FIND_INTERVAL_MS))
     }
   }
 
