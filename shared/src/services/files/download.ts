@@ -213,7 +213,8 @@ export async function download(
     if (sched === undefined || layout === undefined) return
     const leaf = layout.leaves[idx]!
     if (f.type === DONT_HAVE) {
-      sched.missing(peer, idx)
+      // a chunk already stored: the answer to a WANT we cancelled (another peer delivered it first)
+      if (!sched.doneMap.get(idx)) sched.missing(peer, idx)
       return
     }
     if (f.type !== BLOCK || !f.cid.equals(leaf.cid) || !(await verifyBlock(leaf.cid, f.bytes))) {
@@ -234,7 +235,11 @@ export async function download(
     }
     if (!sched.doneMap.get(idx)) await storeVerified(leaf.cid, f.bytes)
     const r = sched.received(peer, idx, true)
-    for (const other of r.cancel) c.events('files.endgame-cancel', { peer: other, chunk: idx }, 'debug')
+    // endgame: the other peers asked for this chunk drop it if it is still queued on their side
+    for (const other of r.cancel) {
+      links.get(other)?.link.cancel(leaf.cid)
+      c.events('files.endgame-cancel', { peer: other, chunk: idx }, 'debug')
+    }
     if (r.fresh) {
       fetchedBytes += f.bytes.byteLength
       lastUsefulAt = Date.now()

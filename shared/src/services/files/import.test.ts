@@ -9,7 +9,7 @@ import { readBlock } from './blocks.ts'
 import { DAG_PB_CODE, RAW_CODE, walkDag } from './dag.ts'
 import { importBytes, importEntries } from './import.ts'
 import { verifyBlock } from './verify.ts'
-import { BLOCK, decodeFrame, encodeFrame, HAVE, WANT } from './wire.ts'
+import { BLOCK, CANCEL, decodeFrame, encodeFrame, HAVE, WANT } from './wire.ts'
 
 const MiB = 1024 * 1024
 /** Deterministic content: byte i is (i * 31 + 7) mod 256. */
@@ -151,6 +151,7 @@ describe('files wire frames', () => {
       { type: WANT, cid },
       { type: BLOCK, cid, bytes: text('x') },
       { type: HAVE, kind: 'bitmap', bitmap: Uint8Array.of(5) },
+      { type: CANCEL, cid },
     ] as const
     for (const f of frames) expect(decodeFrame(encodeFrame(f))).toEqual(f)
     expect(() => decodeFrame(Uint8Array.of(9))).toThrow(/unknown type/)

@@ -9,7 +9,7 @@ import type { CID } from 'multiformats/cid'
 import { FILES_MAX_FRAME_BYTES } from '../../constants.ts'
 import { toError } from '../../errors.ts'
 import { FILES_STREAM_BUFFER_BYTES } from './server.ts'
-import { decodeFrame, encodeFrame, type Frame, HAVE_REQ, WANT } from './wire.ts'
+import { CANCEL, decodeFrame, encodeFrame, type Frame, HAVE_REQ, WANT } from './wire.ts'
 
 interface Waiter {
   resolve: (f: Frame) => void
@@ -51,6 +51,14 @@ export class PeerLink {
 
   want(cid: CID): Promise<Frame> {
     return this.#request({ type: WANT, cid })
+  }
+
+  /** Asks the peer to drop a queued WANT for `cid` (no answer of its own: that WANT is answered DONT_HAVE). */
+  cancel(cid: CID): void {
+    if (this.#closed !== undefined) return
+    const bytes = encodeFrame({ type: CANCEL, cid })
+    this.bytesOut += bytes.byteLength + 4
+    this.#lp.write(bytes).catch((err: unknown) => this.close(toError(err)))
   }
 
   close(reason?: Error): void {

@@ -2,7 +2,8 @@
  * Listener side of `/edgeswarm/files/1.0.0`: answers have-map requests and block requests, in order,
  * from the local blockstore. Only verified blocks ever reach that store (the importer's own output, or
  * chunks the download checked against their CID), so whatever is stored may be served at once: a partial
- * download serves what it has.
+ * download serves what it has. Requests are read ahead of the answers: a CANCEL from the dialer (an
+ * endgame duplicate another peer already delivered) turns a WANT still waiting its turn into a DONT_HAVE.
  */
 import type { Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
@@ -13,7 +14,17 @@ import { DEFAULT_FILES_MAX_PIPELINE } from '../../defaults.ts'
 import { toError } from '../../errors.ts'
 import type { EventSink } from '../../peer/service.ts'
 import { readBlock } from './blocks.ts'
-import { BLOCK, DONT_HAVE, decodeFrame, encodeFrame, HAVE, HAVE_REQ, WANT } from './wire.ts'
+import {
+  BLOCK,
+  CANCEL,
+  DONT_HAVE,
+  decodeFrame,
+  encodeFrame,
+  type Frame,
+  HAVE,
+  HAVE_REQ,
+  WANT,
+} from './wire.ts'
 
 export interface HaveAnswer {
   kind: 'none' | 'all' | 'bitmap'
@@ -32,6 +43,14 @@ export interface ServerComponents {
 /** Bytes a stream may buffer unread: a full pipeline of the largest frames. */
 export const FILES_STREAM_BUFFER_BYTES = (DEFAULT_FILES_MAX_PIPELINE + 2) * FILES_MAX_FRAME_BYTES
 
+/**
+ * Requests a dialer may have queued on one stream: a full pipeline twice over (cancelled ones are still
+ * answered) plus have-map refreshes. More is a misbehaving peer: its stream is ended.
+ */
+export const FILES_MAX_QUEUED_REQUESTS = 2 * DEFAULT_FILES_MAX_PIPELINE + 8
+
+type Request = Extract<Frame, { type: typeof HAVE_REQ | typeof WANT }>
+
 export function filesHandler(c: ServerComponents) {
   return async (stream: Stream, connection: { remotePeer: { toString: () => string } }): Promise<void> => {
     const peer = connection.remotePeer.toString()
@@ -39,34 +58,69 @@ export function filesHandler(c: ServerComponents) {
       maxDataLength: FILES_MAX_FRAME_BYTES,
       maxBufferSize: FILES_STREAM_BUFFER_BYTES,
     })
+    // requests are read ahead of the answers, so a CANCEL can reach a WANT still waiting its turn
+    const queue: Array<{ frame: Request; cancelled: boolean }> = []
+    let ended = false
+    let failed: Error | undefined
+    let wake: (() => void) | undefined
+    const reader = (async () => {
+      try {
+        for (;;) {
+          let frame: Frame
+          try {
+            frame = decodeFrame((await lp.read()).subarray())
+          } catch (err) {
+            if (stream.readStatus !== 'readable' || (err as Error).name === 'UnexpectedEOFError') break
+            throw err
+          }
+          if (frame.type === CANCEL) {
+            const cid = frame.cid
+            const q = queue.find((r) => !r.cancelled && r.frame.type === WANT && r.frame.cid.equals(cid))
+            if (q !== undefined) q.cancelled = true
+            continue
+          }
+          if (frame.type !== HAVE_REQ && frame.type !== WANT)
+            throw new Error(`peer sent a listener-only frame (type ${frame.type})`)
+          if (queue.length >= FILES_MAX_QUEUED_REQUESTS)
+            throw new Error(`peer queued more than ${FILES_MAX_QUEUED_REQUESTS} requests`)
+          queue.push({ frame, cancelled: false })
+          wake?.()
+        }
+      } catch (err) {
+        // garbage or a flood ends the stream at once, even while an answer is being prepared
+        failed = toError(err)
+        stream.abort(failed)
+      } finally {
+        ended = true
+        wake?.()
+      }
+    })()
     try {
       for (;;) {
-        let frame: ReturnType<typeof decodeFrame>
-        try {
-          frame = decodeFrame((await lp.read()).subarray())
-        } catch (err) {
-          if (stream.readStatus !== 'readable' || (err as Error).name === 'UnexpectedEOFError') break
-          throw err
+        if (failed !== undefined) throw failed
+        const next = queue.shift()
+        if (next === undefined) {
+          if (ended) break
+          await new Promise<void>((resolve) => {
+            wake = resolve
+          })
+          wake = undefined
+          continue
         }
-        switch (frame.type) {
-          case HAVE_REQ: {
-            const have = await c.haveOf(frame.root)
-            await lp.write(encodeFrame({ type: HAVE, ...have }))
-            break
-          }
-          case WANT: {
-            const bytes = (await c.blockstore.has(frame.cid))
-              ? await readBlock(c.blockstore, frame.cid)
-              : undefined
-            if (bytes === undefined) await lp.write(encodeFrame({ type: DONT_HAVE, cid: frame.cid }))
-            else {
-              await lp.write(encodeFrame({ type: BLOCK, cid: frame.cid, bytes }))
-              c.onServed?.(peer, bytes.byteLength)
-            }
-            break
-          }
-          default:
-            throw new Error(`peer sent a listener-only frame (type ${frame.type})`)
+        const { frame } = next
+        if (frame.type === HAVE_REQ) {
+          const have = await c.haveOf(frame.root)
+          await lp.write(encodeFrame({ type: HAVE, ...have }))
+          continue
+        }
+        const bytes =
+          !next.cancelled && (await c.blockstore.has(frame.cid))
+            ? await readBlock(c.blockstore, frame.cid)
+            : undefined
+        if (bytes === undefined) await lp.write(encodeFrame({ type: DONT_HAVE, cid: frame.cid }))
+        else {
+          await lp.write(encodeFrame({ type: BLOCK, cid: frame.cid, bytes }))
+          c.onServed?.(peer, bytes.byteLength)
         }
       }
       await stream
@@ -78,5 +132,6 @@ export function filesHandler(c: ServerComponents) {
       c.events('files.serve-error', { peer, error: toError(err).message }, 'debug')
       stream.abort(toError(err))
     }
+    await reader
   }
 }

@@ -10,6 +10,8 @@
  * | 3 WANT | dialer → | CID bytes of one block (leaf or structure) |
  * | 4 BLOCK | ← listener | varint CID length + CID bytes + block bytes |
  * | 5 DONT_HAVE | ← listener | CID bytes |
+ * | 6 CANCEL | dialer → | CID bytes: "drop my queued WANT for this block" (endgame: another peer sent it);
+ * |  |  | no answer of its own: the cancelled WANT is answered with DONT_HAVE, or with BLOCK if already sent |
  */
 import { CID } from 'multiformats/cid'
 import * as varint from 'uint8-varint'
@@ -22,6 +24,7 @@ export const HAVE = 2
 export const WANT = 3
 export const BLOCK = 4
 export const DONT_HAVE = 5
+export const CANCEL = 6
 
 export type Frame =
   | { type: typeof HAVE_REQ; root: CID }
@@ -29,6 +32,7 @@ export type Frame =
   | { type: typeof WANT; cid: CID }
   | { type: typeof BLOCK; cid: CID; bytes: Uint8Array }
   | { type: typeof DONT_HAVE; cid: CID }
+  | { type: typeof CANCEL; cid: CID }
 
 const KINDS = ['none', 'all', 'bitmap'] as const
 
@@ -44,6 +48,8 @@ export function encodeFrame(f: Frame): Uint8Array {
       return concat([Uint8Array.of(BLOCK), varint.encode(f.cid.bytes.byteLength), f.cid.bytes, f.bytes])
     case DONT_HAVE:
       return concat([Uint8Array.of(DONT_HAVE), f.cid.bytes])
+    case CANCEL:
+      return concat([Uint8Array.of(CANCEL), f.cid.bytes])
   }
 }
 
@@ -70,6 +76,8 @@ export function decodeFrame(buf: Uint8Array): Frame {
     case WANT:
       return { type, cid: cidOf(body) }
     case DONT_HAVE:
+      return { type, cid: cidOf(body) }
+    case CANCEL:
       return { type, cid: cidOf(body) }
     case BLOCK: {
       const len = varint.decode(body)
