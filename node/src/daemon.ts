@@ -128,7 +128,9 @@ export async function startDaemon(
       },
     }),
   )
-  if (superPeer !== undefined) superPeer.attach(node, node.services.relay)
+  // a --relay node withdraws the hop protocol (registered by the relay service at start) before it
+  // dials anyone: a shard that identified us in between would list us as a super-peer unproven
+  if (superPeer !== undefined) await superPeer.attach(node, node.services.relay)
   const libp2pAt = performance.now()
   try {
     const doc = await source.load(fetching)

@@ -90,17 +90,18 @@ export class SuperPeer {
     }
   }
 
-  attach(node: Libp2p, service: unknown): void {
+  /** Hooks into the node; resolves once hop is (un)registered to match our reachability. */
+  attach(node: Libp2p, service: unknown): Promise<void> {
     this.guard.attach(node, service)
     this.#auth?.attach(node)
     this.#node = node
     this.#hop = registrarOf(node).getHandler(RELAY_HOP_PROTOCOL)
-    this.#syncHop()
+    return this.#syncHop()
   }
 
   /** Called when reachability changes: (un)advertises hop, and announces once that it is live. */
   onReachability(isPublic: boolean): void {
-    this.#syncHop()
+    void this.#syncHop()
     if (isPublic && !this.#announced) {
       this.#announced = true
       this.#init.events('relay.enabled', { maxReservations: this.config.maxReservations })
@@ -108,7 +109,7 @@ export class SuperPeer {
   }
 
   /** Registers the hop handler while we are public, unregisters it otherwise (serialised). */
-  #syncHop(): void {
+  #syncHop(): Promise<void> {
     this.#syncing = this.#syncing.then(async () => {
       const node = this.#node
       const hop = this.#hop
@@ -123,6 +124,7 @@ export class SuperPeer {
         this.#init.events('relay.error', { context: 'hop handler', error: toError(err).message }, 'warn')
       }
     })
+    return this.#syncing
   }
 
   stats() {
