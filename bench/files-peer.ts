@@ -50,7 +50,13 @@ async function filesPeer() {
     connectionGater: { denyDialMultiaddr: () => false },
     services: { identify: identify(), ...host.libp2pServices(env) },
   })
-  await host.start({ ...env, node: node as never, events: () => {} })
+  // FILES_BENCH_DEBUG=1: the files service's events on stderr (shown when a peer fails)
+  const events = process.env.FILES_BENCH_DEBUG
+    ? (event: string, fields?: object) => {
+        process.stderr.write(`${JSON.stringify({ t: Date.now(), event, ...fields })}\n`)
+      }
+    : () => {}
+  await host.start({ ...env, node: node as never, events })
   return { node, files: host.get<FilesApi>('files')! }
 }
 

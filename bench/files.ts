@@ -144,6 +144,19 @@ async function waitLine(proc: NsProcess, key: string, timeoutMs = 300_000): Prom
   }
 }
 
+/** Bytes a seeder has served so far (its `served` answer). */
+async function served(proc: NsProcess): Promise<number> {
+  const before = lines(proc).filter((l) => l.served !== undefined).length
+  proc.write('served')
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const answers = lines(proc).filter((l) => l.served !== undefined)
+    if (answers.length > before) return Number(answers.at(-1)!.served)
+    if (Date.now() > deadline) throw new Error('seeder did not report its served bytes')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
 function start(p: Peer, job: Record<string, unknown>): NsProcess {
   p.proc = spawnIn(
     p.ns,
@@ -309,6 +322,7 @@ export async function runFilesBench(): Promise<Record<string, unknown>> {
     }
 
     if (ROWS.has('crowd')) {
+      const servedBefore = await served(seedProcs[0]!)
       const crowd = await download(
         getters,
         { mode: 'edgeswarm', cid },
@@ -323,6 +337,8 @@ export async function runFilesBench(): Promise<Record<string, unknown>> {
         fluidBoundMs: Math.round(fluidMs),
         ratioToBound: slowest / fluidMs,
         allOk: crowd.every((c) => c.ok),
+        // how many times the seeder sent the file: 1 is the fluid model's assumption
+        seederUploadFactor: ((await served(seedProcs[0]!)) - servedBefore) / (MIB * 1024 * 1024),
         MBpsEach: crowd.map((c) => Number(c.mbps.toFixed(2))),
       }
       console.log('flash crowd', out.flashCrowd)
