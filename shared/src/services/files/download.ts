@@ -88,6 +88,8 @@ interface LinkState {
 }
 
 const TICK_MS = 250
+/** A running download logs what it waits on (`files.state`, debug) every this many ticks: 5 s. */
+const STATE_EVERY_TICKS = 20
 
 export async function download(
   c: DownloadComponents,
@@ -315,6 +317,7 @@ export async function download(
     })
   }
 
+  let ticks = 0
   const tick = setInterval(() => {
     // links that closed with nothing in flight (also while the layout is still being fetched)
     for (const [peer, st] of links) {
@@ -331,6 +334,13 @@ export async function download(
       c.events('files.peer-dropped', { cid: root.toString(), peer, reason: 'dead' }, 'warn')
     }
     if (sched.peers().length > 0 && sched.stats().some((s) => s.inflight > 0)) lastUsefulAt = Date.now()
+    if (++ticks % STATE_EVERY_TICKS === 0 && !sched.complete) {
+      const state = sched.snapshot()
+      state.links = [...links].map(
+        ([peer, st]) => `${peer.slice(-6)}:${st.link.closed ? 'closed' : st.link.pending}`,
+      )
+      c.events('files.state', { cid: root.toString(), remaining: sched.remaining(), ...state }, 'debug')
+    }
     if (!sched.complete && Date.now() - lastUsefulAt > findTimeoutMs) {
       const waited = `${findTimeoutMs / 1000} s`
       fail(

@@ -292,6 +292,24 @@ export class SwarmScheduler {
     return [...live, ...gone]
   }
 
+  /** What the scheduler waits on (a stuck download's `files.state` event): a few chunks and every peer. */
+  snapshot(): Record<string, unknown> {
+    const now = this.#o.now()
+    return {
+      pending: [...this.#pending].slice(0, 8),
+      inflight: [...this.#inflight].slice(0, 8).map(([idx, askers]) => [idx, [...askers].map(short)]),
+      peers: [...this.#peers].map(([peer, p]) => ({
+        peer: short(peer),
+        have: p.have === 'all' ? 'all' : p.have.count(),
+        inflight: [...p.inflight.keys()].slice(0, 8),
+        idleMs: now - p.lastProgressAt,
+        rate: Math.round(p.rate),
+        strikes: p.strikes,
+      })),
+      dropped: [...this.#dropped].map(([peer, why]) => `${short(peer)}:${why}`),
+    }
+  }
+
   #holds(p: PeerState, idx: number): boolean {
     return p.have === 'all' || p.have.get(idx)
   }
@@ -361,4 +379,9 @@ export class SwarmScheduler {
     this.#inflight.delete(idx)
     if (!this.#done.get(idx)) this.#pending.add(idx)
   }
+}
+
+/** The last six characters of a peer ID: enough to tell peers apart in a log line. */
+function short(peer: string): string {
+  return peer.slice(-6)
 }
