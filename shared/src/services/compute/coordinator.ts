@@ -290,25 +290,20 @@ export class JobRun {
   /** Persists newly verified results, forgets re-opened ones, hands out work, finishes when done. */
   #afterChange(): void {
     const accepted = this.#s.accepted()
-    for (const [index, output] of accepted) {
-      if (this.#persisted.has(index)) continue
-      this.#persisted.add(index)
-      // the digest it was accepted with (sha256 of the output, or `error:<reason>`): hashed once, on arrival
-      const digest = this.#s.digest(index)!
-      void this.#i.store
-        .putResult(this.id, { index, digest, output, voters: this.#s.voters(index) })
-        .catch((err: unknown) =>
-          this.#i.ctx.events('compute.persist-failed', { job: this.id, error: toError(err).message }, 'warn'),
-        )
-    }
-    for (const index of this.#persisted) {
-      if (accepted.has(index)) continue
-      this.#persisted.delete(index)
-      void this.#i.store
-        .deleteResult(this.id, index)
-        .catch((err: unknown) =>
-          this.#i.ctx.events('compute.persist-failed', { job: this.id, error: toError(err).message }, 'warn'),
-        )
+    const failed = (err: unknown) =>
+      this.#i.ctx.events('compute.persist-failed', { job: this.id, error: toError(err).message }, 'warn')
+    for (const index of this.#s.takeChanged()) {
+      const output = accepted.get(index)
+      if (output !== undefined && !this.#persisted.has(index)) {
+        this.#persisted.add(index)
+        // the digest it was accepted with (sha256 of the output, or `error:<reason>`): hashed once, on arrival
+        const digest = this.#s.digest(index)!
+        void this.#i.store
+          .putResult(this.id, { index, digest, output, voters: this.#s.voters(index) })
+          .catch(failed)
+      } else if (output === undefined && this.#persisted.delete(index)) {
+        void this.#i.store.deleteResult(this.id, index).catch(failed)
+      }
     }
     if (this.#s.done()) {
       this.#complete()

@@ -92,6 +92,8 @@ export class TaskBook {
   /** Tasks whose run was lost (worker gone, lease expired, crash, ban) and not handed out again yet. */
   protected readonly lost = new Set<number>()
   protected readonly results = new Map<number, Uint8Array>()
+  /** Tasks accepted or reopened since the last {@link takeChanged} (what the coordinator persists). */
+  #changed = new Set<number>()
   /** Tasks that failed for good (index -> reason). */
   readonly failed = new Map<number, string>()
   readonly stats = { assigned: 0, results: 0, extraReplicas: 0, expired: 0, rechecked: 0, bans: 0 }
@@ -122,6 +124,13 @@ export class TaskBook {
   /** Accepted results so far (index -> output). */
   accepted(): ReadonlyMap<number, Uint8Array> {
     return this.results
+  }
+
+  /** Tasks accepted or reopened since the last call: persisting them costs O(changes), not O(job). */
+  takeChanged(): Set<number> {
+    const out = this.#changed
+    this.#changed = new Set()
+    return out
   }
 
   /** The digest a task was accepted with (`error:<reason>` for an agreed deterministic failure). */
@@ -336,6 +345,7 @@ export class TaskBook {
     t.accepted = digest
     this.results.set(index, output)
     this.lost.delete(index)
+    this.#changed.add(index)
   }
 
   protected credit(worker: string): void {
@@ -406,6 +416,7 @@ export class TaskBook {
       t.accepted = undefined
       t.single = false
       this.results.delete(index)
+      this.#changed.add(index)
       t.target = Math.max(t.votes.length + this.init.replicas - agreeing, this.init.replicas)
       for (let r = agreeing; r < this.init.replicas; r++) this.demand.push(index)
     }
