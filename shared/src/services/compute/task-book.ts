@@ -18,8 +18,15 @@ export interface SchedulerInit {
   leaseFactor: number
   minLeaseMs: number
   initialLeaseMs: number
-  /** Tasks in flight per worker slot. */
+  /** Tasks in flight per worker slot (batches of them once tasks are batched). */
   pipeline: number
+  /**
+   * Work per batch (ms on one slot): a worker whose tasks run `t` ms gets them `floor(batchMs / t)` at a
+   * time (at most `maxBatch`). 0 (the default) sends one task at a time.
+   */
+  batchMs?: number
+  /** Most tasks per batch. @default 1 */
+  maxBatch?: number
   now?: () => number
   random?: () => number
 }
@@ -63,6 +70,8 @@ export interface WorkerState {
   heardAt: number
   /** Its mean answer time (ms, from sending a task to its answer): its leases follow it. */
   meanMs?: number
+  /** Its mean task run time as it reports it (ms): its batches are sized from it. */
+  taskMs?: number
   banned: boolean
   banReason?: string
   gone: boolean
@@ -102,7 +111,7 @@ export class TaskBook {
   #meanMs: number | undefined
 
   constructor(init: SchedulerInit) {
-    this.init = { now: () => Date.now(), random: Math.random, ...init }
+    this.init = { now: () => Date.now(), random: Math.random, batchMs: 0, maxBatch: 1, ...init }
     if (init.replicas < 1 || init.maxReplicas < init.replicas) {
       throw new RangeError(
         `replicas must be >= 1 and <= maxReplicas, got ${init.replicas}/${init.maxReplicas}`,
@@ -243,7 +252,27 @@ export class TaskBook {
     if (left > 0 && this.tasks.has(this.fresh)) left-- // `fresh` advances lazily
     let slots = 0
     for (const x of this.workers.values()) if (!x.banned && !x.gone) slots += x.capacity / this.init.pipeline
+    const batch = this.batchSize(w)
+    if (left >= slots * batch) return w.capacity * batch
     return left >= slots ? w.capacity : w.capacity / this.init.pipeline
+  }
+
+  /**
+   * Tasks to send `worker` per batch: about `batchMs` of its work on one slot, from the run time it
+   * reports (1 until it reported one, and for tasks that take longer than `batchMs`).
+   */
+  batchSize(worker: string | WorkerState): number {
+    const w = typeof worker === 'string' ? this.workers.get(worker) : worker
+    if (w?.taskMs === undefined || this.init.batchMs <= 0) return 1
+    const n = Math.floor(this.init.batchMs / Math.max(w.taskMs, 0.1))
+    return Math.max(1, Math.min(this.init.maxBatch, n))
+  }
+
+  /** The run time a worker reported for one task (ms): sizes its batches (see {@link batchSize}). */
+  protected observeRun(worker: string, ms: number): void {
+    const w = this.workers.get(worker)
+    if (w === undefined || !Number.isFinite(ms) || ms < 0) return
+    w.taskMs = w.taskMs === undefined ? ms : 0.8 * w.taskMs + 0.2 * ms
   }
 
   /** Whether `worker` may take a replica of task `index` (never two replicas on one worker). */
