@@ -242,9 +242,11 @@ export class TaskBook {
   }
 
   /**
-   * Tasks a worker may have in flight: `pipeline` per slot while there is more work left than free
-   * slots to start it, so no slot waits a round trip for its next task; at the end of the job only one
-   * per slot, so the last tasks start at once on idle slots instead of queueing behind busy ones.
+   * Tasks a worker may have in flight: `pipeline` batches per slot while the work left would fill every
+   * slot's pipeline with batches; then `pipeline` single tasks per slot while there is more work left
+   * than slots to start it, so no slot waits a round trip for its next task; at the very end only one
+   * per slot, so the last tasks start at once on idle slots instead of queueing behind busy ones. (A
+   * worker's batches already queued when batching stops are what the others' single tasks balance.)
    */
   protected inFlightLimit(w: WorkerState): number {
     if (this.init.pipeline <= 1) return w.capacity
@@ -253,7 +255,7 @@ export class TaskBook {
     let slots = 0
     for (const x of this.workers.values()) if (!x.banned && !x.gone) slots += x.capacity / this.init.pipeline
     const batch = this.batchSize(w)
-    if (left >= slots * batch) return w.capacity * batch
+    if (batch > 1 && left >= slots * batch * this.init.pipeline) return w.capacity * batch
     return left >= slots ? w.capacity : w.capacity / this.init.pipeline
   }
 
