@@ -363,6 +363,21 @@ describe('compute scheduler', () => {
     expect(s.batchSize('a')).toBe(1)
   })
 
+  it('with K=2 a worker gets single tasks until it is trusted, then batches', () => {
+    const s = frozenClock({ tasks: 1_000, replicas: 2, maxReplicas: 6, batchMs: 100, maxBatch: 64 })
+    s.addWorker('a', 1)
+    s.addWorker('b', 1)
+    const run = (w: string) => {
+      const a = s.next(w)!
+      s.complete(a.id, `ok-${a.index}`, new Uint8Array([a.index % 256]), 10)
+    }
+    run('a')
+    expect(s.batchSize('a')).toBe(1) // run time known (10 ms), but not trusted yet
+    for (let i = 0; i < 40 && s.workerStats().some((w) => !w.trusted); i++) run(i % 2 === 0 ? 'b' : 'a')
+    expect(s.workerStats().every((w) => w.trusted)).toBe(true)
+    expect(s.batchSize('a')).toBe(10)
+  })
+
   it('batches cover the whole job in the simulation: every task accepted once with K=1', () => {
     const r = simulate(honest(4, 10, 2), { tasks: 500, replicas: 1, pipeline: 2, batchMs: 100, maxBatch: 64 })
     expect(r.s.accepted().size).toBe(500)

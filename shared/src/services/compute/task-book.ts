@@ -261,11 +261,14 @@ export class TaskBook {
 
   /**
    * Tasks to send `worker` per batch: about `batchMs` of its work on one slot, from the run time it
-   * reports (1 until it reported one, and for tasks that take longer than `batchMs`).
+   * reports (1 until it reported one, and for tasks that take longer than `batchMs`). With K > 1, also
+   * 1 while the worker is not trusted: whether a fresh task runs once is decided when it is handed out,
+   * so batches queued ahead while a worker earns its trust would all be replicated.
    */
   batchSize(worker: string | WorkerState): number {
     const w = typeof worker === 'string' ? this.workers.get(worker) : worker
     if (w?.taskMs === undefined || this.init.batchMs <= 0) return 1
+    if (this.init.replicas > 1 && !this.trusted(w)) return 1
     const n = Math.floor(this.init.batchMs / Math.max(w.taskMs, 0.1))
     return Math.max(1, Math.min(this.init.maxBatch, n))
   }
