@@ -275,11 +275,13 @@ export const DEFAULT_COMPUTE_PIPELINE = 2
 /**
  * Work per batch (ms on one worker slot): a coordinator sends a worker about this much work per `tasks`
  * frame (from the worker's measured task time; one task per frame until it is known, and for tasks
- * longer than this), and the worker answers a batch's results in one `results` frame. Framing costs
- * about half a millisecond of CPU per frame at each end; 100 ms keeps leases, reassignment and progress
- * granular (a batch's results wait at most this long for each other).
+ * longer than this), and the worker answers a batch's results in one `results` frame. Every frame costs
+ * CPU at both ends while the worker's sandbox threads want the cores: on 2 cores, 10-40 ms tasks ran at
+ * 0.84-0.88 per core with 100 ms batches and 0.89-0.96 with 250 ms. Still short next to the 1 s minimum
+ * lease (2 batches in flight per slot answer within ~500 ms), and a batch's results wait at most this
+ * long for each other.
  */
-export const DEFAULT_COMPUTE_BATCH_MS = 100
+export const DEFAULT_COMPUTE_BATCH_MS = 250
 /** How long a coordinator looks for workers before failing with NoWorkersError (ms). */
 export const DEFAULT_COMPUTE_WORKER_WAIT_MS = 10_000
 /** How often a coordinator looks for new workers while a job runs (ms). */
