@@ -121,10 +121,14 @@ export class ComputeWorker {
     let job: Extract<ToWorker, { t: 'job' }> | undefined
     let module: Promise<WasmModule> | undefined
     const blobs = new Map<string, (b: Uint8Array) => void>()
+    const failed = (err: unknown) =>
+      this.#ctx.events('compute.send-failed', { error: toError(err).message }, 'debug')
+    // encodeFrame throws on a frame over the limit (an executor that ignored maxOutputBytes): logged
+    // like a failed send, never a rejection that takes the worker down
     const send = (h: Parameters<typeof encodeFrame>[0], body?: Uint8Array) =>
-      sendFrame(stream, encodeFrame(h, body)).catch((err: unknown) =>
-        this.#ctx.events('compute.send-failed', { error: toError(err).message }, 'debug'),
-      )
+      Promise.resolve()
+        .then(() => sendFrame(stream, encodeFrame(h, body)))
+        .catch(failed)
 
     const onFrame = ({ header, body }: Frame<ToWorker>) => {
       switch (header.t) {
