@@ -7,6 +7,8 @@
  *    measure dispatch, not compute.
  * 3. Lying workers: the same job with 2 of 16 workers lying, against all honest (cost ratio).
  * 4. Worker death: time from a worker's stream closing to its task running on another worker.
+ * 5. Dispatch CPU: CPU time per task of the protocol alone (coordinator and worker ends, tasks that
+ *    do nothing), which unlike wall-clock rows does not depend on what else runs on the machine.
  * Timings share 2 cores with everything else on the machine: the load average is printed with them.
  *
  * @example
@@ -290,6 +292,50 @@ async function reassignment(taskMs: number) {
   }
 }
 
+/**
+ * CPU per task of dispatch alone: 2 worker peers whose SIMULATED tasks return at once, `tasks` tasks,
+ * K=1 then K=2 on warm connections. Both ends run in this process, so the figure is coordinator +
+ * worker CPU per task (ms): framing, encryption, scheduling, verification, persistence.
+ */
+async function dispatchCpu(tasks: number) {
+  const coordinator = await computePeer()
+  const workers: ComputePeer[] = []
+  for (let i = 0; i < 2; i++) {
+    const w = await computePeer()
+    await w.compute.startWorker(sleepingExecutor(1, 0))
+    workers.push(w)
+  }
+  const out: Record<string, unknown> = { simulated: 'tasks return at once', tasks }
+  try {
+    await Promise.all(workers.map((w) => coordinator.node.dial(w.node.getMultiaddrs()[0]!)))
+    for (const [name, k, replicas] of [
+      ['warmup', 7, 1],
+      ['K1', 8, 1],
+      ['K2', 9, 2],
+    ] as const) {
+      const [job, ms, cpuMs] = await timed(async () => {
+        const j = await coordinator.compute.run({
+          module: await mandelbrot(),
+          inputs: rangeInputs(k * 1_000_000, k * 1_000_000 + tasks - 1),
+          replicas,
+          workers: workers.map((w) => w.addr),
+        })
+        await j.done
+        return j
+      })
+      if (name === 'warmup') continue
+      out[name] = {
+        ms: Math.round(ms),
+        cpuMsPerTask: Math.round((cpuMs / tasks) * 1000) / 1000,
+        runsPerTask: Math.round(job.progress().replication * 100) / 100,
+      }
+    }
+  } finally {
+    await Promise.all([coordinator, ...workers].map((p) => p.stop()))
+  }
+  return out
+}
+
 /** Runs one section with the 1-minute load average before and after it (the cores are shared). */
 async function section(fn: () => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
   const before = loadavg()[0]!.toFixed(2)
@@ -299,12 +345,20 @@ async function section(fn: () => Promise<Record<string, unknown>>): Promise<Reco
 
 export async function runComputeBench(): Promise<Record<string, unknown>> {
   const cores = availableParallelism()
-  return {
-    cpuBound: await section(() => cpuBound(cores)),
-    waiting64: await section(() => waiting(16, 4, 200, 1_280)),
-    liars: await section(() => liars(16, 4, 200, 1_280)),
-    workerDeath: await section(() => reassignment(200)),
+  const sections: Record<string, () => Promise<Record<string, unknown>>> = {
+    cpuBound: () => cpuBound(cores),
+    waiting64: () => waiting(16, 4, 200, 1_280),
+    liars: () => liars(16, 4, 200, 1_280),
+    workerDeath: () => reassignment(200),
+    dispatchCpu: () => dispatchCpu(4_000),
   }
+  // COMPUTE_BENCH_SECTIONS=cpuBound,workerDeath runs only those (a short run on a shared machine)
+  const only = process.env.COMPUTE_BENCH_SECTIONS?.split(',').filter((s) => s !== '')
+  const out: Record<string, unknown> = {}
+  for (const [name, fn] of Object.entries(sections)) {
+    if (only === undefined || only.includes(name)) out[name] = await section(fn)
+  }
+  return out
 }
 
 if (import.meta.main) console.log(JSON.stringify(await runComputeBench(), null, 2))

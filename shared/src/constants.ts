@@ -70,12 +70,22 @@ export const MAX_ROUTING_RECORD_ADDRS = 16
 export const MAX_ROUTING_KEY_CHARS = 256
 /** Longest multiaddr string accepted (characters). */
 export const MAX_ROUTING_ADDR_CHARS = 400
-/** Distributed computing: coordinator <-> worker task protocol (also over relayed connections). */
-export const COMPUTE_PROTOCOL = '/edgeswarm/compute/1.0.0'
+/**
+ * Distributed computing: coordinator <-> worker task protocol (also over relayed connections). 2.0.0
+ * carries tasks and results in batches (`tasks` / `results` frames); 1.0.0 sent one per frame.
+ */
+export const COMPUTE_PROTOCOL = '/edgeswarm/compute/2.0.0'
 /** The string whose CID (raw, SHA-256) workers provide through routing so coordinators can find them. */
-export const COMPUTE_WORKERS_KEY = 'edgeswarm/compute/workers/v1'
-/** Largest compute protocol frame (bytes): a task input or result plus its small JSON header. */
-export const MAX_COMPUTE_FRAME_BYTES = 1024 * 1024 + 4096
+export const COMPUTE_WORKERS_KEY = 'edgeswarm/compute/workers/v2'
+/**
+ * Largest compute protocol frame (bytes): a batch of inputs or results of at most 1 MiB in all, plus
+ * its JSON header (at most MAX_COMPUTE_BATCH_TASKS entries of under 80 characters each).
+ */
+export const MAX_COMPUTE_FRAME_BYTES = 1024 * 1024 + 16 * 1024
+/** Most tasks (or results) in one `tasks` (or `results`) frame. */
+export const MAX_COMPUTE_BATCH_TASKS = 64
+/** Largest sum of inputs (or outputs) one batch frame carries (bytes); a bigger one goes alone. */
+export const MAX_COMPUTE_BATCH_BYTES = 1024 * 1024
 /** Largest result one task may return (bytes); a larger one is rejected as `oversized-output`. */
 export const MAX_TASK_OUTPUT_BYTES = 1024 * 1024
 /** Largest task input (bytes). */

@@ -31,6 +31,12 @@ describe('defaults', () => {
     expect(D.DEFAULT_SHARD_STATS_TIMEOUT_MS).toBe(5_000)
   })
 
+  it('compute waits and batches match docs/PROTOCOLS.md and the CLI help', () => {
+    expect(D.DEFAULT_COMPUTE_WORKER_WAIT_MS).toBe(10_000)
+    expect(D.DEFAULT_COMPUTE_BLOCKED_WAIT_MS).toBe(30_000)
+    expect(D.DEFAULT_COMPUTE_BATCH_MS).toBe(250)
+  })
+
   it('resolveRelayConfig names the bad option', () => {
     expect(() => resolveRelayConfig({ maxCircuits: 0 })).toThrow(
       /relay\.maxCircuits must be an integer >= 1, got 0/,

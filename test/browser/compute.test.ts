@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Compute } from '../../shared/src/services/compute/index.ts'
 import { checkModule } from '../../shared/src/services/compute/module-check.ts'
 import { runWasmTask } from '../../shared/src/services/compute/wasm-task.ts'
-import { CLI, cliJson, NODE, type RunningDaemon, startDaemon } from '../helpers/daemon.ts'
+import { CLI, cliJson, loopbackTcpAddr, NODE, type RunningDaemon, startDaemon } from '../helpers/daemon.ts'
 import { type Edge, startEdge } from '../helpers/edge.ts'
 import { waitFor } from '../helpers/wait.ts'
 import { MANDELBROT_WASM, mandelbrot } from '../helpers/wasm.ts'
@@ -35,14 +35,6 @@ const workers: RunningDaemon[] = []
 let browser: Browser
 const tabs: PagePeer[] = []
 const dir = mkdtempSync(join(tmpdir(), 'edgeswarm-compute-browser-'))
-
-const tcpAddr = (d: RunningDaemon) => {
-  const started = d.events.find((e) => e.event === 'node.started')!
-  const tcp = (started.listen as string[]).find(
-    (a) => a.startsWith('/ip4/127.0.0.1/tcp/') && !a.includes('/ws'),
-  )!
-  return `${tcp}/p2p/${d.peerId}`
-}
 
 /** The tab's own worker counters (tasks it ran and answered). */
 const tabInfo = (tab: PagePeer) =>
@@ -99,7 +91,7 @@ describe('compute with home nodes and browser tabs', () => {
         '--time-limit',
         '60000',
         '--worker',
-        ...workers.map(tcpAddr),
+        ...workers.map(loopbackTcpAddr),
         '--data-dir',
         coordinator.dataDir,
       ],

@@ -12,7 +12,18 @@ import { ping } from '@libp2p/ping'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
 
+import type { RunningDaemon } from '../../scripts/lib/daemon.ts'
+
 export * from '../../scripts/lib/daemon.ts'
+
+/** A daemon's loopback TCP listen address with its peer ID (what `compute run --worker` takes). */
+export function loopbackTcpAddr(d: RunningDaemon): string {
+  const started = d.events.find((e) => e.event === 'node.started')!
+  const tcp = (started.listen as string[]).find(
+    (a) => a.startsWith('/ip4/127.0.0.1/tcp/') && !a.includes('/ws'),
+  )!
+  return `${tcp}/p2p/${d.peerId}`
+}
 
 export interface LocalEdge {
   url: string

@@ -10,6 +10,10 @@
  */
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
+import {
+  DEFAULT_COMPUTE_BLOCKED_WAIT_MS,
+  DEFAULT_COMPUTE_WORKER_WAIT_MS,
+} from '../../../shared/src/defaults.ts'
 import { InvalidInputError } from '../../../shared/src/errors.ts'
 import type { JobProgress, WorkerInfo, WorkerStats } from '../../../shared/src/services/compute/index.ts'
 import { callDaemon, streamDaemon } from '../control/client.ts'
@@ -22,6 +26,8 @@ interface RunFlags extends ClientFlags {
   output?: string
   timeLimit?: string
   worker?: string[]
+  workerWait?: string
+  blockedWait?: string
 }
 
 function positiveInt(raw: string | undefined, flag: string): number | undefined {
@@ -50,6 +56,8 @@ async function run(modulePath: string, flags: RunFlags): Promise<void> {
   }
   const replicas = positiveInt(flags.replicas, '--replicas')
   const timeMs = positiveInt(flags.timeLimit, '--time-limit')
+  const workerWaitMs = positiveInt(flags.workerWait, '--worker-wait')
+  const blockedWaitMs = positiveInt(flags.blockedWait, '--blocked-wait')
   const body = {
     module: resolve(modulePath),
     ...(flags.inputs === undefined ? {} : { inputs: resolve(flags.inputs) }),
@@ -58,6 +66,8 @@ async function run(modulePath: string, flags: RunFlags): Promise<void> {
     ...(timeMs === undefined ? {} : { timeMs }),
     ...(flags.output === undefined ? {} : { out: resolve(flags.output) }),
     ...(flags.worker === undefined ? {} : { workers: flags.worker }),
+    ...(workerWaitMs === undefined ? {} : { workerWaitMs }),
+    ...(blockedWaitMs === undefined ? {} : { blockedWaitMs }),
   }
   const ctrl = new AbortController()
   process.once('SIGINT', () => ctrl.abort())
@@ -92,6 +102,15 @@ export function registerComputeCommands(program: Command): void {
     .option('-o, --output <file>', 'write results, one hex line per input, in input order')
     .option('--time-limit <ms>', 'time limit of one task (default 10000)')
     .option('--worker <multiaddr...>', 'also use these workers (multiaddrs with /p2p/)')
+    .option(
+      '--worker-wait <ms>',
+      `fail with NoWorkersError when no worker is found for this long (default ${DEFAULT_COMPUTE_WORKER_WAIT_MS})`,
+    )
+    .option(
+      '--blocked-wait <ms>',
+      'fail when open tasks wait this long for a worker allowed to take them, e.g. a third one to ' +
+        `settle a disagreement (default ${DEFAULT_COMPUTE_BLOCKED_WAIT_MS})`,
+    )
     .action((module: string, flags: RunFlags) => run(module, flags))
   clientCommand(compute, 'status', 'jobs this node coordinates, and its own worker').action(
     async (flags: ClientFlags) => {

@@ -81,6 +81,8 @@ export function computeRoutes(host: ServiceHost): Record<string, ControlHandler>
       const inputs = inputsPath !== undefined ? await fileInputs(inputsPath) : rangeInputs(range!)
       const replicas = int(body.replicas, 'replicas')
       const timeMs = int(body.timeMs, 'timeMs')
+      const workerWaitMs = int(body.workerWaitMs, 'workerWaitMs')
+      const blockedWaitMs = int(body.blockedWaitMs, 'blockedWaitMs')
       const workers = Array.isArray(body.workers) ? body.workers.map((w) => String(w)) : undefined
       const job = await compute().run({
         module,
@@ -88,6 +90,8 @@ export function computeRoutes(host: ServiceHost): Record<string, ControlHandler>
         ...(replicas === undefined ? {} : { replicas }),
         ...(timeMs === undefined ? {} : { timeMs }),
         ...(workers === undefined ? {} : { workers }),
+        ...(workerWaitMs === undefined ? {} : { workerWaitMs }),
+        ...(blockedWaitMs === undefined ? {} : { blockedWaitMs }),
       })
       return follow(job, absPath(body.out, 'out'), signal)
     },

@@ -17,8 +17,13 @@ export function workersCid(): Promise<string> {
   return rawCid(new TextEncoder().encode(COMPUTE_WORKERS_KEY))
 }
 
+/**
+ * Hex SHA-256 of a result. Through multiformats' hasher: synchronous `node:crypto` in Node, WebCrypto
+ * in the page. WebCrypto in Node costs a thread-pool job and several promises per call, which was a
+ * fifth of a coordinator's CPU per task.
+ */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(bytes)))
+  const d = (await sha256.digest(bytes)).digest
   let out = ''
   for (const b of d) out += b.toString(16).padStart(2, '0')
   return out

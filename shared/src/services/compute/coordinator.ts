@@ -7,8 +7,9 @@
 import type { Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { COMPUTE_PROTOCOL } from '../../constants.ts'
+import { COMPUTE_PROTOCOL, MAX_COMPUTE_BATCH_TASKS } from '../../constants.ts'
 import {
+  DEFAULT_COMPUTE_BATCH_MS,
   DEFAULT_COMPUTE_BLOCKED_WAIT_MS,
   DEFAULT_COMPUTE_DISCOVERY_MS,
   DEFAULT_COMPUTE_LEASE_FACTOR,
@@ -23,8 +24,17 @@ import {
 import { NoWorkersError, TaskFailedError, toError } from '../../errors.ts'
 import type { ServiceContext } from '../../peer/service.ts'
 import type { Routing } from '../routing/types.ts'
+import { packBatches, splitBatch } from './batch.ts'
 import { sha256Hex, workersCid } from './content-id.ts'
-import { encodeFrame, readFrames, sendFrame, type ToCoordinator, toCoordinatorHeader } from './frames.ts'
+import {
+  encodeFrame,
+  type ResultEntry,
+  readFrames,
+  sendFrame,
+  type TaskEntry,
+  type ToCoordinator,
+  toCoordinatorHeader,
+} from './frames.ts'
 import type { JobRecord, JobStore, StoredResult } from './job-store.ts'
 import { Scheduler, type WorkerStats } from './scheduler.ts'
 
@@ -66,6 +76,10 @@ export interface JobRunInit {
   restored: StoredResult[]
   /** Extra worker addresses to try (multiaddrs with /p2p/), besides discovery. */
   workers?: string[]
+  /** How long to look for a first worker before failing (ms). @default DEFAULT_COMPUTE_WORKER_WAIT_MS */
+  workerWaitMs?: number
+  /** How long open tasks may wait for a worker allowed to take them (ms). @default DEFAULT_COMPUTE_BLOCKED_WAIT_MS */
+  blockedWaitMs?: number
   malformed: () => void
 }
 
@@ -102,6 +116,8 @@ export class JobRun {
       minLeaseMs: DEFAULT_COMPUTE_MIN_LEASE_MS,
       initialLeaseMs: init.record.timeMs + 2 * DEFAULT_COMPUTE_MIN_LEASE_MS,
       pipeline: DEFAULT_COMPUTE_PIPELINE,
+      batchMs: DEFAULT_COMPUTE_BATCH_MS,
+      maxBatch: MAX_COMPUTE_BATCH_TASKS,
     })
     for (const r of init.restored) {
       this.#s.restore(r.index, r.digest, r.output, r.voters)
@@ -233,15 +249,8 @@ export class JobRun {
           ctx.events('compute.worker-refused', { job: this.id, peer: id, reason: header.reason }, 'warn')
           session.stream.abort(new Error('refused'))
           return
-        case 'result':
-          void this.#result(id, header.id, body)
-          return
-        case 'error':
-          // a pure module traps (or overflows its output) the same way everywhere: that is a result to agree on
-          if (DETERMINISTIC_FAILURES.has(header.reason)) {
-            this.#s.complete(header.id, `error:${header.reason}`, new Uint8Array(0))
-          } else this.#s.fail(header.id, header.reason)
-          this.#afterChange()
+        case 'results':
+          void this.#results(id, header.results, splitBatch(header.results, body))
           return
       }
     }
@@ -269,18 +278,34 @@ export class JobRun {
   #pump(worker: string, extra = false): void {
     const session = this.#sessions.get(worker)
     if (session?.ready !== true) return
+    const out: Array<{ entry: TaskEntry; body: Uint8Array }> = []
     for (let a = this.#s.next(worker, extra); a !== undefined; a = this.#s.next(worker, extra)) {
-      const header = { t: 'task' as const, id: a.id, index: a.index, ...(a.urgent ? { first: true } : {}) }
-      void sendFrame(session.stream, encodeFrame(header, this.#i.inputs[a.index])).catch((err: unknown) =>
-        this.#i.ctx.events('compute.send-failed', { peer: worker, error: toError(err).message }, 'debug'),
+      const input = this.#i.inputs[a.index]!
+      const entry = { id: a.id, index: a.index, len: input.length, ...(a.urgent ? { first: true } : {}) }
+      out.push({ entry, body: input })
+    }
+    for (const b of packBatches(out, this.#s.batchSize(worker))) {
+      void sendFrame(session.stream, encodeFrame({ t: 'tasks', tasks: b.entries }, b.body)).catch(
+        (err: unknown) =>
+          this.#i.ctx.events('compute.send-failed', { peer: worker, error: toError(err).message }, 'debug'),
       )
     }
   }
 
-  async #result(worker: string, assignment: number, output: Uint8Array): Promise<void> {
-    const digest = await sha256Hex(output)
-    this.#s.complete(assignment, digest, output)
-    if (this.#s.isBanned(worker)) {
+  /** One `results` batch: each answer verified on its own (quorum, banning), then one round of dispatch. */
+  async #results(worker: string, entries: ResultEntry[], outputs: Uint8Array[]): Promise<void> {
+    for (const [i, e] of entries.entries()) {
+      if ('error' in e) {
+        // a pure module traps (or overflows its output) the same way everywhere: that is a result to agree on
+        if (DETERMINISTIC_FAILURES.has(e.error)) {
+          this.#s.complete(e.id, `error:${e.error}`, new Uint8Array(0), e.ms)
+        } else this.#s.fail(e.id, e.error)
+        continue
+      }
+      const output = outputs[i]!
+      this.#s.complete(e.id, await sha256Hex(output), output, e.ms)
+    }
+    if (this.#s.isBanned(worker) && this.#sessions.has(worker)) {
       this.#i.ctx.events('compute.ban', { job: this.id, peer: worker }, 'warn')
       this.#sessions.get(worker)?.stream.abort(new Error('banned: returned a wrong result'))
     }
@@ -290,25 +315,20 @@ export class JobRun {
   /** Persists newly verified results, forgets re-opened ones, hands out work, finishes when done. */
   #afterChange(): void {
     const accepted = this.#s.accepted()
-    for (const [index, output] of accepted) {
-      if (this.#persisted.has(index)) continue
-      this.#persisted.add(index)
-      // the digest it was accepted with (sha256 of the output, or `error:<reason>`): hashed once, on arrival
-      const digest = this.#s.digest(index)!
-      void this.#i.store
-        .putResult(this.id, { index, digest, output, voters: this.#s.voters(index) })
-        .catch((err: unknown) =>
-          this.#i.ctx.events('compute.persist-failed', { job: this.id, error: toError(err).message }, 'warn'),
-        )
-    }
-    for (const index of this.#persisted) {
-      if (accepted.has(index)) continue
-      this.#persisted.delete(index)
-      void this.#i.store
-        .deleteResult(this.id, index)
-        .catch((err: unknown) =>
-          this.#i.ctx.events('compute.persist-failed', { job: this.id, error: toError(err).message }, 'warn'),
-        )
+    const failed = (err: unknown) =>
+      this.#i.ctx.events('compute.persist-failed', { job: this.id, error: toError(err).message }, 'warn')
+    for (const index of this.#s.takeChanged()) {
+      const output = accepted.get(index)
+      if (output !== undefined && !this.#persisted.has(index)) {
+        this.#persisted.add(index)
+        // the digest it was accepted with (sha256 of the output, or `error:<reason>`): hashed once, on arrival
+        const digest = this.#s.digest(index)!
+        void this.#i.store
+          .putResult(this.id, { index, digest, output, voters: this.#s.voters(index) })
+          .catch(failed)
+      } else if (output === undefined && this.#persisted.delete(index)) {
+        void this.#i.store.deleteResult(this.id, index).catch(failed)
+      }
     }
     if (this.#s.done()) {
       this.#complete()
@@ -337,7 +357,8 @@ export class JobRun {
     this.#checkBlocked(ready)
     if (ready) this.#lastWorkerAt = Date.now()
     const waited = Date.now() - this.#lastWorkerAt
-    const limit = this.#hadWorker ? 3 * DEFAULT_COMPUTE_WORKER_WAIT_MS : DEFAULT_COMPUTE_WORKER_WAIT_MS
+    const wait = this.#i.workerWaitMs ?? DEFAULT_COMPUTE_WORKER_WAIT_MS
+    const limit = this.#hadWorker ? 3 * wait : wait
     if (!ready && waited > limit) {
       this.#end(
         new NoWorkersError(
@@ -364,7 +385,7 @@ export class JobRun {
       this.#blockedSince = now
       this.#i.ctx.events('compute.blocked', { job: this.id, ...b }, 'warn')
     }
-    if (now - this.#blockedSince < DEFAULT_COMPUTE_BLOCKED_WAIT_MS) return
+    if (now - this.#blockedSince < (this.#i.blockedWaitMs ?? DEFAULT_COMPUTE_BLOCKED_WAIT_MS)) return
     const why =
       b.results > 1
         ? `${b.voters} workers returned ${b.results} different results and no other worker is available to settle it`

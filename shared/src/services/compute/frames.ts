@@ -1,13 +1,14 @@
 /**
- * Wire format of `/edgeswarm/compute/1.0.0` (docs/PROTOCOLS.md): a stream of frames, each
+ * Wire format of `/edgeswarm/compute/2.0.0` (docs/PROTOCOLS.md): a stream of frames, each
  * `varint(length) || varint(headerLength) || header (JSON) || body (bytes)`, length at most
- * MAX_COMPUTE_FRAME_BYTES. The header is a small JSON object with a type `t`; the body carries a task
- * input, a result or the module. A frame that does not parse or has an unknown shape is dropped and
- * counted; an oversized length cannot be skipped safely, so it ends the stream.
+ * MAX_COMPUTE_FRAME_BYTES. The header is a small JSON object with a type `t`; the body carries the
+ * module, or a batch of task inputs or results laid end to end (their lengths are in the header). A
+ * frame that does not parse or has an unknown shape is dropped and counted; an oversized length cannot
+ * be skipped safely, so it ends the stream.
  */
 import type { Stream } from '@libp2p/interface'
 import * as varint from 'uint8-varint'
-import { MAX_COMPUTE_FRAME_BYTES } from '../../constants.ts'
+import { MAX_COMPUTE_BATCH_TASKS, MAX_COMPUTE_FRAME_BYTES } from '../../constants.ts'
 
 /** Coordinator -> worker. */
 export type ToWorker =
@@ -22,22 +23,38 @@ export type ToWorker =
       maxOutputBytes: number
       maxMemoryPages: number
     }
-  | {
-      t: 'task'
-      id: number
-      index: number
-      /** Run before the tasks already queued on the worker (a reassigned task whose earlier run was lost). */
-      first?: boolean
-    }
+  /** A batch of tasks; their inputs follow each other in the body, in this order. */
+  | { t: 'tasks'; tasks: TaskEntry[] }
   | { t: 'blob'; cid: string }
+
+export interface TaskEntry {
+  /** Assignment number (each replica of a task has its own). */
+  id: number
+  /** Input number. */
+  index: number
+  /** Input length (bytes). */
+  len: number
+  /** Run before the tasks already queued on the worker (a reassigned task whose earlier run was lost). */
+  first?: boolean
+}
+
+/** One task's answer: its output (`len` bytes of the body) or the failure reason. */
+export type ResultEntry =
+  | {
+      id: number
+      len: number
+      /** Time the task ran on the worker (ms): the coordinator sizes this worker's batches with it. */
+      ms: number
+    }
+  | { id: number; error: string; ms: number }
 
 /** Worker -> coordinator. */
 export type ToCoordinator =
   | { t: 'ready'; slots: number }
   | { t: 'refuse'; reason: string }
   | { t: 'get'; cid: string }
-  | { t: 'result'; id: number }
-  | { t: 'error'; id: number; reason: string }
+  /** A batch of answers; the outputs follow each other in the body, in this order. */
+  | { t: 'results'; results: ResultEntry[] }
 
 export interface Frame<H> {
   header: H
@@ -68,9 +85,26 @@ export function encodeFrame(
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
 const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 256
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null
+
+/** A batch: 1..MAX_COMPUTE_BATCH_TASKS valid entries whose lengths add up to the body's. */
+function isBatch(v: unknown, bodyLength: number, entry: (e: Record<string, unknown>) => boolean): boolean {
+  if (!Array.isArray(v) || v.length < 1 || v.length > MAX_COMPUTE_BATCH_TASKS) return false
+  let sum = 0
+  for (const e of v) {
+    if (!isObj(e) || !entry(e)) return false
+    sum += typeof e.len === 'number' ? e.len : 0
+  }
+  return sum === bodyLength
+}
+
+const isTask = (e: Record<string, unknown>) =>
+  isInt(e.id) && isInt(e.index) && isInt(e.len) && (e.first === undefined || typeof e.first === 'boolean')
+const isResult = (e: Record<string, unknown>) =>
+  isInt(e.id) && isInt(e.ms) && (e.error === undefined ? isInt(e.len) : isStr(e.error) && e.len === undefined)
 
 /** Validates a header from a coordinator; undefined when it is malformed. */
-export function toWorkerHeader(v: unknown): ToWorker | undefined {
+export function toWorkerHeader(v: unknown, bodyLength = 0): ToWorker | undefined {
   const h = v as Record<string, unknown>
   switch (h?.t) {
     case 'job':
@@ -82,10 +116,8 @@ export function toWorkerHeader(v: unknown): ToWorker | undefined {
         isInt(h.maxMemoryPages)
         ? (h as ToWorker)
         : undefined
-    case 'task':
-      return isInt(h.id) && isInt(h.index) && (h.first === undefined || typeof h.first === 'boolean')
-        ? (h as ToWorker)
-        : undefined
+    case 'tasks':
+      return isBatch(h.tasks, bodyLength, isTask) ? (h as ToWorker) : undefined
     case 'blob':
       return isStr(h.cid) ? (h as ToWorker) : undefined
     default:
@@ -94,7 +126,7 @@ export function toWorkerHeader(v: unknown): ToWorker | undefined {
 }
 
 /** Validates a header from a worker; undefined when it is malformed. */
-export function toCoordinatorHeader(v: unknown): ToCoordinator | undefined {
+export function toCoordinatorHeader(v: unknown, bodyLength = 0): ToCoordinator | undefined {
   const h = v as Record<string, unknown>
   switch (h?.t) {
     case 'ready':
@@ -103,10 +135,8 @@ export function toCoordinatorHeader(v: unknown): ToCoordinator | undefined {
       return isStr(h.reason) ? (h as ToCoordinator) : undefined
     case 'get':
       return isStr(h.cid) ? (h as ToCoordinator) : undefined
-    case 'result':
-      return isInt(h.id) ? (h as ToCoordinator) : undefined
-    case 'error':
-      return isInt(h.id) && isStr(h.reason) ? (h as ToCoordinator) : undefined
+    case 'results':
+      return isBatch(h.results, bodyLength, isResult) ? (h as ToCoordinator) : undefined
     default:
       return undefined
   }
@@ -118,7 +148,7 @@ export function toCoordinatorHeader(v: unknown): ToCoordinator | undefined {
  */
 export function readFrames<H>(
   stream: Stream,
-  validate: (v: unknown) => H | undefined,
+  validate: (v: unknown, bodyLength: number) => H | undefined,
   onFrame: (f: Frame<H>) => void,
   onMalformed: (why: string) => void,
 ): Promise<void> {
@@ -153,7 +183,7 @@ export function readFrames<H>(
       const hLen = varint.decode(frame)
       const at = varint.encodingLength(hLen)
       if (at + hLen > frame.length) throw new Error('header past frame end')
-      const header = validate(JSON.parse(dec.decode(frame.subarray(at, at + hLen))))
+      const header = validate(JSON.parse(dec.decode(frame.subarray(at, at + hLen))), frame.length - at - hLen)
       if (header === undefined) throw new Error('unknown or invalid header')
       onFrame({ header, body: frame.slice(at + hLen) })
     } catch (err) {

@@ -40,6 +40,16 @@ export interface JobSpec {
   timeMs?: number
   /** Worker multiaddrs (with /p2p/) to use besides the ones discovery finds. */
   workers?: string[]
+  /**
+   * How long to look for a worker before failing with NoWorkersError (ms); three times as long once
+   * the job had one. @default DEFAULT_COMPUTE_WORKER_WAIT_MS (10 s)
+   */
+  workerWaitMs?: number
+  /**
+   * How long open tasks may wait for a worker allowed to take them (e.g. a third one to settle a
+   * disagreement) before the job fails as `unresolved` (ms). @default DEFAULT_COMPUTE_BLOCKED_WAIT_MS (30 s)
+   */
+  blockedWaitMs?: number
 }
 
 export interface JobHandle {
@@ -101,7 +111,12 @@ export function computeService(): PeerService<Compute> {
   const counters = { tasks: 0, failed: 0, malformed: 0, coordinators: 0 }
   let coordinatorMalformed = 0
 
-  const launch = async (rec: JobRecord, module: Uint8Array, inputs: Uint8Array[], workers?: string[]) => {
+  const launch = async (
+    rec: JobRecord,
+    module: Uint8Array,
+    inputs: Uint8Array[],
+    opts: Pick<JobSpec, 'workers' | 'workerWaitMs' | 'blockedWaitMs'> = {},
+  ) => {
     const restored = await store.results(rec.id)
     const run = new JobRun({
       ctx,
@@ -110,7 +125,7 @@ export function computeService(): PeerService<Compute> {
       module,
       inputs,
       restored,
-      ...(workers === undefined ? {} : { workers }),
+      ...opts,
       malformed: () => coordinatorMalformed++,
     })
     active.set(rec.id, run)
@@ -146,6 +161,11 @@ export function computeService(): PeerService<Compute> {
       const timeMs = spec.timeMs ?? DEFAULT_COMPUTE_TIME_LIMIT_MS
       if (!Number.isInteger(timeMs) || timeMs < 1)
         throw new InvalidInputError(`timeMs must be >= 1, got ${timeMs}`)
+      for (const k of ['workerWaitMs', 'blockedWaitMs'] as const) {
+        const v = spec[k]
+        if (v !== undefined && (!Number.isInteger(v) || v < 0))
+          throw new InvalidInputError(`${k} must be an integer >= 0, got ${v}`)
+      }
       if (spec.inputs.length === 0) throw new InvalidInputError('a job needs at least one input')
       const big = spec.inputs.findIndex((i) => i.length > MAX_TASK_INPUT_BYTES)
       if (big >= 0) throw new InvalidInputError(`input ${big} is larger than ${MAX_TASK_INPUT_BYTES} bytes`)
@@ -181,7 +201,11 @@ export function computeService(): PeerService<Compute> {
         }
         await store.create(rec, spec.module, spec.inputs)
       }
-      return handle(await launch(rec, spec.module, spec.inputs, spec.workers))
+      const { workers, workerWaitMs, blockedWaitMs } = spec
+      const opts = Object.fromEntries(
+        Object.entries({ workers, workerWaitMs, blockedWaitMs }).filter(([, v]) => v !== undefined),
+      )
+      return handle(await launch(rec, spec.module, spec.inputs, opts))
     },
     async jobs() {
       const out: JobProgress[] = [...active.values()].map((r) => r.progress())

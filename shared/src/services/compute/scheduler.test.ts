@@ -80,7 +80,7 @@ function simulate(workers: SimWorker[], init: Partial<SchedulerInit> & { tasks: 
               lies++
               wrong.set(assignment.index, (wrong.get(assignment.index) ?? new Set()).add(digest))
             }
-            s.complete(assignment.id, digest, new TextEncoder().encode(digest))
+            s.complete(assignment.id, digest, new TextEncoder().encode(digest), w.ms)
           },
         })
       }
@@ -97,6 +97,21 @@ function simulate(workers: SimWorker[], init: Partial<SchedulerInit> & { tasks: 
   }
   return { s, elapsed: now, lies, liesAccepted, runs }
 }
+
+/** K=1, pipeline 2, no spot checks, the clock stopped at 0 unless given: for step-by-step cases. */
+const frozenClock = (init: Partial<SchedulerInit> & { tasks: number }) =>
+  new Scheduler({
+    replicas: 1,
+    maxReplicas: 3,
+    trustStreak: 10,
+    spotCheck: 0,
+    leaseFactor: 2,
+    minLeaseMs: 50,
+    initialLeaseMs: 1_000,
+    pipeline: 2,
+    now: () => 0,
+    ...init,
+  })
 
 const honest = (n: number, ms = 100, slots = 1): SimWorker[] =>
   Array.from({ length: n }, (_, i) => ({ id: `h${i}`, slots, ms }))
@@ -203,18 +218,7 @@ describe('compute scheduler', () => {
 
   it('resource failures move the task; repeated ones fail it with the reason', () => {
     let now = 0
-    const s = new Scheduler({
-      tasks: 1,
-      replicas: 1,
-      maxReplicas: 3,
-      trustStreak: 10,
-      spotCheck: 0,
-      leaseFactor: 2,
-      minLeaseMs: 50,
-      initialLeaseMs: 1_000,
-      pipeline: 1,
-      now: () => now,
-    })
+    const s = frozenClock({ tasks: 1, pipeline: 1, now: () => now })
     for (const id of ['a', 'b', 'c', 'd']) s.addWorker(id, 1)
     // a crash moves the task on; a time limit hit on two workers fails it (a pure task would hit it anywhere)
     const first = s.next('a')!
@@ -231,17 +235,7 @@ describe('compute scheduler', () => {
   })
 
   it('restored results are not run again', () => {
-    const s = new Scheduler({
-      tasks: 3,
-      replicas: 1,
-      maxReplicas: 3,
-      trustStreak: 10,
-      spotCheck: 0,
-      leaseFactor: 2,
-      minLeaseMs: 50,
-      initialLeaseMs: 1_000,
-      pipeline: 4,
-    })
+    const s = frozenClock({ tasks: 3, pipeline: 4 })
     s.restore(0, 'd0', new Uint8Array([0]), ['x'])
     s.restore(2, 'd2', new Uint8Array([2]), ['x'])
     s.addWorker('a', 1)
@@ -308,18 +302,7 @@ describe('compute scheduler', () => {
 
   it('a late answer (lease expired) still counts; the task moved to another worker meanwhile', () => {
     let now = 0
-    const s = new Scheduler({
-      tasks: 1,
-      replicas: 1,
-      maxReplicas: 3,
-      trustStreak: 10,
-      spotCheck: 0,
-      leaseFactor: 2,
-      minLeaseMs: 50,
-      initialLeaseMs: 100,
-      pipeline: 1,
-      now: () => now,
-    })
+    const s = frozenClock({ tasks: 1, initialLeaseMs: 100, pipeline: 1, now: () => now })
     s.addWorker('slow', 1)
     s.addWorker('other', 1)
     const a = s.next('slow')!
@@ -339,18 +322,7 @@ describe('compute scheduler', () => {
   })
 
   it("a dead worker's task goes at once to a full worker, as one extra run first there", () => {
-    const s = new Scheduler({
-      tasks: 10,
-      replicas: 1,
-      maxReplicas: 3,
-      trustStreak: 10,
-      spotCheck: 0,
-      leaseFactor: 2,
-      minLeaseMs: 50,
-      initialLeaseMs: 1_000,
-      pipeline: 2,
-      now: () => 0,
-    })
+    const s = frozenClock({ tasks: 10 })
     s.addWorker('a', 1)
     s.addWorker('b', 1)
     const onA = [s.next('a')!, s.next('a')!]
@@ -370,5 +342,46 @@ describe('compute scheduler', () => {
     const again = s.next('b')! // the other lost run comes before fresh work, also urgent
     expect(again.index).toBe(onA[1]!.index)
     expect(again.urgent).toBe(true)
+  })
+
+  it('batches follow the run time a worker reports: about batchMs of work each, one task at the end', () => {
+    const s = frozenClock({ tasks: 100, batchMs: 100, maxBatch: 64 })
+    s.addWorker('a', 1)
+    expect(s.batchSize('a')).toBe(1) // no run time known yet: one task at a time, 2 in flight
+    const first = [s.next('a')!, s.next('a')!]
+    expect(s.next('a')).toBeUndefined()
+    s.complete(first[0]!.id, 'd0', new Uint8Array([0]), 20) // ran 20 ms on the worker
+    expect(s.batchSize('a')).toBe(5) // 100 ms / 20 ms
+    let sent = 0
+    while (s.next('a') !== undefined) sent++
+    expect(sent).toBe(2 * 5 - 1) // pipeline 2 batches of 5, one still in flight
+    // a report of long tasks shrinks the batch back to one (EWMA: 0.8 x 20 + 0.2 x 1000 = 216 ms)
+    s.complete(first[1]!.id, 'd1', new Uint8Array([1]), 1_000)
+    expect(s.batchSize('a')).toBe(1)
+    // reports that are not a duration are ignored
+    s.complete(9_999, 'x', new Uint8Array(0), Number.NaN)
+    expect(s.batchSize('a')).toBe(1)
+  })
+
+  it('with K=2 a worker gets single tasks until it is trusted, then batches', () => {
+    const s = frozenClock({ tasks: 1_000, replicas: 2, maxReplicas: 6, batchMs: 100, maxBatch: 64 })
+    s.addWorker('a', 1)
+    s.addWorker('b', 1)
+    const run = (w: string) => {
+      const a = s.next(w)!
+      s.complete(a.id, `ok-${a.index}`, new Uint8Array([a.index % 256]), 10)
+    }
+    run('a')
+    expect(s.batchSize('a')).toBe(1) // run time known (10 ms), but not trusted yet
+    for (let i = 0; i < 40 && s.workerStats().some((w) => !w.trusted); i++) run(i % 2 === 0 ? 'b' : 'a')
+    expect(s.workerStats().every((w) => w.trusted)).toBe(true)
+    expect(s.batchSize('a')).toBe(10)
+  })
+
+  it('batches cover the whole job in the simulation: every task accepted once with K=1', () => {
+    const r = simulate(honest(4, 10, 2), { tasks: 500, replicas: 1, pipeline: 2, batchMs: 100, maxBatch: 64 })
+    expect(r.s.accepted().size).toBe(500)
+    expect(r.s.failed.size).toBe(0)
+    expect([...r.runs.values()].every((n) => n === 1)).toBe(true)
   })
 })

@@ -45,7 +45,8 @@ export class Scheduler extends TaskBook {
     const w = this.workers.get(worker)
     if (w === undefined || w.banned) return undefined
     if (extra) {
-      if (w.gone || this.lost.size === 0 || w.running.size !== w.capacity) return undefined
+      const full = Math.max(w.capacity, this.inFlightLimit(w))
+      if (w.gone || this.lost.size === 0 || w.running.size !== full) return undefined
       const index = this.pickDemand(worker, true)
       return index === undefined ? undefined : this.assign(worker, index)
     }
@@ -55,10 +56,14 @@ export class Scheduler extends TaskBook {
     return this.assign(worker, index)
   }
 
-  /** A worker returned `digest` (and `output`) for an assignment. Returns false when it was ignored. */
-  complete(id: number, digest: string, output: Uint8Array): boolean {
+  /**
+   * A worker returned `digest` (and `output`) for an assignment, having run it for `runMs` (its own
+   * report, which sizes its batches). Returns false when it was ignored.
+   */
+  complete(id: number, digest: string, output: Uint8Array, runMs?: number): boolean {
     const a = this.assignments.get(id) ?? this.late.get(id)
     if (a === undefined) return false
+    if (runMs !== undefined) this.observeRun(a.worker, runMs)
     if (this.late.delete(id)) this.observe(a)
     else this.finishAssignment(a, true)
     const w = this.workers.get(a.worker)

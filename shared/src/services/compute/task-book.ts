@@ -18,8 +18,15 @@ export interface SchedulerInit {
   leaseFactor: number
   minLeaseMs: number
   initialLeaseMs: number
-  /** Tasks in flight per worker slot. */
+  /** Tasks in flight per worker slot (batches of them once tasks are batched). */
   pipeline: number
+  /**
+   * Work per batch (ms on one slot): a worker whose tasks run `t` ms gets them `floor(batchMs / t)` at a
+   * time (at most `maxBatch`). 0 (the default) sends one task at a time.
+   */
+  batchMs?: number
+  /** Most tasks per batch. @default 1 */
+  maxBatch?: number
   now?: () => number
   random?: () => number
 }
@@ -63,6 +70,8 @@ export interface WorkerState {
   heardAt: number
   /** Its mean answer time (ms, from sending a task to its answer): its leases follow it. */
   meanMs?: number
+  /** Its mean task run time as it reports it (ms): its batches are sized from it. */
+  taskMs?: number
   banned: boolean
   banReason?: string
   gone: boolean
@@ -92,6 +101,8 @@ export class TaskBook {
   /** Tasks whose run was lost (worker gone, lease expired, crash, ban) and not handed out again yet. */
   protected readonly lost = new Set<number>()
   protected readonly results = new Map<number, Uint8Array>()
+  /** Tasks accepted or reopened since the last {@link takeChanged} (what the coordinator persists). */
+  #changed = new Set<number>()
   /** Tasks that failed for good (index -> reason). */
   readonly failed = new Map<number, string>()
   readonly stats = { assigned: 0, results: 0, extraReplicas: 0, expired: 0, rechecked: 0, bans: 0 }
@@ -100,7 +111,7 @@ export class TaskBook {
   #meanMs: number | undefined
 
   constructor(init: SchedulerInit) {
-    this.init = { now: () => Date.now(), random: Math.random, ...init }
+    this.init = { now: () => Date.now(), random: Math.random, batchMs: 0, maxBatch: 1, ...init }
     if (init.replicas < 1 || init.maxReplicas < init.replicas) {
       throw new RangeError(
         `replicas must be >= 1 and <= maxReplicas, got ${init.replicas}/${init.maxReplicas}`,
@@ -122,6 +133,13 @@ export class TaskBook {
   /** Accepted results so far (index -> output). */
   accepted(): ReadonlyMap<number, Uint8Array> {
     return this.results
+  }
+
+  /** Tasks accepted or reopened since the last call: persisting them costs O(changes), not O(job). */
+  takeChanged(): Set<number> {
+    const out = this.#changed
+    this.#changed = new Set()
+    return out
   }
 
   /** The digest a task was accepted with (`error:<reason>` for an agreed deterministic failure). */
@@ -224,9 +242,11 @@ export class TaskBook {
   }
 
   /**
-   * Tasks a worker may have in flight: `pipeline` per slot while there is more work left than free
-   * slots to start it, so no slot waits a round trip for its next task; at the end of the job only one
-   * per slot, so the last tasks start at once on idle slots instead of queueing behind busy ones.
+   * Tasks a worker may have in flight: `pipeline` batches per slot while the work left would fill every
+   * slot's pipeline with batches; then `pipeline` single tasks per slot while there is more work left
+   * than slots to start it, so no slot waits a round trip for its next task; at the very end only one
+   * per slot, so the last tasks start at once on idle slots instead of queueing behind busy ones. (A
+   * worker's batches already queued when batching stops are what the others' single tasks balance.)
    */
   protected inFlightLimit(w: WorkerState): number {
     if (this.init.pipeline <= 1) return w.capacity
@@ -234,7 +254,30 @@ export class TaskBook {
     if (left > 0 && this.tasks.has(this.fresh)) left-- // `fresh` advances lazily
     let slots = 0
     for (const x of this.workers.values()) if (!x.banned && !x.gone) slots += x.capacity / this.init.pipeline
+    const batch = this.batchSize(w)
+    if (batch > 1 && left >= slots * batch * this.init.pipeline) return w.capacity * batch
     return left >= slots ? w.capacity : w.capacity / this.init.pipeline
+  }
+
+  /**
+   * Tasks to send `worker` per batch: about `batchMs` of its work on one slot, from the run time it
+   * reports (1 until it reported one, and for tasks that take longer than `batchMs`). With K > 1, also
+   * 1 while the worker is not trusted: whether a fresh task runs once is decided when it is handed out,
+   * so batches queued ahead while a worker earns its trust would all be replicated.
+   */
+  batchSize(worker: string | WorkerState): number {
+    const w = typeof worker === 'string' ? this.workers.get(worker) : worker
+    if (w?.taskMs === undefined || this.init.batchMs <= 0) return 1
+    if (this.init.replicas > 1 && !this.trusted(w)) return 1
+    const n = Math.floor(this.init.batchMs / Math.max(w.taskMs, 0.1))
+    return Math.max(1, Math.min(this.init.maxBatch, n))
+  }
+
+  /** The run time a worker reported for one task (ms): sizes its batches (see {@link batchSize}). */
+  protected observeRun(worker: string, ms: number): void {
+    const w = this.workers.get(worker)
+    if (w === undefined || !Number.isFinite(ms) || ms < 0) return
+    w.taskMs = w.taskMs === undefined ? ms : 0.8 * w.taskMs + 0.2 * ms
   }
 
   /** Whether `worker` may take a replica of task `index` (never two replicas on one worker). */
@@ -336,6 +379,7 @@ export class TaskBook {
     t.accepted = digest
     this.results.set(index, output)
     this.lost.delete(index)
+    this.#changed.add(index)
   }
 
   protected credit(worker: string): void {
@@ -406,6 +450,7 @@ export class TaskBook {
       t.accepted = undefined
       t.single = false
       this.results.delete(index)
+      this.#changed.add(index)
       t.target = Math.max(t.votes.length + this.init.replicas - agreeing, this.init.replicas)
       for (let r = agreeing; r < this.init.replicas; r++) this.demand.push(index)
     }

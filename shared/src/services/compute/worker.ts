@@ -1,13 +1,15 @@
 /**
- * Worker side of `/edgeswarm/compute/1.0.0`: registered only while this peer contributes CPU
+ * Worker side of `/edgeswarm/compute/2.0.0`: registered only while this peer contributes CPU
  * (`edgeswarm node --worker`, the page's "contribute CPU" switch). Per coordinator stream: receive
  * the job, fetch its module (file-sharing service, else from the coordinator), check it against the
- * sandbox caps, answer `ready`, then run each task on the injected executor and answer its result or
- * the failure reason. Announces itself through routing so coordinators can find it.
+ * sandbox caps, answer `ready`, then run each task of each `tasks` batch on the injected executor and
+ * answer the batch's results (or failure reasons) together in one `results` frame. Announces itself
+ * through routing so coordinators can find it.
  */
 import type { Stream } from '@libp2p/interface'
 import { COMPUTE_PROTOCOL, MAX_COMPUTE_MODULE_BYTES, MAX_TASK_OUTPUT_BYTES } from '../../constants.ts'
 import {
+  DEFAULT_COMPUTE_BATCH_MS,
   DEFAULT_COMPUTE_MAX_MALFORMED,
   DEFAULT_COMPUTE_MAX_MEMORY_PAGES,
   DEFAULT_COMPUTE_TIME_LIMIT_MS,
@@ -16,9 +18,19 @@ import { toError } from '../../errors.ts'
 import type { ServiceContext } from '../../peer/service.ts'
 import type { FileStore } from '../files/types.ts'
 import type { Routing } from '../routing/types.ts'
+import { packBatches, splitBatch } from './batch.ts'
 import { rawCid, workersCid } from './content-id.ts'
 import type { TaskExecutor } from './executor.ts'
-import { encodeFrame, type Frame, readFrames, sendFrame, type ToWorker, toWorkerHeader } from './frames.ts'
+import {
+  encodeFrame,
+  type Frame,
+  type ResultEntry,
+  readFrames,
+  sendFrame,
+  type TaskEntry,
+  type ToWorker,
+  toWorkerHeader,
+} from './frames.ts'
 import { checkModule } from './module-check.ts'
 import type { WasmModule } from './wasm-api.ts'
 
@@ -109,10 +121,14 @@ export class ComputeWorker {
     let job: Extract<ToWorker, { t: 'job' }> | undefined
     let module: Promise<WasmModule> | undefined
     const blobs = new Map<string, (b: Uint8Array) => void>()
+    const failed = (err: unknown) =>
+      this.#ctx.events('compute.send-failed', { error: toError(err).message }, 'debug')
+    // encodeFrame throws on a frame over the limit (an executor that ignored maxOutputBytes): logged
+    // like a failed send, never a rejection that takes the worker down
     const send = (h: Parameters<typeof encodeFrame>[0], body?: Uint8Array) =>
-      sendFrame(stream, encodeFrame(h, body)).catch((err: unknown) =>
-        this.#ctx.events('compute.send-failed', { error: toError(err).message }, 'debug'),
-      )
+      Promise.resolve()
+        .then(() => sendFrame(stream, encodeFrame(h, body)))
+        .catch(failed)
 
     const onFrame = ({ header, body }: Frame<ToWorker>) => {
       switch (header.t) {
@@ -139,10 +155,15 @@ export class ComputeWorker {
           blobs.get(header.cid)?.(body)
           blobs.delete(header.cid)
           return
-        case 'task': {
+        case 'tasks': {
           if (job === undefined || module === undefined) return
-          const [j, m, id] = [job, module, header.id]
-          this.#enqueue(stream, header.first === true, () => this.#runTask(exec, j, m, id, body, send))
+          const [j, m] = [job, module]
+          const answers = this.#batchAnswers(header.tasks.length, send)
+          const inputs = splitBatch(header.tasks, body)
+          header.tasks.forEach((t, i) => {
+            const run = () => this.#runTask(exec, j, m, t, inputs[i]!).then(answers)
+            this.#enqueue(stream, t.first === true, run)
+          })
           return
         }
       }
@@ -207,25 +228,50 @@ export class ComputeWorker {
     }
   }
 
+  /**
+   * Collects the answers of one `tasks` batch and sends them in one `results` frame when the last is
+   * in; answers already in go out after DEFAULT_COMPUTE_BATCH_MS at most (a slow task in the batch
+   * does not hold back its fast neighbours).
+   */
+  #batchAnswers(
+    size: number,
+    send: (h: Parameters<typeof encodeFrame>[0], body?: Uint8Array) => Promise<unknown>,
+  ): (a: { entry: ResultEntry; body?: Uint8Array }) => void {
+    let pending: Array<{ entry: ResultEntry; body?: Uint8Array }> = []
+    let left = size
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const flush = () => {
+      clearTimeout(timer)
+      timer = undefined
+      for (const b of packBatches(pending)) void send({ t: 'results', results: b.entries }, b.body)
+      pending = []
+    }
+    return (answer) => {
+      pending.push(answer)
+      if (--left === 0) flush()
+      else timer ??= setTimeout(flush, DEFAULT_COMPUTE_BATCH_MS)
+    }
+  }
+
   async #runTask(
     exec: TaskExecutor,
     job: Extract<ToWorker, { t: 'job' }>,
     module: Promise<WasmModule>,
-    id: number,
+    task: TaskEntry,
     input: Uint8Array,
-    send: (h: Parameters<typeof encodeFrame>[0], body?: Uint8Array) => Promise<unknown>,
-  ): Promise<void> {
+  ): Promise<{ entry: ResultEntry; body?: Uint8Array }> {
+    const started = Date.now()
     try {
       const out = await exec.run(await module, input, {
         timeMs: Math.min(job.timeMs, DEFAULT_COMPUTE_TIME_LIMIT_MS * 6),
         maxOutputBytes: Math.min(job.maxOutputBytes, MAX_TASK_OUTPUT_BYTES),
       })
       this.#counters.tasks++
-      void send({ t: 'result', id }, out) // the slot is free as soon as the task is done
+      return { entry: { id: task.id, len: out.length, ms: Date.now() - started }, body: out }
     } catch (err) {
       this.#counters.failed++
       const e = err as { reason?: string }
-      void send({ t: 'error', id, reason: e.reason ?? 'crashed' })
+      return { entry: { id: task.id, error: e.reason ?? 'crashed', ms: Date.now() - started } }
     }
   }
 }
