@@ -85,6 +85,8 @@ export interface DownloadResult {
 interface LinkState {
   link: PeerLink
   have: HaveAnswer | undefined
+  /** A have-map refresh is in flight on this link. */
+  refreshing?: boolean
 }
 
 const TICK_MS = 250
@@ -356,11 +358,17 @@ export async function download(
   }, TICK_MS)
   const refresh = setInterval(() => {
     for (const [peer, st] of links) {
-      if (st.have?.kind === 'all' || st.link.closed) continue
+      // one refresh at a time per peer: its answer queues behind the blocks already asked for, and a
+      // busy peer must not collect a HAVE_REQ a second (the listener bounds what may be queued)
+      if (st.have?.kind === 'all' || st.link.closed || st.refreshing) continue
+      st.refreshing = true
       st.link
         .haveReq(root)
         .then((f) => f.type === HAVE && applyHave(peer, f))
         .catch(() => {})
+        .finally(() => {
+          st.refreshing = false
+        })
     }
   }, DEFAULT_FILES_HAVE_REFRESH_MS)
 
