@@ -195,19 +195,6 @@ describe('SwarmScheduler', () => {
     expect([0, 5]).toContain(s.next('partial'))
   })
 
-  it('downloads with different origins ask one seeder for different chunks (a flash crowd trades, not collides)', () => {
-    const picks = [0, 16, 32, 48].map((origin) => {
-      const s = new SwarmScheduler({ sizes: Array(64).fill(MiB), now: () => 0, origin })
-      s.addPeer('seed', 'all')
-      // a pipeline of two before the seeder's rate is known
-      return [s.next('seed'), s.next('seed')]
-    })
-    expect(picks[1]).toEqual([16, 17])
-    // equally rare chunks are taken in order from each origin: no two downloads share one
-    const all = picks.flat()
-    expect(new Set(all).size).toBe(all.length)
-  })
-
   it('resumes: chunks already on disk are never requested', () => {
     const local = new Bitmap(10)
     for (const i of [0, 1, 2, 3, 4, 5, 6]) local.set(i)

@@ -3,8 +3,7 @@
  * so that unit tests drive it with simulated slow, dead and lying peers on a virtual clock.
  *
  * - have-maps: every peer's set of chunks (a complete seed holds all; partial seeds send bitmaps);
- * - rarest first: among the chunks a peer holds and nobody has been asked for, the one fewest peers hold
- *   (ties: the nearest after this download's `origin`, so downloads starting together spread out);
+ * - rarest first: among the chunks a peer holds and nobody has been asked for, the one fewest peers hold;
  * - pipelining: each peer keeps `depth` requests queued, depth = its measured rate x `pipelineTargetMs`
  *   (bounded), so faster peers are asked for more and sooner;
  * - endgame: once every missing chunk has been asked for, idle peers duplicate the oldest outstanding
@@ -48,14 +47,7 @@ export interface SchedulerInit {
   maxStrikes?: number
   /** @default DEFAULT_FILES_ENDGAME_DUPLICATES */
   endgameDuplicates?: number
-  /**
-   * Where this download starts among equally rare chunks: ties go to the chunk nearest after it
-   * (cyclically). Downloads of one file from one seeder each start elsewhere, so they ask the seeder
-   * for different chunks and trade them, instead of colliding on random picks.
-   * @default a random chunk index
-   */
-  origin?: number
-  /** Random source for the default origin (tests pass a seeded one). @default Math.random */
+  /** Random source for tie-breaks (tests pass a seeded one). @default Math.random */
   random?: () => number
 }
 
@@ -95,8 +87,7 @@ export class SwarmScheduler {
   readonly #dropped = new Map<string, DropReason>()
   /** What dropped peers delivered before they went (kept for the download's accounting). */
   readonly #retired = new Map<string, { chunks: number; bytes: number; rate: number }>()
-  readonly #o: Required<Omit<SchedulerInit, 'sizes' | 'local' | 'origin'>>
-  readonly #origin: number
+  readonly #o: Required<Omit<SchedulerInit, 'sizes' | 'local'>>
   #avgChunk: number
   duplicates = 0
 
@@ -115,7 +106,6 @@ export class SwarmScheduler {
       endgameDuplicates: init.endgameDuplicates ?? DEFAULT_FILES_ENDGAME_DUPLICATES,
       random: init.random ?? Math.random,
     }
-    this.#origin = init.origin ?? Math.floor(this.#o.random() * init.sizes.length)
   }
 
   get complete(): boolean {
@@ -315,19 +305,19 @@ export class SwarmScheduler {
   }
 
   #rarest(p: PeerState): number | undefined {
-    const n = this.#sizes.length
     let best: number | undefined
     let bestCount = Number.POSITIVE_INFINITY
-    let bestDistance = Number.POSITIVE_INFINITY
+    let ties = 0
     for (const idx of this.#pending) {
       if (!this.#holds(p, idx)) continue
       let count = 0
       for (const q of this.#peers.values()) if (this.#holds(q, idx)) count++
-      const distance = (idx - this.#origin + n) % n
-      if (count < bestCount || (count === bestCount && distance < bestDistance)) {
+      if (count < bestCount) {
         best = idx
         bestCount = count
-        bestDistance = distance
+        ties = 1
+      } else if (count === bestCount && this.#o.random() * ++ties < 1) {
+        best = idx
       }
     }
     return best
