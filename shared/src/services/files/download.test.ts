@@ -58,44 +58,54 @@ async function closingAfterRoot(stream: Stream, seederBs: MemoryBlockstore): Pro
 }
 
 describe('download', () => {
-  it('dials a seeder again when its stream closed between requests, and completes', async () => {
-    const seederBs = new MemoryBlockstore()
-    const bytes = content(3 * MiB + 1234)
-    const root = CID.parse((await importBytes(bytes, seederBs)).cid)
-    const serve = filesHandler({
-      blockstore: seederBs,
-      haveOf: async () => ({ kind: 'all', bitmap: new Uint8Array(0) }),
-      events: () => {},
-    })
-    let opens = 0
-    const open = async (): Promise<Stream> => {
-      const [client, server] = await streamPair()
-      opens++
-      if (opens === 1) void closingAfterRoot(server, seederBs).catch(() => {})
-      else void serve(server, { remotePeer: { toString: () => 'downloader' } })
-      return client
-    }
-    async function* providers(): AsyncIterable<Candidate> {
-      yield { peerId: SEEDER, addrs: [] }
-    }
-    const bs = new MemoryBlockstore()
-    const result = await download(
-      { self: 'downloader', blockstore: bs, open, providers, events: () => {} },
-      root,
-      { findTimeoutMs: 4_000 },
-    )
-    expect(result.bytes).toBe(bytes.byteLength)
-    // the first stream died after the root; every chunk came over a stream opened after that
-    expect(opens).toBeGreaterThanOrEqual(2)
-    const layout = await walkDag(root, (cid) => readBlock(bs, cid))
-    expect(
-      equals(
-        await readAll(
-          bs,
-          layout.leaves.map((l) => l.cid),
+  it.each([
+    ['its stream closed between requests', false],
+    // no routing and no connection: only the download's memory of the peer brings it back
+    ['its connection closed too (no longer offered as a provider)', true],
+  ])(
+    'dials a seeder again when %s, and completes',
+    async (_case, offeredOnce) => {
+      const seederBs = new MemoryBlockstore()
+      const bytes = content(3 * MiB + 1234)
+      const root = CID.parse((await importBytes(bytes, seederBs)).cid)
+      const serve = filesHandler({
+        blockstore: seederBs,
+        haveOf: async () => ({ kind: 'all', bitmap: new Uint8Array(0) }),
+        events: () => {},
+      })
+      let opens = 0
+      const open = async (): Promise<Stream> => {
+        const [client, server] = await streamPair()
+        opens++
+        if (opens === 1) void closingAfterRoot(server, seederBs).catch(() => {})
+        else void serve(server, { remotePeer: { toString: () => 'downloader' } })
+        return client
+      }
+      let rounds = 0
+      async function* providers(): AsyncIterable<Candidate> {
+        if (offeredOnce && rounds++ > 0) return
+        yield { peerId: SEEDER, addrs: [] }
+      }
+      const bs = new MemoryBlockstore()
+      const result = await download(
+        { self: 'downloader', blockstore: bs, open, providers, events: () => {} },
+        root,
+        { findTimeoutMs: 4_000 },
+      )
+      expect(result.bytes).toBe(bytes.byteLength)
+      // the first stream died after the root; every chunk came over a stream opened after that
+      expect(opens).toBeGreaterThanOrEqual(2)
+      const layout = await walkDag(root, (cid) => readBlock(bs, cid))
+      expect(
+        equals(
+          await readAll(
+            bs,
+            layout.leaves.map((l) => l.cid),
+          ),
+          bytes,
         ),
-        bytes,
-      ),
-    ).toBe(true)
-  }, 20_000)
+      ).toBe(true)
+    },
+    20_000,
+  )
 })

@@ -147,6 +147,7 @@ export async function download(
       const f = await link.haveReq(root)
       if (f.type !== HAVE) throw new Error(`answered HAVE_REQ with frame ${f.type}`)
       failedAt.delete(peer)
+      known.set(peer, cand)
       applyHave(peer, f)
       c.events('files.peer', { cid: root.toString(), peer, have: f.kind }, 'debug')
     } catch (err) {
@@ -156,6 +157,12 @@ export async function download(
     }
   }
 
+  /**
+   * Every peer that answered a HAVE_REQ: one whose connection closed (trimmed, a ping lost under bulk
+   * transfer) is no longer among the connected peers and may be absent from routing, yet it may be the
+   * only holder of the last chunks; it is dialled again by its ID.
+   */
+  const known = new Map<string, Candidate>()
   const discover = async () => {
     while (!signal.aborted) {
       try {
@@ -164,6 +171,7 @@ export async function download(
         if (!signal.aborted)
           c.events('files.find-error', { cid: root.toString(), error: toError(err).message }, 'warn')
       }
+      for (const cand of known.values()) if (!links.has(cand.peerId)) void connect(cand)
       await new Promise((r) => setTimeout(r, DEFAULT_FILES_FIND_INTERVAL_MS))
     }
   }
