@@ -48,6 +48,9 @@ async function filesPeer() {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: { denyDialMultiaddr: () => false },
+    // as in the product's peers (shared/src/peer/libp2p-options.ts): js-libp2p's monitor pings on the
+    // connection itself and aborts it when an echo waits more than ~5 s behind a shaped bulk transfer
+    connectionMonitor: { enabled: false },
     services: { identify: identify(), ...host.libp2pServices(env) },
   })
   // FILES_BENCH_DEBUG=1: the files service's events on stderr (shown when a peer fails)
