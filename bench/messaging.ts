@@ -71,6 +71,22 @@ const pct = (xs: number[], q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!
 }
 const round = (x: number, d = 2) => Number(x.toFixed(d))
+
+/** The idle window before publishing: meshes form (a few heartbeats) while the idle CPU is measured. */
+const IDLE_MS = 5_000
+
+type Cpu = Record<'edge' | 'workers' | 'chromium' | 'coordinator', number>
+
+function perSecond(a: Cpu, b: Cpu, ms: number): Cpu & { total: number } {
+  const r = (k: keyof Cpu) => round(((b[k] - a[k]) * 1000) / ms)
+  const out = {
+    edge: r('edge'),
+    workers: r('workers'),
+    chromium: r('chromium'),
+    coordinator: r('coordinator'),
+  }
+  return { ...out, total: round(out.edge + out.workers + out.chromium + out.coordinator) }
+}
 const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!
 
 async function edgeBytes(url: string): Promise<number> {
@@ -162,15 +178,18 @@ async function runOne(router: Router, n: number, o: MessagingBenchOptions, s: Se
       )
     }
     const isolated = alone().map((p) => `${p.key} (${p.kind})`)
-    await new Promise((r) => setTimeout(r, 3_000)) // a few heartbeats: meshes form
-    await Promise.all(members.map((m) => m.call({ op: 'mark' })))
-
-    const cpuOf = () => ({
+    const cpuOf = (): Cpu => ({
       edge: s.edge.cpu(),
       workers: workers.reduce((a, w) => a + (w.pid === undefined ? 0 : cpuSeconds(w.pid)), 0),
       chromium: findDescendants(process.pid, 'chromium').reduce((a, pid) => a + cpuSeconds(pid), 0),
       coordinator: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
     })
+    // a few heartbeats (meshes form), measured: what the overlay costs with no messages
+    const idle0 = cpuOf()
+    const idleStarted = Date.now()
+    await new Promise((r) => setTimeout(r, IDLE_MS))
+    const idle = perSecond(idle0, cpuOf(), Date.now() - idleStarted)
+    await Promise.all(members.map((m) => m.call({ op: 'mark' })))
     const cpu0 = cpuOf()
     const machine0 = machineCpuTimes()
     const bytes0 = await edgeBytes(s.edge.url)
@@ -179,13 +198,14 @@ async function runOne(router: Router, n: number, o: MessagingBenchOptions, s: Se
     const total = o.ratePerSecond * o.seconds
     const churnEvery = Math.max(1, Math.round((o.ratePerSecond * 60) / Math.max(1e-9, o.churnPerMinute * n)))
     let churned = 0
+    const joins: Array<Promise<void>> = []
     const started = Date.now()
     for (let i = 0; i < total; i++) {
       const due = started + (i * 1000) / o.ratePerSecond
       if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()))
       if (churn && i > 0 && i % churnEvery === 0) {
         churned++
-        void replaceOne(router, peers, all, o.degree, `j${churned}`)
+        joins.push(replaceOne(router, peers, all, o.degree, `j${churned}`))
       }
       const ready = all().filter((p) => p.readyAt !== undefined)
       const by = ready[i % ready.length]!
@@ -198,8 +218,10 @@ async function runOne(router: Router, n: number, o: MessagingBenchOptions, s: Se
     }
     const sent = (await Promise.all(sends)).flatMap((x) => (x.r === undefined ? [] : [{ by: x.by, ...x.r }]))
     await new Promise((r) => setTimeout(r, 5_000)) // stragglers
+    await Promise.all(joins)
     const bytes = (await edgeBytes(s.edge.url)) - bytes0
     const cpu1 = cpuOf()
+    const busyPerSecond = perSecond(cpu0, cpu1, Date.now() - started)
     const busy = machineBusy(machine0, machineCpuTimes())
     const reports = (await Promise.all(members.map((m) => m.call<PeerReport[]>({ op: 'report' })))).flat()
     const got = new Map(reports.map((r) => [r.key, new Map(r.got)]))
@@ -257,6 +279,8 @@ async function runOne(router: Router, n: number, o: MessagingBenchOptions, s: Se
         chromium: round(cpu1.chromium - cpu0.chromium),
         coordinator: round(cpu1.coordinator - cpu0.coordinator),
       },
+      /** CPU seconds per second (cores) of each group: idle overlay vs while publishing (stragglers included). */
+      cores: { idle, publishing: busyPerSecond },
       machineBusy: round(busy),
       loadAverage: { atStart: round(loadAtStart), atEnd: round(loadavg()[0]!) },
     }
