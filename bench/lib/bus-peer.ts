@@ -65,6 +65,18 @@ export interface StartedPeer {
   ws?: string
 }
 
+/** How late this process's timers fired since `mark` (ms): a starved or busy event loop shows here. */
+export interface LoopLag {
+  p50: number
+  p99: number
+  max: number
+}
+
+export interface HostReport {
+  peers: PeerReport[]
+  loopLagMs: LoopLag
+}
+
 export interface PeerReport {
   key: string
   copies: number
@@ -151,6 +163,8 @@ export class BusHost {
   readonly #peers = new Map<string, BusPeer>()
   readonly #reports: PeerReport[] = []
   #seq = 0
+  #lags: number[] = []
+  #lagTimer: ReturnType<typeof setInterval> | undefined
 
   constructor(rt: BusRuntime, emit: (e: BusEvent) => void) {
     this.#rt = rt
@@ -169,13 +183,30 @@ export class BusHost {
         return this.#stop(cmd.key)
       case 'mark':
         for (const p of this.#peers.values()) p.copies = 0
+        this.#sampleLag()
         return true
       case 'report':
-        return [...this.#reports, ...[...this.#peers].map(([key, p]) => report(key, p))]
+        return {
+          peers: [...this.#reports, ...[...this.#peers].map(([key, p]) => report(key, p))],
+          loopLagMs: lagOf(this.#lags),
+        } satisfies HostReport
       case 'close':
+        clearInterval(this.#lagTimer)
         await Promise.allSettled([...this.#peers.keys()].map((k) => this.#stop(k)))
         return true
     }
+  }
+
+  /** Timer lateness every LAG_SAMPLE_MS from now on (runtime-neutral: Node and the tab alike). */
+  #sampleLag(): void {
+    clearInterval(this.#lagTimer)
+    this.#lags = []
+    let due = Date.now() + LAG_SAMPLE_MS
+    this.#lagTimer = setInterval(() => {
+      const now = Date.now()
+      this.#lags.push(Math.max(0, now - due))
+      due = now + LAG_SAMPLE_MS
+    }, LAG_SAMPLE_MS)
   }
 
   async #start(router: Router, key: string, relay: string, relayOnly: boolean): Promise<StartedPeer> {
@@ -227,6 +258,14 @@ export class BusHost {
     await peer.node.stop()
     return true
   }
+}
+
+const LAG_SAMPLE_MS = 50
+
+function lagOf(xs: number[]): LoopLag {
+  const s = [...xs].sort((a, b) => a - b)
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0
+  return { p50: at(0.5), p99: at(0.99), max: at(1) }
 }
 
 function report(key: string, p: BusPeer): PeerReport {
