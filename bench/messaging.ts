@@ -1,56 +1,42 @@
 /**
- * Messaging benchmark: one topic, N subscribers (in-process, relay-only js-libp2p peers on the real
- * edge, several per process), 1 KB messages at R per second for S seconds, GossipSub with our settings
- * side by side with floodsub on the same peers and the same random topology (each peer dials K others'
- * circuit addresses), then GossipSub with a share of the peers leaving and joining, then the time an
- * offline recipient takes to get a mailbox message after it returns.
+ * Messaging benchmark: one topic, N subscribers spread over several Node worker processes (several
+ * js-libp2p peers each; every 5th relay-only, the rest also on loopback WebSockets so direct paths
+ * exist) and Chromium tabs (WebRTC between tabs, WebSockets to Node peers), all holding reservations on
+ * the local edge (workerd under `wrangler dev`). 1 KB messages at R per second for S seconds, published
+ * round-robin by every subscriber: **GossipSub** (our settings) side by side with **floodsub** on the
+ * same setup and the same random topology rule (each peer dials K others), then GossipSub with a share
+ * of the Node peers leaving and new ones joining, then the time an offline recipient takes to get a
+ * mailbox message after it returns. Scales run in turn (`BENCH_MSG_PEERS=40,100`).
  *
- * Reports delivery ratio, latency p50/p99 (publish → receipt, one clock), copies per message per peer
- * (every RPC message a peer received, duplicates included, counted from the stream), edge CPU seconds
- * and edge bytes per message (from /metrics). Every peer here is relay-only, so all pub/sub bytes cross
- * the edge: this measures the worst case, not the direct-path case.
+ * Reports delivery ratio (per kind of peer too), latency p50/p99 (publish → receipt, wall clock: one
+ * machine), copies per message per peer (counted at the routers' RPC entry, duplicates included), edge
+ * CPU and bytes per message (from /proc and /metrics) and the edge's share of the message bytes, the
+ * CPU of workers, tabs and the coordinator, how busy the machine was and its load average.
  *
  * ```sh
- * node bench/messaging.ts                                  # defaults of the issue: 100 peers, 10/s, 60 s
- * BENCH_MSG_PEERS=30 BENCH_MSG_SECONDS=20 node bench/messaging.ts
+ * node bench/messaging.ts                                          # 100 subscribers, 10/s, 60 s
+ * BENCH_MSG_PEERS=40,100 BENCH_MSG_SECONDS=20 node bench/messaging.ts
  * ```
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { floodsub } from '@libp2p/floodsub'
-import { gossipsub } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
-import { FaultTolerance, type Libp2p } from '@libp2p/interface'
-import { tcp } from '@libp2p/tcp'
-import { webSockets } from '@libp2p/websockets'
-import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
-import { allowHttpPath } from '../shared/src/http-path.ts'
+import type { Browser } from 'playwright-core'
 import { memoryStorage } from '../shared/src/peer/storage.ts'
-import {
-  type GossipInternals,
-  gossipOptions,
-  scoreTopic,
-} from '../shared/src/services/messaging/gossip-options.ts'
 import { readBootstrap } from '../shared/src/services/messaging/topic-peers.ts'
 import type { Messages } from '../shared/src/services/messaging/types.ts'
+import { launchChromium } from '../test/browser/pages.ts'
 import { startEdge } from '../test/helpers/edge.ts'
-import { circuitListenViaHttpPath, installNodeWebSocket } from '../test/helpers/peers.ts'
 import { startServicePeer } from '../test/helpers/service-peer.ts'
 import { waitFor } from '../test/helpers/wait.ts'
-import { cpuSeconds, findDescendants } from './lib/proc.ts'
-
-installNodeWebSocket()
-
-const TOPIC = 'bench'
+import { type Member, openTab, serveTabPage, spawnWorker } from './lib/bus-members.ts'
+import type { BusEvent, HostReport, Router, StartedPeer } from './lib/bus-peer.ts'
+import { cpuSeconds, findDescendants, machineBusy, machineCpuTimes } from './lib/proc.ts'
 
 export interface MessagingBenchOptions {
-  peers: number
+  /** Subscriber counts to run in turn (Node peers + tabs). */
+  peers: number[]
   ratePerSecond: number
   seconds: number
   /** Random peers each peer dials. */
@@ -58,138 +44,53 @@ export interface MessagingBenchOptions {
   /** Share of peers replaced per minute in the churn run. */
   churnPerMinute: number
   messageBytes: number
-  /** Share of peers that are relay-only (no listener of their own: reached through the edge only). */
+  /** Share of Node peers that are relay-only (no listener of their own: reached through the edge only). */
   relayOnlyShare: number
+  /** Node worker processes the Node peers are spread over. */
+  workers: number
+  /** Chromium tabs, one bench peer each. */
+  tabs: number
 }
 
-interface Bus {
-  subscribe(t: string): void
-  publish(t: string, d: Uint8Array): Promise<unknown>
-  addEventListener(e: 'message', h: (e: CustomEvent<{ topic: string; data: Uint8Array }>) => void): void
-  getSubscribers(t: string): unknown[]
+type Kind = 'node' | 'relay-only' | 'tab'
+
+interface Peer extends StartedPeer {
+  member: Member
+  kind: Kind
+  relay: string
+  readyAt?: number
+  leftAt?: number
 }
 
-type Router = 'gossipsub' | 'floodsub'
-
-interface BenchPeer {
-  node: Libp2p
-  bus: Bus
-  /** Where others dial it: its loopback TCP address, or its circuit address through its shard. */
-  addr: Multiaddr
-  relayOnly: boolean
-  /** message id -> receive time. */
-  got: Map<string, number>
-  /** pub/sub messages of the topic arriving on any stream, duplicates included. */
-  copies: number
-}
-
-async function makePeer(router: Router, relayAddr: string, relayOnly: boolean): Promise<BenchPeer> {
-  const node = (await createLibp2p({
-    start: false,
-    privateKey: await generateKeyPair('Ed25519'),
-    addresses: {
-      listen: [`${relayAddr}/p2p-circuit`, ...(relayOnly ? [] : ['/ip4/127.0.0.1/tcp/0'])],
-    },
-    transports: [
-      allowHttpPath(webSockets()),
-      tcp(),
-      circuitListenViaHttpPath(
-        allowHttpPath(circuitRelayTransport({ reservationCompletionTimeout: 30_000 })),
-      ),
-    ],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionGater: { denyDialMultiaddr: () => false },
-    transportManager: { faultTolerance: FaultTolerance.NO_FATAL },
-    connectionManager: { maxConnections: 256 },
-    services: {
-      identify: identify(),
-      pubsub:
-        router === 'gossipsub'
-          ? gossipsub(gossipOptions())
-          : floodsub({ runOnLimitedConnection: true } as never),
-    },
-  })) as unknown as Libp2p<{ pubsub: Bus }>
-  // the shard's reservation carries no addresses (peers build circuit addresses from the bootstrap
-  // document), so none shows in getMultiaddrs(): the circuit listener reports `listening` instead
-  let reserved = false
-  node.addEventListener('transport:listening', (e) => {
-    if ((e.detail as { relay?: unknown }).relay !== undefined) reserved = true
-  })
-  await node.start()
-  const bus = node.services.pubsub
-  if (router === 'gossipsub') scoreTopic(bus as unknown as GossipInternals, TOPIC)
-  const tcpAddr = node
-    .getMultiaddrs()
-    .find((a) => a.toString().includes('/tcp/') && !a.toString().includes('/ws'))
-  const circuit = multiaddr(`${relayAddr}/p2p-circuit/p2p/${node.peerId}`)
-  const peer: BenchPeer = {
-    node,
-    bus,
-    addr: relayOnly || tcpAddr === undefined ? circuit : tcpAddr,
-    relayOnly,
-    got: new Map(),
-    copies: 0,
-  }
-  bus.addEventListener('message', (e) => {
-    if (e.detail.topic !== TOPIC) return
-    const id = new TextDecoder().decode(e.detail.data.subarray(0, 36))
-    if (!peer.got.has(id)) peer.got.set(id, Date.now())
-  })
-  // copies: count every RPC message for the topic, before de-duplication (gossipsub's and floodsub's
-  // RPC entry points; both are called on the instance, so an own property takes their place)
-  type Rpc = { messages?: Array<{ topic?: string }> }
-  const inner = bus as unknown as Record<string, ((from: unknown, rpc: Rpc) => unknown) | undefined>
-  const entry = ['handleReceivedRpc', 'processRpc'].find((k) => typeof inner[k] === 'function')
-  if (entry === undefined) throw new Error(`${router}: no RPC entry point to count copies at`)
-  const orig = inner[entry]!.bind(inner)
-  inner[entry] = (from, rpc) => {
-    peer.copies += (rpc.messages ?? []).filter((m) => m.topic === TOPIC).length
-    return orig(from, rpc)
-  }
-  bus.subscribe(TOPIC)
-  try {
-    await waitFor('reservation', () => reserved, 60_000)
-  } catch (err) {
-    await node.stop()
-    throw err
-  }
-  return peer
-}
-
-/** makePeer, tried up to three times: on a loaded machine a reservation occasionally times out. */
-async function startPeer(router: Router, relayAddr: string, relayOnly: boolean): Promise<BenchPeer> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await makePeer(router, relayAddr, relayOnly)
-    } catch (err) {
-      if (attempt === 3) throw err
-    }
-  }
-}
-
-/** Each peer of `from` dials `degree` random others of `peers` (direct when they listen, else relayed). */
-async function wire(peers: BenchPeer[], degree: number, from: BenchPeer[] = peers): Promise<void> {
-  await Promise.allSettled(
-    from.flatMap((p) =>
-      Array.from({ length: Math.min(degree, peers.length - 1) }, () => {
-        let q = peers[Math.floor(Math.random() * peers.length)]!
-        if (q === p) q = peers[(peers.indexOf(q) + 1) % peers.length]!
-        return p.node.dial(q.addr, { signal: AbortSignal.timeout(30_000) })
-      }),
-    ),
-  )
-}
-
-/** Every k-th peer is relay-only, k = 1 / share (share 0: none). */
-const isRelayOnly = (i: number, o: MessagingBenchOptions) =>
-  o.relayOnlyShare > 0 && i % Math.max(1, Math.round(1 / o.relayOnlyShare)) === 0
+/** A message must have had this long to reach a peer before the peer left to count against delivery. */
+const LEAVE_GRACE_MS = 1_000
 
 const pct = (xs: number[], q: number) => {
   if (xs.length === 0) return Number.NaN
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!
 }
+const round = (x: number, d = 2) => Number(x.toFixed(d))
+
+/** The idle window before publishing: meshes form (a few heartbeats) while the idle CPU is measured. */
+const IDLE_MS = 5_000
+
+/** After the warm-up messages: time for them to drain before measuring. */
+const WARM_UP_DRAIN_MS = 3_000
+
+type Cpu = Record<'edge' | 'workers' | 'chromium' | 'coordinator', number>
+
+function perSecond(a: Cpu, b: Cpu, ms: number): Cpu & { total: number } {
+  const r = (k: keyof Cpu) => round(((b[k] - a[k]) * 1000) / ms)
+  const out = {
+    edge: r('edge'),
+    workers: r('workers'),
+    chromium: r('chromium'),
+    coordinator: r('coordinator'),
+  }
+  return { ...out, total: round(out.edge + out.workers + out.chromium + out.coordinator) }
+}
+const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!
 
 async function edgeBytes(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text()
@@ -199,112 +100,235 @@ async function edgeBytes(url: string): Promise<number> {
   )
 }
 
-async function runOne(
-  router: Router,
-  o: MessagingBenchOptions,
-  edge: { url: string; cpu: () => number },
-  churn: boolean,
-) {
-  const doc = await readBootstrap({ edgeUrl: edge.url })
-  const relays = doc.relays.map((r) => r.addrs[0]!)
-  const peers: BenchPeer[] = []
-  for (let i = 0; i < o.peers; i += 10) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(10, o.peers - i) }, (_, k) =>
-        startPeer(router, relays[(i + k) % relays.length]!, isRelayOnly(i + k, o)),
-      ),
-    )
-    peers.push(...batch)
-  }
-  await wire(peers, o.degree)
-  // a peer whose dials all failed (a loaded machine) dials again; one still alone after that stays in
-  // the run (its misses count against the delivery ratio) and is reported
-  const alone = () => peers.filter((p) => p.bus.getSubscribers(TOPIC).length === 0)
-  for (let round = 0; round < 3 && alone().length > 0; round++) {
-    await waitFor('every peer sees a topic peer', () => alone().length === 0, 30_000).catch(() =>
-      wire(peers, o.degree, alone()),
-    )
-  }
-  const isolated = alone()
-  if (isolated.length > 0) {
-    console.error(
-      `${router}: ${isolated.length} peers see no topic peer (${isolated.filter((p) => p.relayOnly).length} relay-only, ` +
-        `${isolated.filter((p) => p.node.getPeers().length === 0).length} without any connection)`,
-    )
-  }
-  await new Promise((r) => setTimeout(r, 3_000)) // a few heartbeats: meshes form
-  const sent = new Map<string, { t: number; by: BenchPeer; alive: Set<BenchPeer> }>()
-  const bytes0 = await edgeBytes(edge.url)
-  const cpu0 = edge.cpu()
-  const copies0 = peers.reduce((s, p) => s + p.copies, 0)
-  const total = o.ratePerSecond * o.seconds
-  const pad = 'x'.repeat(Math.max(0, o.messageBytes - 60))
-  const started = Date.now()
-  let churned = 0
-  const replaced: BenchPeer[] = []
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / o.ratePerSecond
-    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()))
-    if (
-      churn &&
-      i > 0 &&
-      i % Math.round(o.ratePerSecond * (60 / Math.max(1, o.churnPerMinute * o.peers))) === 0
-    ) {
-      // one leaves, a new one joins and dials `degree` random survivors
-      const k = 1 + Math.floor(Math.random() * (peers.length - 1))
-      const gone = peers[k]!
-      peers.splice(k, 1)
-      replaced.push(gone)
-      void gone.node.stop()
-      void startPeer(router, relays[churned % relays.length]!, gone.relayOnly)
-        .then(async (n) => {
-          peers.push(n)
-          await wire(peers, o.degree, [n])
-        })
-        .catch((err: Error) => console.error(`a joining peer failed to start: ${err.message}`))
-      churned++
+/** Where `from` dials `to`: a direct WebSocket when `to` listens on one, WebRTC between tabs, else the circuit. */
+function addrFor(from: Peer, to: Peer): string {
+  if (to.ws !== undefined) return to.ws
+  const circuit = `${to.relay}/p2p-circuit`
+  return from.kind === 'tab' && to.kind === 'tab'
+    ? `${circuit}/webrtc/p2p/${to.id}`
+    : `${circuit}/p2p/${to.id}`
+}
+
+/** Each peer of `from` dials `degree` random others (a Node peer with a listener is dialled by a tab, not the reverse). */
+async function wire(all: Peer[], degree: number, from: Peer[]): Promise<void> {
+  const plan = new Map<Peer, string[]>()
+  for (const p of from) {
+    const others = all.filter((q) => q !== p)
+    for (let k = 0; k < Math.min(degree, others.length); k++) {
+      const q = pick(others)
+      const [a, b] = p.ws !== undefined && q.kind === 'tab' ? [q, p] : [p, q]
+      plan.set(a, [...(plan.get(a) ?? []), addrFor(a, b)])
     }
-    const by = peers[i % peers.length]!
-    const id = crypto.randomUUID()
-    sent.set(id, { t: Date.now(), by, alive: new Set(peers) })
-    await by.bus.publish(TOPIC, new TextEncoder().encode(`${id}${pad}`)).catch(() => undefined)
   }
-  await new Promise((r) => setTimeout(r, 5_000)) // stragglers
-  const bytes = (await edgeBytes(edge.url)) - bytes0
-  const cpu = edge.cpu() - cpu0
-  let expected = 0
-  let delivered = 0
-  const latencies: number[] = []
-  for (const [id, s] of sent) {
-    // subscribers that were there for the whole message's life (joined before, never left)
-    for (const p of s.alive) {
-      if (p === s.by || replaced.includes(p)) continue
-      expected++
-      const at = p.got.get(id)
-      if (at !== undefined) {
-        delivered++
-        latencies.push(at - s.t)
+  await Promise.allSettled([...plan].map(([p, addrs]) => p.member.call({ op: 'dial', key: p.key, addrs })))
+}
+
+interface Setup {
+  edge: { url: string; cpu: () => number }
+  browser: Browser
+  tabUrl: string
+  relays: string[]
+}
+
+async function runOne(router: Router, n: number, o: MessagingBenchOptions, s: Setup, churn: boolean) {
+  const peers = new Map<string, Peer>()
+  const onEvent = (e: BusEvent) => {
+    const p = peers.get(e.key)
+    if (p !== undefined && p.readyAt === undefined) p.readyAt = e.at
+  }
+  const tabs = Math.min(o.tabs, n)
+  const workers = Array.from({ length: o.workers }, (_, i) => spawnWorker(`w${i}`, onEvent))
+  const members: Member[] = [...workers]
+  try {
+    for (let i = 0; i < tabs; i++) members.push(await openTab(s.browser, s.tabUrl, `t${i}`, onEvent))
+    const start = async (m: Member, specs: Array<{ key: string; kind: Kind; relay: string }>) => {
+      for (let i = 0; i < specs.length; i += 8) {
+        const batch = specs.slice(i, i + 8)
+        const started = await m.call<StartedPeer[]>({
+          op: 'start',
+          router,
+          peers: batch.map((x) => ({ key: x.key, relay: x.relay, relayOnly: x.kind === 'relay-only' })),
+        })
+        for (const [j, st] of started.entries()) peers.set(st.key, { ...st, ...batch[j]!, member: m })
       }
     }
+    const relayOnlyEvery = o.relayOnlyShare > 0 ? Math.max(1, Math.round(1 / o.relayOnlyShare)) : 0
+    const nodeSpecs = (m: number) =>
+      Array.from({ length: n - tabs }, (_, i) => i).filter((i) => i % o.workers === m)
+    await Promise.all([
+      ...workers.map((w, m) =>
+        start(
+          w,
+          nodeSpecs(m).map((i) => ({
+            key: `n${i}`,
+            kind: relayOnlyEvery > 0 && i % relayOnlyEvery === 0 ? 'relay-only' : 'node',
+            relay: s.relays[i % s.relays.length]!,
+          })),
+        ),
+      ),
+      ...members
+        .filter((m) => m.kind === 'tab')
+        .map((t) => start(t, [{ key: t.name, kind: 'tab', relay: s.relays[0]! }])),
+    ])
+    const all = () => [...peers.values()].filter((p) => p.leftAt === undefined)
+    await wire(all(), o.degree, all())
+    // a peer whose dials all failed (a loaded machine) dials again; one still alone after that stays in
+    // the run (its misses count against the delivery ratio) and is reported
+    const alone = () => all().filter((p) => p.readyAt === undefined)
+    for (let round = 0; round < 3 && alone().length > 0; round++) {
+      await waitFor('every peer sees a topic peer', () => alone().length === 0, 30_000).catch(() =>
+        wire(all(), o.degree, alone()),
+      )
+    }
+    const isolated = alone().map((p) => `${p.key} (${p.kind})`)
+    const cpuOf = (): Cpu => ({
+      edge: s.edge.cpu(),
+      workers: workers.reduce((a, w) => a + (w.pid === undefined ? 0 : cpuSeconds(w.pid)), 0),
+      chromium: findDescendants(process.pid, 'chromium').reduce((a, pid) => a + cpuSeconds(pid), 0),
+      coordinator: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+    })
+    // a few heartbeats (meshes form), measured: what the overlay costs with no messages
+    const idle0 = cpuOf()
+    const idleStarted = Date.now()
+    await new Promise((r) => setTimeout(r, IDLE_MS))
+    const idle = perSecond(idle0, cpuOf(), Date.now() - idleStarted)
+    // warm-up, not counted: every peer publishes once (first use of signing, hashing and each stream
+    // pays for code loading and compilation), then the queues drain
+    const ready = all().filter((p) => p.readyAt !== undefined)
+    for (const p of ready) {
+      void p.member.call({ op: 'publish', key: p.key, bytes: o.messageBytes }).catch(() => undefined)
+      await new Promise((r) => setTimeout(r, 1000 / o.ratePerSecond))
+    }
+    await new Promise((r) => setTimeout(r, WARM_UP_DRAIN_MS))
+    await Promise.all(members.map((m) => m.call({ op: 'mark' })))
+    const cpu0 = cpuOf()
+    const machine0 = machineCpuTimes()
+    const bytes0 = await edgeBytes(s.edge.url)
+    const loadAtStart = loadavg()[0]!
+    const sends: Array<Promise<{ by: string; r?: { id: string; at: number } }>> = []
+    const total = o.ratePerSecond * o.seconds
+    const churnEvery = Math.max(1, Math.round((o.ratePerSecond * 60) / Math.max(1e-9, o.churnPerMinute * n)))
+    let churned = 0
+    const joins: Array<Promise<void>> = []
+    const started = Date.now()
+    for (let i = 0; i < total; i++) {
+      const due = started + (i * 1000) / o.ratePerSecond
+      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()))
+      if (churn && i > 0 && i % churnEvery === 0) {
+        churned++
+        joins.push(replaceOne(router, peers, all, o.degree, `j${churned}`))
+      }
+      const ready = all().filter((p) => p.readyAt !== undefined)
+      const by = ready[i % ready.length]!
+      sends.push(
+        by.member
+          .call<{ id: string; at: number } | undefined>({ op: 'publish', key: by.key, bytes: o.messageBytes })
+          .then((r) => ({ by: by.key, r }))
+          .catch(() => ({ by: by.key })),
+      )
+    }
+    const sent = (await Promise.all(sends)).flatMap((x) => (x.r === undefined ? [] : [{ by: x.by, ...x.r }]))
+    await new Promise((r) => setTimeout(r, 5_000)) // stragglers
+    await Promise.all(joins)
+    const bytes = (await edgeBytes(s.edge.url)) - bytes0
+    const cpu1 = cpuOf()
+    const busyPerSecond = perSecond(cpu0, cpu1, Date.now() - started)
+    const busy = machineBusy(machine0, machineCpuTimes())
+    const hosts = await Promise.all(members.map((m) => m.call<HostReport>({ op: 'report' })))
+    const reports = hosts.flatMap((h) => h.peers)
+    const worst = (kind: Member['kind']) => {
+      const lags = hosts.filter((_, i) => members[i]!.kind === kind).map((h) => h.loopLagMs)
+      return { p99: Math.max(0, ...lags.map((l) => l.p99)), max: Math.max(0, ...lags.map((l) => l.max)) }
+    }
+    const got = new Map(reports.map((r) => [r.key, new Map(r.got)]))
+    const copies = reports.reduce((a, r) => a + r.copies, 0)
+    const byKind: Record<Kind, { expected: number; delivered: number }> = {
+      node: { expected: 0, delivered: 0 },
+      'relay-only': { expected: 0, delivered: 0 },
+      tab: { expected: 0, delivered: 0 },
+    }
+    const latencies: number[] = []
+    for (const m of sent) {
+      // subscribers that were ready when it was published and stayed long enough to get it
+      for (const p of peers.values()) {
+        if (p.key === m.by || p.readyAt === undefined || p.readyAt > m.at) continue
+        if (p.leftAt !== undefined && p.leftAt < m.at + LEAVE_GRACE_MS) continue
+        byKind[p.kind].expected++
+        const ms = got.get(p.key)?.get(m.id)
+        if (ms !== undefined) {
+          byKind[p.kind].delivered++
+          latencies.push(ms)
+        }
+      }
+    }
+    const expected = Object.values(byKind).reduce((a, k) => a + k.expected, 0)
+    const delivered = Object.values(byKind).reduce((a, k) => a + k.delivered, 0)
+    const ratio = (k: { expected: number; delivered: number }) =>
+      k.expected === 0 ? null : round(k.delivered / k.expected, 4)
+    const messages = Math.max(1, sent.length)
+    return {
+      router,
+      churn,
+      peers: n,
+      tabs,
+      relayOnlyPeers: [...peers.values()].filter((p) => p.kind === 'relay-only' && p.key.startsWith('n'))
+        .length,
+      workers: o.workers,
+      isolatedPeers: isolated,
+      messages: sent.length,
+      replacedPeers: churned,
+      deliveryRatio: round(delivered / Math.max(1, expected), 4),
+      deliveryByKind: {
+        node: ratio(byKind.node),
+        relayOnly: ratio(byKind['relay-only']),
+        tab: ratio(byKind.tab),
+      },
+      latencyMs: { p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), max: pct(latencies, 1) },
+      copiesPerMessagePerPeer: round(copies / Math.max(1, expected)),
+      edgeBytesPerMessage: Math.round(bytes / messages),
+      /** Edge relay bytes over the message bytes peers received (every copy): the share the edge carried. */
+      edgeShareOfMessageBytes: round(bytes / Math.max(1, copies * o.messageBytes), 3),
+      cpuSeconds: {
+        edge: round(cpu1.edge - cpu0.edge),
+        edgeMsPerMessage: round(((cpu1.edge - cpu0.edge) * 1000) / messages),
+        workers: round(cpu1.workers - cpu0.workers),
+        chromium: round(cpu1.chromium - cpu0.chromium),
+        coordinator: round(cpu1.coordinator - cpu0.coordinator),
+      },
+      /** CPU seconds per second (cores) of each group: idle overlay vs while publishing (stragglers included). */
+      cores: { idle, publishing: busyPerSecond },
+      /** The worst process's timer lateness while publishing (ms): seconds here mean a starved process. */
+      loopLagMs: { workers: worst('worker'), tabs: worst('tab') },
+      machineBusy: round(busy),
+      loadAverage: { atStart: round(loadAtStart), atEnd: round(loadavg()[0]!) },
+    }
+  } finally {
+    await Promise.allSettled(members.map((m) => m.close()))
   }
-  const copies = peers.reduce((s, p) => s + p.copies, 0) - copies0
-  await Promise.all(peers.map((p) => p.node.stop()))
-  return {
-    router,
-    churn,
-    peers: o.peers,
-    relayOnlyPeers: peers.filter((p) => p.relayOnly).length,
-    isolatedPeers: isolated.length,
-    messages: sent.size,
-    replacedPeers: churned,
-    deliveryRatio: Number((delivered / Math.max(1, expected)).toFixed(4)),
-    latencyMs: { p50: pct(latencies, 0.5), p99: pct(latencies, 0.99) },
-    copiesPerMessagePerPeer: Number((copies / Math.max(1, sent.size) / Math.max(1, o.peers - 1)).toFixed(2)),
-    edgeBytesPerMessage: Math.round(bytes / Math.max(1, sent.size)),
-    edgeBytesPerMessagePerPeer: Math.round(bytes / Math.max(1, sent.size) / o.peers),
-    /** Edge relay bytes over the message bytes peers received (every copy): the share the edge carried. */
-    edgeShareOfMessageBytes: Number((bytes / Math.max(1, copies * o.messageBytes)).toFixed(3)),
-    edgeCpuSeconds: Number(cpu.toFixed(2)),
+}
+
+/** One Node peer leaves; a new one joins in the same worker, dials `degree` survivors, and counts once ready. */
+async function replaceOne(
+  router: Router,
+  peers: Map<string, Peer>,
+  alive: () => Peer[],
+  degree: number,
+  key: string,
+) {
+  const gone = pick(alive().filter((p) => p.kind !== 'tab'))
+  gone.leftAt = Date.now()
+  void gone.member.call({ op: 'stop', key: gone.key }).catch(() => undefined)
+  try {
+    const [st] = await gone.member.call<StartedPeer[]>({
+      op: 'start',
+      router,
+      peers: [{ key, relay: gone.relay, relayOnly: gone.kind === 'relay-only' }],
+    })
+    const p: Peer = { ...st!, member: gone.member, kind: gone.kind, relay: gone.relay }
+    peers.set(key, p)
+    await wire(alive(), degree, [p])
+  } catch (err) {
+    console.error(`a joining peer failed to start: ${(err as Error).message}`)
   }
 }
 
@@ -314,9 +338,8 @@ async function offlineDelivery(edgeUrl: string) {
   const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
   const to = peerIdFromPrivateKey(key).toString()
   await sender.service<Messages>('messages').send(to, 'while you were away', { mailboxOnly: true })
-  const storage = memoryStorage()
   const t0 = Date.now()
-  const back = await startServicePeer({ edgeUrl, privateKey: key, storage })
+  const back = await startServicePeer({ edgeUrl, privateKey: key, storage: memoryStorage() })
   const joined = Date.now()
   await waitFor(
     'mailbox delivery',
@@ -329,85 +352,147 @@ async function offlineDelivery(edgeUrl: string) {
   return { startToDeliveryMs: done - t0, joinedToDeliveryMs: done - joined }
 }
 
-/** Options from the environment (`BENCH_MSG_*`) or flags (`--peers 30 --seconds 20 ...`), issue defaults otherwise. */
+/** Options from the environment (`BENCH_MSG_*`) or flags (`--peers 40,100 --seconds 20 ...`), issue defaults otherwise. */
 export function messagingBenchOptions(argv: string[] = []): MessagingBenchOptions {
-  const flag = (name: string, envName: string, d: number) => {
+  const raw = (name: string, envName: string) => {
     const i = argv.indexOf(`--${name}`)
-    const raw = i >= 0 ? argv[i + 1] : process.env[envName]
-    const v = raw === undefined ? d : Number(raw)
-    if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} must be a number >= 0, got ${raw}`)
-    return v
+    return i >= 0 ? argv[i + 1] : process.env[envName]
   }
+  const num = (v: string | undefined, name: string, d: number) => {
+    const x = v === undefined ? d : Number(v)
+    if (!Number.isFinite(x) || x < 0) throw new Error(`--${name} must be a number >= 0, got ${v}`)
+    return x
+  }
+  const flag = (name: string, envName: string, d: number) => num(raw(name, envName), name, d)
   return {
-    peers: flag('peers', 'BENCH_MSG_PEERS', 100),
+    peers: (raw('peers', 'BENCH_MSG_PEERS') ?? '100').split(',').map((v) => num(v, 'peers', 100)),
     ratePerSecond: flag('rate', 'BENCH_MSG_RATE', 10),
     seconds: flag('seconds', 'BENCH_MSG_SECONDS', 60),
     degree: flag('degree', 'BENCH_MSG_DEGREE', 6),
     churnPerMinute: flag('churn', 'BENCH_MSG_CHURN', 0.2),
     messageBytes: 1024,
     relayOnlyShare: flag('relay-only', 'BENCH_MSG_RELAY_ONLY', 0.2),
+    workers: Math.max(1, flag('workers', 'BENCH_MSG_WORKERS', 4)),
+    tabs: flag('tabs', 'BENCH_MSG_TABS', 4),
   }
 }
 
 export async function runMessagingBench(o: MessagingBenchOptions = messagingBenchOptions()) {
+  const most = Math.max(...o.peers)
   // every peer here connects from 127.0.0.1, which the shards treat as one household (32 connections
   // per IP by default): lift that cap so that N peers stand for N homes
-  const edge = await startEdge({ vars: { MAX_CONNECTIONS_PER_IP: String(4 * o.peers + 64) } })
+  const edge = await startEdge({ vars: { MAX_CONNECTIONS_PER_IP: String(4 * most + 64) } })
+  let browser: Browser | undefined
+  let page: Awaited<ReturnType<typeof serveTabPage>> | undefined
+  // Ctrl-C or a kill: the finally below still stops the edge and the browser (workers exit with our stdin)
+  const interrupted = new Promise<never>((_, reject) => {
+    const stop = (sig: string) => reject(new Error(`interrupted by ${sig}`))
+    process.once('SIGINT', () => stop('SIGINT'))
+    process.once('SIGTERM', () => stop('SIGTERM'))
+  })
+  interrupted.catch(() => undefined)
   try {
     const workerd = () => findDescendants(edge.process.pid!, 'workerd')
-    const cpu = () => workerd().reduce((s, pid) => s + cpuSeconds(pid), 0)
-    const e = { url: edge.url, cpu }
-    const gossip = await runOne('gossipsub', o, e, false)
-    const flood = await runOne('floodsub', o, e, false)
-    const churn = await runOne('gossipsub', o, e, true)
-    const offline = await offlineDelivery(edge.url)
-    const ratio = (a: number, b: number) => Number((a / b).toFixed(2))
-    return {
-      options: o,
-      gossipsub: gossip,
-      floodsub: flood,
-      gossipsubWithChurn: churn,
-      offline,
-      loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
-      ratios: {
-        edgeBytesGossipOverFlood: ratio(gossip.edgeBytesPerMessage, flood.edgeBytesPerMessage),
-        copiesGossipOverFlood: ratio(gossip.copiesPerMessagePerPeer, flood.copiesPerMessagePerPeer),
-        p99GossipOverFlood: ratio(gossip.latencyMs.p99, flood.latencyMs.p99),
-      },
+    const doc = await readBootstrap({ edgeUrl: edge.url })
+    browser = await launchChromium()
+    page = await serveTabPage()
+    const setup: Setup = {
+      edge: { url: edge.url, cpu: () => workerd().reduce((s, pid) => s + cpuSeconds(pid), 0) },
+      browser,
+      tabUrl: page.url,
+      relays: doc.relays.map((r) => r.addrs[0]!),
     }
+    const scales = []
+    const failed: Array<{ peers: number; failed: string }> = []
+    for (const n of o.peers) {
+      const run = (router: Router, churn: boolean) =>
+        Promise.race([runOne(router, n, o, setup, churn), interrupted])
+      try {
+        const gossip = await run('gossipsub', false)
+        const flood = await run('floodsub', false)
+        const churn = await run('gossipsub', true)
+        const ratio = (a: number, b: number) => round(a / b)
+        scales.push({
+          peers: n,
+          gossipsub: gossip,
+          floodsub: flood,
+          gossipsubWithChurn: churn,
+          gossipOverFlood: {
+            edgeBytes: ratio(gossip.edgeBytesPerMessage, flood.edgeBytesPerMessage),
+            copies: ratio(gossip.copiesPerMessagePerPeer, flood.copiesPerMessagePerPeer),
+            p99: ratio(gossip.latencyMs.p99, flood.latencyMs.p99),
+          },
+        })
+      } catch (err) {
+        // a scale the machine cannot carry (peers fail to start): keep the smaller scales' results
+        if ((err as Error).message.startsWith('interrupted')) throw err
+        failed.push({ peers: n, failed: (err as Error).message })
+      }
+    }
+    const offline = await Promise.race([offlineDelivery(edge.url), interrupted])
+    return { options: o, scales, failed, offline, chromium: browser.version() }
   } finally {
+    await browser?.close()
+    await page?.close()
     await edge.stop()
   }
 }
 
 type MessagingBenchResult = Awaited<ReturnType<typeof runMessagingBench>>
+type Row = MessagingBenchResult['scales'][number]['gossipsub']
+
+/** GossipSub's D (the mesh degree, js-libp2p default): the issue's copies goal is D + 1. */
+const GOSSIP_D = 6
 
 export function printMessagingBench(r: MessagingBenchResult): void {
-  const rows = [r.gossipsub, r.floodsub, r.gossipsubWithChurn]
   const o = r.options
   console.log(
-    `${o.peers} subscribers (${rows[0]!.relayOnlyPeers} relay-only, the rest on loopback TCP), ` +
-      `${o.messageBytes} B at ${o.ratePerSecond}/s for ${o.seconds} s, degree ${o.degree}; load average ${r.loadAverage.join(' ')}`,
+    `${o.messageBytes} B at ${o.ratePerSecond}/s for ${o.seconds} s, degree ${o.degree}, ${o.workers} worker processes, ` +
+      `${o.tabs} Chromium tabs, every ${Math.round(1 / o.relayOnlyShare)}th Node peer relay-only`,
   )
-  console.log(
-    'run                  delivery  p50 ms  p99 ms  copies/msg/peer  edge B/msg  edge share  edge CPU s',
-  )
-  for (const x of rows) {
+  const head =
+    'run                   delivery  node/relay-only/tab     p50  p99 ms  copies  edge B/msg  edge share  edge CPU ms/msg  workers/chromium CPU s  lag p99 w/t ms  busy  load'
+  const line = (x: Row) => {
     const name = `${x.router}${x.churn ? ` +churn(${x.replacedPeers})` : ''}`
+    const k = x.deliveryByKind
+    return [
+      name.padEnd(20),
+      String(x.deliveryRatio).padStart(9),
+      `${k.node}/${k.relayOnly}/${k.tab}`.padStart(20),
+      String(x.latencyMs.p50).padStart(7),
+      String(x.latencyMs.p99).padStart(7),
+      String(x.copiesPerMessagePerPeer).padStart(7),
+      String(x.edgeBytesPerMessage).padStart(11),
+      String(x.edgeShareOfMessageBytes).padStart(11),
+      String(x.cpuSeconds.edgeMsPerMessage).padStart(16),
+      `${x.cpuSeconds.workers}/${x.cpuSeconds.chromium}`.padStart(23),
+      `${x.loopLagMs.workers.p99}/${x.loopLagMs.tabs.p99}`.padStart(15),
+      String(x.machineBusy).padStart(5),
+      `${x.loadAverage.atStart}->${x.loadAverage.atEnd}`.padStart(11),
+    ].join(' ')
+  }
+  for (const s of r.scales) {
+    const g = s.gossipsub
+    console.log(`\n${s.peers} subscribers (${g.tabs} tabs, ${g.relayOnlyPeers} relay-only Node peers)`)
+    console.log(head)
+    for (const x of [s.gossipsub, s.floodsub, s.gossipsubWithChurn]) {
+      console.log(line(x))
+      if (x.isolatedPeers.length > 0) console.log(`  never saw a topic peer: ${x.isolatedPeers.join(', ')}`)
+    }
+    const goals = (x: Row) =>
+      `delivery ${x.deliveryRatio} of 1, p99 ${x.latencyMs.p99} ms of <= 250 (${round(x.latencyMs.p99 / 250)}x), ` +
+      `copies ${x.copiesPerMessagePerPeer} of <= ${GOSSIP_D + 1} (${round(x.copiesPerMessagePerPeer / (GOSSIP_D + 1))}x), ` +
+      `edge share ${x.edgeShareOfMessageBytes} of < 0.1 (${round(x.edgeShareOfMessageBytes / 0.1)}x)`
+    console.log(`goals, gossipsub: ${goals(g)}`)
+    console.log(`goals, gossipsub with churn: ${goals(s.gossipsubWithChurn)}`)
     console.log(
-      `${name.padEnd(20)} ${String(x.deliveryRatio).padStart(8)}  ${String(x.latencyMs.p50).padStart(6)}  ` +
-        `${String(x.latencyMs.p99).padStart(6)}  ${String(x.copiesPerMessagePerPeer).padStart(15)}  ` +
-        `${String(x.edgeBytesPerMessage).padStart(10)}  ${String(x.edgeShareOfMessageBytes).padStart(10)}  ` +
-        `${String(x.edgeCpuSeconds).padStart(10)}`,
+      `gossipsub / floodsub: edge bytes ${s.gossipOverFlood.edgeBytes}, copies ${s.gossipOverFlood.copies}, p99 ${s.gossipOverFlood.p99}`,
     )
   }
-  console.log(
-    `gossipsub / floodsub: edge bytes ${r.ratios.edgeBytesGossipOverFlood}, copies ${r.ratios.copiesGossipOverFlood}, ` +
-      `p99 ${r.ratios.p99GossipOverFlood}`,
-  )
+  for (const f of r.failed) console.log(`\n${f.peers} subscribers: failed: ${f.failed}`)
   console.log(
     `offline mailbox: delivered ${r.offline.joinedToDeliveryMs} ms after the recipient's peer started ` +
-      `(${r.offline.startToDeliveryMs} ms including its start)`,
+      `(goal <= 1000 ms; ${r.offline.startToDeliveryMs} ms including its start)`,
   )
 }
 

@@ -11,6 +11,7 @@
 import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { build } from 'esbuild'
+import { browserBuildOptions } from './lib/browser-build.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 const SRC = join(ROOT, 'browser', 'src')
@@ -24,20 +25,10 @@ mkdirSync(OUT, { recursive: true })
 for (const name of readdirSync(PUBLIC)) copyFileSync(join(PUBLIC, name), join(OUT, name))
 
 const result = await build({
+  ...browserBuildOptions(dev),
   entryPoints: [join(SRC, 'main.ts')],
   outfile: join(OUT, 'app.js'),
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  minify: !dev,
   sourcemap: 'linked',
-  legalComments: 'none',
-  logLevel: 'warning',
-  // libp2p's packages pick their browser builds through the `browser` field; nothing Node-only may leak in.
-  mainFields: ['browser', 'module', 'main'],
-  conditions: ['browser'],
-  define: { 'process.env.NODE_ENV': dev ? '"development"' : '"production"' },
 })
 if (result.errors.length > 0) process.exit(1)
 

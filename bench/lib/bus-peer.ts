@@ -1,0 +1,273 @@
+/**
+ * One subscriber of the messaging benchmark, the same code in a Node worker process
+ * (bench/messaging-peer.ts) and in a Chromium tab (bench/messaging-tab.ts): a js-libp2p node with
+ * GossipSub (our settings, shared/src/services/messaging/gossip-options.ts) or floodsub on one topic,
+ * holding a reservation on an edge shard. Runtime-neutral: the host passes its transports and listen
+ * addresses. A `BusHost` runs several such peers and answers the coordinator's JSON commands.
+ *
+ * Messages are `<uuid>|<publish time, ms since epoch>|<padding>`: every process runs on one machine, so
+ * publish → receipt latency is read on the wall clock. Copies are counted at the routers' RPC entry
+ * point, before de-duplication.
+ *
+ * @example
+ * ```ts
+ * const host = new BusHost({ transports: () => [...], listen: (relay) => [`${relay}/p2p-circuit`] }, emit)
+ * await host.handle({ op: 'start', router: 'gossipsub', peers: [{ key: 'w0-0', relay, relayOnly: true }] })
+ * ```
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { floodsub } from '@libp2p/floodsub'
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { FaultTolerance, type Libp2p } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { waitFor } from '../../scripts/lib/wait.ts'
+import {
+  type GossipInternals,
+  gossipOptions,
+  scoreTopic,
+} from '../../shared/src/services/messaging/gossip-options.ts'
+
+export const BENCH_TOPIC = 'bench'
+
+export type Router = 'gossipsub' | 'floodsub'
+
+export interface BusRuntime {
+  /** Transport factories for createLibp2p (fresh ones per peer). */
+  transports: () => unknown[]
+  /** Addresses to listen on, given the shard's address and whether the peer is relay-only. */
+  listen: (relay: string, relayOnly: boolean) => string[]
+}
+
+export type BusCommand =
+  | { op: 'start'; router: Router; peers: Array<{ key: string; relay: string; relayOnly: boolean }> }
+  | { op: 'dial'; key: string; addrs: string[] }
+  | { op: 'publish'; key: string; bytes: number }
+  | { op: 'stop'; key: string }
+  | { op: 'mark' }
+  | { op: 'report' }
+  | { op: 'close' }
+
+/** What a peer sends unasked: `ready` once it sees a topic peer (ms since epoch). */
+export interface BusEvent {
+  event: 'ready'
+  key: string
+  at: number
+}
+
+export interface StartedPeer {
+  key: string
+  id: string
+  /** Its direct WebSocket address (with /p2p), when it listens on one. */
+  ws?: string
+}
+
+/** How late this process's timers fired since `mark` (ms): a starved or busy event loop shows here. */
+export interface LoopLag {
+  p50: number
+  p99: number
+  max: number
+}
+
+export interface HostReport {
+  peers: PeerReport[]
+  loopLagMs: LoopLag
+}
+
+export interface PeerReport {
+  key: string
+  copies: number
+  /** [message id, publish → receipt ms] per first receipt. */
+  got: Array<[string, number]>
+}
+
+interface Bus {
+  subscribe(t: string): void
+  publish(t: string, d: Uint8Array): Promise<unknown>
+  addEventListener(e: 'message', h: (e: CustomEvent<{ topic: string; data: Uint8Array }>) => void): void
+  getSubscribers(t: string): unknown[]
+}
+
+interface BusPeer {
+  node: Libp2p
+  bus: Bus
+  got: Map<string, number>
+  copies: number
+}
+
+const decoder = new TextDecoder()
+const encoder = new TextEncoder()
+
+async function startPeer(rt: BusRuntime, router: Router, relay: string, relayOnly: boolean) {
+  const node = (await createLibp2p({
+    start: false,
+    privateKey: await generateKeyPair('Ed25519'),
+    addresses: { listen: rt.listen(relay, relayOnly) },
+    transports: rt.transports() as never,
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: { denyDialMultiaddr: () => false },
+    transportManager: { faultTolerance: FaultTolerance.NO_FATAL },
+    connectionManager: { maxConnections: 256 },
+    services: {
+      identify: identify(),
+      pubsub:
+        router === 'gossipsub'
+          ? gossipsub(gossipOptions())
+          : floodsub({ runOnLimitedConnection: true } as never),
+    },
+  })) as unknown as Libp2p<{ pubsub: Bus }>
+  // the shard's reservation carries no addresses (peers build circuit addresses from the bootstrap
+  // document), so none shows in getMultiaddrs(): the circuit listener reports `listening` instead
+  let reserved = false
+  node.addEventListener('transport:listening', (e) => {
+    if ((e.detail as { relay?: unknown }).relay !== undefined) reserved = true
+  })
+  await node.start()
+  const bus = node.services.pubsub
+  if (router === 'gossipsub') scoreTopic(bus as unknown as GossipInternals, BENCH_TOPIC)
+  const peer: BusPeer = { node, bus, got: new Map(), copies: 0 }
+  bus.addEventListener('message', (e) => {
+    if (e.detail.topic !== BENCH_TOPIC) return
+    const [id, sentAt] = decoder.decode(e.detail.data.subarray(0, 64)).split('|')
+    if (id !== undefined && !peer.got.has(id)) peer.got.set(id, Date.now() - Number(sentAt))
+  })
+  // copies: every RPC message for the topic, before de-duplication (gossipsub's and floodsub's RPC
+  // entry points; both are called on the instance, so an own property takes their place)
+  type Rpc = { messages?: Array<{ topic?: string }> }
+  const inner = bus as unknown as Record<string, ((from: unknown, rpc: Rpc) => unknown) | undefined>
+  const entry = ['handleReceivedRpc', 'processRpc'].find((k) => typeof inner[k] === 'function')
+  if (entry === undefined) throw new Error(`${router}: no RPC entry point to count copies at`)
+  const orig = inner[entry]!.bind(inner)
+  inner[entry] = (from, rpc) => {
+    peer.copies += (rpc.messages ?? []).filter((m) => m.topic === BENCH_TOPIC).length
+    return orig(from, rpc)
+  }
+  bus.subscribe(BENCH_TOPIC)
+  try {
+    await waitFor('a reservation on the shard', () => reserved, 60_000)
+  } catch (err) {
+    await node.stop()
+    throw err
+  }
+  return peer
+}
+
+/** Several bench peers in one process, driven by JSON commands; `emit` carries unasked events. */
+export class BusHost {
+  readonly #rt: BusRuntime
+  readonly #emit: (e: BusEvent) => void
+  readonly #peers = new Map<string, BusPeer>()
+  readonly #reports: PeerReport[] = []
+  #seq = 0
+  #lags: number[] = []
+  #lagTimer: ReturnType<typeof setInterval> | undefined
+
+  constructor(rt: BusRuntime, emit: (e: BusEvent) => void) {
+    this.#rt = rt
+    this.#emit = emit
+  }
+
+  async handle(cmd: BusCommand): Promise<unknown> {
+    switch (cmd.op) {
+      case 'start':
+        return Promise.all(cmd.peers.map((p) => this.#start(cmd.router, p.key, p.relay, p.relayOnly)))
+      case 'dial':
+        return this.#dial(cmd.key, cmd.addrs)
+      case 'publish':
+        return this.#publish(cmd.key, cmd.bytes)
+      case 'stop':
+        return this.#stop(cmd.key)
+      case 'mark':
+        for (const p of this.#peers.values()) p.copies = 0
+        this.#sampleLag()
+        return true
+      case 'report':
+        return {
+          peers: [...this.#reports, ...[...this.#peers].map(([key, p]) => report(key, p))],
+          loopLagMs: lagOf(this.#lags),
+        } satisfies HostReport
+      case 'close':
+        clearInterval(this.#lagTimer)
+        await Promise.allSettled([...this.#peers.keys()].map((k) => this.#stop(k)))
+        return true
+    }
+  }
+
+  /** Timer lateness every LAG_SAMPLE_MS from now on (runtime-neutral: Node and the tab alike). */
+  #sampleLag(): void {
+    clearInterval(this.#lagTimer)
+    this.#lags = []
+    let due = Date.now() + LAG_SAMPLE_MS
+    this.#lagTimer = setInterval(() => {
+      const now = Date.now()
+      this.#lags.push(Math.max(0, now - due))
+      due = now + LAG_SAMPLE_MS
+    }, LAG_SAMPLE_MS)
+  }
+
+  async #start(router: Router, key: string, relay: string, relayOnly: boolean): Promise<StartedPeer> {
+    // on a loaded machine a reservation occasionally times out: up to three attempts
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const peer = await startPeer(this.#rt, router, relay, relayOnly)
+        this.#peers.set(key, peer)
+        this.#watchReady(key, peer)
+        const ws = peer.node.getMultiaddrs().find((a) => a.toString().includes('/ws/'))
+        return { key, id: peer.node.peerId.toString(), ws: ws?.toString() }
+      } catch (err) {
+        if (attempt === 3) throw err
+      }
+    }
+  }
+
+  #watchReady(key: string, peer: BusPeer): void {
+    void waitFor('a topic peer', () => peer.bus.getSubscribers(BENCH_TOPIC).length > 0, 600_000, 50)
+      .then(() => this.#emit({ event: 'ready', key, at: Date.now() }))
+      .catch(() => undefined) // stopped before it saw one: never ready
+  }
+
+  async #dial(key: string, addrs: string[]): Promise<number> {
+    const peer = this.#peers.get(key)
+    if (peer === undefined) return 0
+    const r = await Promise.allSettled(
+      addrs.map((a) => peer.node.dial(multiaddr(a), { signal: AbortSignal.timeout(30_000) })),
+    )
+    return r.filter((x) => x.status === 'fulfilled').length
+  }
+
+  async #publish(key: string, bytes: number): Promise<{ id: string; at: number } | undefined> {
+    const peer = this.#peers.get(key)
+    if (peer === undefined) return undefined
+    const id = `${key}.${this.#seq++}`
+    const at = Date.now()
+    const head = `${id}|${at}|`
+    const data = encoder.encode(head.padEnd(bytes, 'x'))
+    await peer.bus.publish(BENCH_TOPIC, data).catch(() => undefined)
+    return { id, at }
+  }
+
+  async #stop(key: string): Promise<boolean> {
+    const peer = this.#peers.get(key)
+    if (peer === undefined) return false
+    this.#peers.delete(key)
+    this.#reports.push(report(key, peer))
+    await peer.node.stop()
+    return true
+  }
+}
+
+const LAG_SAMPLE_MS = 50
+
+function lagOf(xs: number[]): LoopLag {
+  const s = [...xs].sort((a, b) => a - b)
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0
+  return { p50: at(0.5), p99: at(0.99), max: at(1) }
+}
+
+function report(key: string, p: BusPeer): PeerReport {
+  return { key, copies: p.copies, got: [...p.got] }
+}
