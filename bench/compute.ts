@@ -30,6 +30,7 @@ function sleepingExecutor(slots: number, ms: number, onStart?: (input: Uint8Arra
   const waiting: Array<() => void> = []
   return {
     slots,
+    capacity: slots,
     close: async () => {},
     run: async (_m, input) => {
       while (free === 0) await new Promise<void>((r) => waiting.push(r))
@@ -37,7 +38,7 @@ function sleepingExecutor(slots: number, ms: number, onStart?: (input: Uint8Arra
       try {
         onStart?.(input)
         await new Promise((r) => setTimeout(r, ms))
-        return input.slice()
+        return { output: input.slice(), ms }
       } finally {
         free++
         waiting.shift()?.()
@@ -148,9 +149,9 @@ function lyingSleeper(slots: number, ms: number, every: number): TaskExecutor {
   return {
     ...inner,
     run: async (m, input, limits) => {
-      const out = await inner.run(m, input, limits)
-      if (++n % every === 0) out[0] = (out[0]! + 1) % 256
-      return out
+      const r = await inner.run(m, input, limits)
+      if (++n % every === 0) r.output[0] = (r.output[0]! + 1) % 256
+      return r
     },
   }
 }

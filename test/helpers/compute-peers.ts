@@ -73,14 +73,15 @@ export function lyingExecutor(inner: TaskExecutor, every: number, counter: { lie
   let n = 0
   return {
     slots: inner.slots,
+    capacity: inner.capacity,
     close: () => inner.close(),
     async run(m, input, limits) {
-      const out = await inner.run(m, input, limits)
-      if (++n % every !== 0) return out
+      const r = await inner.run(m, input, limits)
+      if (++n % every !== 0) return r
       counter.lies++
-      const bad = out.slice()
+      const bad = r.output.slice()
       bad[0] = (bad[0]! + 1) % 256
-      return bad
+      return { output: bad, ms: r.ms }
     },
   }
 }

@@ -18,10 +18,11 @@ describe('compute sandbox', () => {
 
   it('runs the example job in a thread, same bytes as in-process', async () => {
     const mod = await checkModule(await mandelbrot(), caps)
-    const out = await exec.run(mod, u64(512), limits)
-    expect(out.length).toBe(1024)
+    const { output, ms } = await exec.run(mod, u64(512), limits)
+    expect(output.length).toBe(1024)
+    expect(ms).toBeGreaterThanOrEqual(0)
     const local = runWasmTask({ id: 1, module: mod, input: u64(512), maxOutputBytes: 4096 })
-    expect(local.ok && Buffer.from(local.output).equals(Buffer.from(out))).toBe(true)
+    expect(local.ok && Buffer.from(local.output).equals(Buffer.from(output))).toBe(true)
   })
 
   it('refuses modules with imports, no memory maximum, or invalid bytes', async () => {
@@ -45,7 +46,23 @@ describe('compute sandbox', () => {
     expect(Date.now() - started).toBeLessThan(2_000)
     const mod = await checkModule(await mandelbrot(), caps)
     const outs = await Promise.all([1, 2, 3].map((y) => exec.run(mod, u64(y), limits)))
-    expect(outs.map((o) => o.length)).toEqual([1024, 1024, 1024])
+    expect(outs.map((o) => o.output.length)).toEqual([1024, 1024, 1024])
+  })
+
+  it('runs the task queued behind one killed for time on the new thread, same bytes as in-process', async () => {
+    const one = threadExecutor(1)
+    try {
+      const forever = await checkModule(await wat(FIXTURES.forever), caps)
+      const mod = await checkModule(await mandelbrot(), caps)
+      const killed = one.run(forever, u64(1), { ...limits, timeMs: 300 })
+      const queued = one.run(mod, u64(300), limits)
+      await expect(killed).rejects.toMatchObject({ reason: 'timeout' })
+      const { output } = await queued
+      const local = runWasmTask({ id: 1, module: mod, input: u64(300), maxOutputBytes: 4096 })
+      expect(local.ok && Buffer.from(local.output).equals(Buffer.from(output))).toBe(true)
+    } finally {
+      await one.close()
+    }
   })
 
   it('rejects oversized output and traps with their reasons', async () => {

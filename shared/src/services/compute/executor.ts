@@ -2,31 +2,47 @@
  * The sandboxed executor a worker runs tasks with. The scheduling and protocol code is written once;
  * only how a sandbox thread is spawned differs: `node/src/compute/thread-executor.ts` (worker_threads
  * with `resourceLimits`) and `browser/src/compute/web-worker-executor.ts` (Web Workers) each pass a
- * {@link SpawnThread} to {@link threadPoolExecutor}. A task past its time limit has its thread
- * terminated and replaced; a thread that dies (out of memory, crash) fails only its own task.
+ * {@link SpawnThread} to {@link threadPoolExecutor}.
+ *
+ * Each thread holds its running task and up to DEFAULT_COMPUTE_THREAD_QUEUE more, posted ahead: the
+ * thread starts the next one the moment it answers one, instead of idling until a main thread busy
+ * with the network posts it. A task past its time limit has its thread terminated and replaced; a
+ * thread that dies (out of memory, crash) fails only its running task. Either way the tasks queued
+ * behind it never started: they are posted again to the new thread, their time limits then starting
+ * afresh. Only the running task has a timer; a queued task's limit starts when the task before it
+ * ended, by the thread's clock (`TaskReply.endedAt`).
  *
  * @example
  * ```ts
  * const exec = threadPoolExecutor(spawnNodeThread, 2)
- * const out = await exec.run(module, input, { timeMs: 10_000, maxOutputBytes: 1 << 20 })
+ * const { output, ms } = await exec.run(module, input, { timeMs: 10_000, maxOutputBytes: 1 << 20 })
  * ```
  */
+import { DEFAULT_COMPUTE_THREAD_QUEUE } from '../../defaults.ts'
 import { TaskFailedError } from '../../errors.ts'
 import type { WasmModule } from './wasm-api.ts'
 import type { TaskReply, TaskRequest } from './wasm-task.ts'
 
 export interface TaskLimits {
-  /** Wall-clock limit (ms); the sandbox thread is terminated past it. */
+  /** Run-time limit (ms), from the moment the task starts in its thread; the thread is terminated past it. */
   timeMs: number
   /** Largest output (bytes). */
   maxOutputBytes: number
 }
 
+/** A task's output and how long it ran (ms), measured where it ran. */
+export interface TaskResult {
+  output: Uint8Array
+  ms: number
+}
+
 export interface TaskExecutor {
   /** Tasks it runs at once (threads). */
   readonly slots: number
+  /** Tasks it takes at once: those running and those queued behind them (at least `slots`). */
+  readonly capacity: number
   /** Runs one task; rejects with TaskFailedError (`reason` names the limit or fault). */
-  run: (module: WasmModule, input: Uint8Array, limits: TaskLimits) => Promise<Uint8Array>
+  run: (module: WasmModule, input: Uint8Array, limits: TaskLimits) => Promise<TaskResult>
   close: () => Promise<void>
 }
 
@@ -42,92 +58,128 @@ export type SpawnThread = (
   onExit: (why: string) => void,
 ) => SandboxThread
 
-interface Slot {
-  thread: SandboxThread
-  /** Claimed by a run() that has not posted yet (acquire and post are split by an await). */
-  claimed?: boolean
-  busy?: { id: number; resolve: (out: Uint8Array) => void; reject: (err: Error) => void; timer: unknown }
+interface Pending {
+  req: TaskRequest
+  timeMs: number
+  /** When it was posted to its current thread (epoch ms). */
+  postedAt: number
+  resolve: (r: TaskResult) => void
+  reject: (err: Error) => void
 }
 
-export function threadPoolExecutor(spawn: SpawnThread, slots: number): TaskExecutor {
+interface Slot {
+  thread: SandboxThread
+  /** Posted to the thread, in order: the first is running, the rest are queued in the thread. */
+  tasks: Pending[]
+  /** The running task's time limit. */
+  timer?: ReturnType<typeof setTimeout>
+}
+
+export function threadPoolExecutor(
+  spawn: SpawnThread,
+  slots: number,
+  queued = DEFAULT_COMPUTE_THREAD_QUEUE,
+): TaskExecutor {
   if (!Number.isInteger(slots) || slots < 1) throw new RangeError(`executor slots must be >= 1, got ${slots}`)
+  if (!Number.isInteger(queued) || queued < 0)
+    throw new RangeError(`executor queue must be >= 0, got ${queued}`)
+  const perThread = 1 + queued
   const pool: Slot[] = []
   const waiting: Array<() => void> = []
   let nextId = 1
   let closed = false
 
-  const settle = (slot: Slot, fn: (b: NonNullable<Slot['busy']>) => void) => {
-    const b = slot.busy
-    if (b === undefined) return
-    clearTimeout(b.timer as ReturnType<typeof setTimeout>)
-    slot.busy = undefined
-    fn(b)
+  // the head's limit runs from when it started: when posted to an idle thread, else when the task
+  // before it ended (thread clock); a late answer from a busy main thread does not extend it
+  const arm = (slot: Slot, startedAt: number) => {
+    clearTimeout(slot.timer)
+    slot.timer = undefined
+    const head = slot.tasks[0]
+    if (head === undefined) return
+    const left = head.timeMs - (Date.now() - Math.max(startedAt, head.postedAt))
+    slot.timer = setTimeout(() => replace(slot, timedOut(head)), Math.max(0, left))
+  }
+  const post = (slot: Slot, p: Pending) => {
+    p.postedAt = Date.now()
+    slot.tasks.push(p)
+    slot.thread.post(p.req)
+    if (slot.tasks.length === 1) arm(slot, p.postedAt)
+  }
+  // ends the slot's thread and starts a new one: the running task fails with `err`, the queued ones
+  // (never started) go to the new thread
+  const replace = (slot: Slot, err: TaskFailedError) => {
+    clearTimeout(slot.timer)
+    const [head, ...rest] = slot.tasks
+    slot.tasks = []
+    const old = slot.thread
+    if (!closed) start(slot)
+    old.terminate()
+    head?.reject(err)
+    if (closed) for (const p of rest) p.reject(closedError())
+    else for (const p of rest) post(slot, p)
     waiting.shift()?.()
   }
   // A thread's callbacks count only while it is the slot's current thread: a terminated one is ignored.
   const start = (slot: Slot) => {
     const thread: SandboxThread = spawn(
       (reply) => {
-        if (slot.thread !== thread || slot.busy?.id !== reply.id) return
-        settle(slot, (b) =>
-          reply.ok ? b.resolve(reply.output) : b.reject(new TaskFailedError(reply.reason, reply.message)),
-        )
+        if (slot.thread !== thread || slot.tasks[0]?.req.id !== reply.id) return
+        const done = slot.tasks.shift()!
+        arm(slot, reply.endedAt)
+        if (reply.ok) done.resolve({ output: reply.output, ms: Math.max(0, reply.endedAt - reply.startedAt) })
+        else done.reject(new TaskFailedError(reply.reason, reply.message))
+        waiting.shift()?.()
       },
       (why) => {
         if (slot.thread !== thread) return
-        if (!closed) start(slot)
-        settle(slot, (b) =>
-          b.reject(
-            new TaskFailedError(why === 'memory' ? 'memory' : 'crashed', `sandbox thread ended: ${why}`),
-          ),
-        )
+        const reason = why === 'memory' ? 'memory' : 'crashed'
+        replace(slot, new TaskFailedError(reason, `sandbox thread ended: ${why}`))
       },
     )
     slot.thread = thread
   }
   for (let i = 0; i < slots; i++) {
-    const slot = { thread: undefined as unknown as SandboxThread } as Slot
+    const slot: Slot = { thread: undefined as unknown as SandboxThread, tasks: [] }
     start(slot)
     pool.push(slot)
   }
 
-  const acquire = async (): Promise<Slot> => {
-    for (;;) {
-      const free = pool.find((s) => s.busy === undefined && s.claimed !== true)
-      if (free !== undefined) {
-        free.claimed = true
-        return free
-      }
-      await new Promise<void>((r) => waiting.push(r))
+  // the least loaded thread with room: idle threads first, then one task queued behind each running one
+  const pick = (): Slot | undefined => {
+    let best: Slot | undefined
+    for (const s of pool) {
+      if (s.tasks.length < perThread && (best === undefined || s.tasks.length < best.tasks.length)) best = s
     }
+    return best
   }
 
   return {
     slots,
+    capacity: slots * perThread,
     async run(module, input, limits) {
-      if (closed) throw new TaskFailedError('crashed', 'executor is closed')
-      const slot = await acquire()
-      const id = nextId++
-      return new Promise<Uint8Array>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          const old = slot.thread
-          start(slot)
-          old.terminate()
-          settle(slot, (b) =>
-            b.reject(new TaskFailedError('timeout', `task ran past its ${limits.timeMs} ms limit`)),
+      for (;;) {
+        if (closed) throw closedError()
+        const slot = pick()
+        if (slot !== undefined) {
+          const req = { id: nextId++, module, input, maxOutputBytes: limits.maxOutputBytes }
+          return new Promise<TaskResult>((resolve, reject) =>
+            post(slot, { req, timeMs: limits.timeMs, postedAt: 0, resolve, reject }),
           )
-        }, limits.timeMs)
-        slot.busy = { id, resolve, reject, timer }
-        slot.claimed = false
-        slot.thread.post({ id, module, input, maxOutputBytes: limits.maxOutputBytes })
-      })
+        }
+        await new Promise<void>((r) => waiting.push(r))
+      }
     },
     async close() {
       closed = true
       for (const s of pool) {
-        settle(s, (b) => b.reject(new TaskFailedError('crashed', 'executor closed')))
+        clearTimeout(s.timer)
+        for (const p of s.tasks.splice(0)) p.reject(closedError())
         s.thread.terminate()
       }
+      for (const wake of waiting.splice(0)) wake()
     },
   }
 }
+
+const timedOut = (p: Pending) => new TaskFailedError('timeout', `task ran past its ${p.timeMs} ms limit`)
+const closedError = () => new TaskFailedError('crashed', 'executor closed')

@@ -62,9 +62,10 @@ export class ComputeWorker {
    */
   readonly #modules = new Map<string, Promise<WasmModule>>()
   /**
-   * Tasks received and not started, across coordinators: at most `slots` run at once, the rest wait
-   * here, where a reassigned task (`first`) can go ahead of the queue and a closed stream's tasks are
-   * dropped before they waste a slot.
+   * Tasks received and not handed to the executor, across coordinators: it takes `capacity` at once
+   * (one running per thread and one queued behind it), the rest wait here, where a reassigned task
+   * (`first`) can go ahead of the queue and a closed stream's tasks are dropped before they waste a
+   * slot.
    */
   #queue: Array<{ stream: Stream; start: () => Promise<void> }> = []
 
@@ -216,8 +217,8 @@ export class ComputeWorker {
   }
 
   #drain(): void {
-    const slots = this.#executor?.slots ?? 0
-    while (this.#running < slots && this.#queue.length > 0) {
+    const capacity = this.#executor?.capacity ?? 0
+    while (this.#running < capacity && this.#queue.length > 0) {
       const next = this.#queue.shift()!
       if (next.stream.status !== 'open') continue // its coordinator is gone: nobody wants the result
       this.#running++
@@ -262,14 +263,16 @@ export class ComputeWorker {
   ): Promise<{ entry: ResultEntry; body?: Uint8Array }> {
     const started = Date.now()
     try {
-      const out = await exec.run(await module, input, {
+      const { output, ms } = await exec.run(await module, input, {
         timeMs: Math.min(job.timeMs, DEFAULT_COMPUTE_TIME_LIMIT_MS * 6),
         maxOutputBytes: Math.min(job.maxOutputBytes, MAX_TASK_OUTPUT_BYTES),
       })
       this.#counters.tasks++
-      return { entry: { id: task.id, len: out.length, ms: Date.now() - started }, body: out }
+      return { entry: { id: task.id, len: output.length, ms }, body: output }
     } catch (err) {
       this.#counters.failed++
+      // the executor reports run time only with an output: a failure's time counts from when the
+      // task was handed over (a wait behind the thread's running task included)
       const e = err as { reason?: string }
       return { entry: { id: task.id, error: e.reason ?? 'crashed', ms: Date.now() - started } }
     }
