@@ -6,6 +6,7 @@ import type { Stream } from '@libp2p/interface'
 import { lpStream, streamPair } from '@libp2p/utils'
 import { MemoryBlockstore } from 'blockstore-core/memory'
 import { CID } from 'multiformats/cid'
+import { concat } from 'uint8arrays/concat'
 import { equals } from 'uint8arrays/equals'
 import { describe, expect, it } from 'vitest'
 import { FILES_MAX_FRAME_BYTES } from '../../constants.ts'
@@ -27,14 +28,7 @@ function content(size: number): Uint8Array {
 }
 
 async function readAll(bs: MemoryBlockstore, layoutCids: CID[]): Promise<Uint8Array> {
-  const parts = await Promise.all(layoutCids.map((cid) => readBlock(bs, cid)))
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.byteLength
-  }
-  return out
+  return concat(await Promise.all(layoutCids.map((cid) => readBlock(bs, cid))))
 }
 
 /**

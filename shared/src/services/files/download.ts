@@ -23,7 +23,7 @@ import { Bitmap } from './bitmap.ts'
 import { readBlock } from './blocks.ts'
 import { type DagLayout, walkDag } from './dag.ts'
 import { PeerLink } from './link.ts'
-import { type PeerStats, SwarmScheduler } from './scheduler.ts'
+import { type PeerStats, SwarmScheduler, short } from './scheduler.ts'
 import type { HaveAnswer } from './server.ts'
 import { verifyBlock } from './verify.ts'
 import { BLOCK, DONT_HAVE, type Frame, HAVE } from './wire.ts'
@@ -263,9 +263,13 @@ export async function download(
     }
   }
 
-  /** Removes a peer's link (if it is still `st`), so the next provider round may dial it again. */
+  /**
+   * A peer whose link `st` closed or failed: out of the schedule (its requests go to others) and out of
+   * the link table, so the next provider round may dial it again. A link already replaced is left alone.
+   */
   const forget = (peer: string, st: LinkState) => {
     if (links.get(peer) !== st) return
+    sched?.dropPeer(peer, 'gone')
     st.link.close()
     links.delete(peer)
   }
@@ -278,11 +282,14 @@ export async function download(
     }
     for (const peer of sched.peers()) {
       const st = links.get(peer)
-      if (st === undefined || st.link.closed) {
+      if (st === undefined) {
+        sched.dropPeer(peer, 'gone')
+        continue
+      }
+      if (st.link.closed) {
         // a stream that closed between requests (a trimmed connection, a relay's limit): forget the
         // link too, or the peer, perhaps the only holder of the last chunks, is never dialled again
-        sched.dropPeer(peer, 'gone')
-        if (st !== undefined) forget(peer, st)
+        forget(peer, st)
         continue
       }
       for (let idx = sched.next(peer); idx !== undefined; idx = sched.next(peer)) {
@@ -295,9 +302,7 @@ export async function download(
             () => {
               // a request on a link already replaced (dropped as dead, then dialled again) says
               // nothing about the new one
-              if (signal.aborted || links.get(peer) !== st) return
-              sched?.dropPeer(peer, 'gone')
-              forget(peer, st)
+              if (!signal.aborted) forget(peer, st)
             },
           )
           .finally(pump)
@@ -330,11 +335,7 @@ export async function download(
   let ticks = 0
   const tick = setInterval(() => {
     // links that closed with nothing in flight (also while the layout is still being fetched)
-    for (const [peer, st] of links) {
-      if (!st.link.closed) continue
-      sched?.dropPeer(peer, 'gone')
-      forget(peer, st)
-    }
+    for (const [peer, st] of links) if (st.link.closed) forget(peer, st)
     if (sched === undefined) return
     for (const peer of sched.checkStalls()) {
       links.get(peer)?.link.close(new Error('stalled'))
@@ -347,7 +348,7 @@ export async function download(
     if (++ticks % STATE_EVERY_TICKS === 0 && !sched.complete) {
       const state = sched.snapshot()
       state.links = [...links].map(
-        ([peer, st]) => `${peer.slice(-6)}:${st.link.closed ? 'closed' : st.link.pending}`,
+        ([peer, st]) => `${short(peer)}:${st.link.closed ? 'closed' : st.link.pending}`,
       )
       c.events('files.state', { cid: root.toString(), remaining: sched.remaining(), ...state }, 'debug')
     }

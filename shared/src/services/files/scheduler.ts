@@ -372,6 +372,6 @@ export class SwarmScheduler {
 }
 
 /** The last six characters of a peer ID: enough to tell peers apart in a log line. */
-function short(peer: string): string {
+export function short(peer: string): string {
   return peer.slice(-6)
 }
