@@ -87,6 +87,8 @@ interface LinkState {
   have: HaveAnswer | undefined
   /** A have-map refresh is in flight on this link. */
   refreshing?: boolean
+  /** The peer answered `all` and then a DONT_HAVE (a seed's first pass): its map is refreshed too. */
+  corrected?: boolean
 }
 
 const TICK_MS = 250
@@ -123,6 +125,7 @@ export async function download(
     const st = links.get(peer)
     if (st === undefined) return
     st.have = have
+    st.corrected = false
     if (have.kind === 'all' || have.bitmap.some((b) => b !== 0)) lastUsefulAt = Date.now()
     if (sched !== undefined && layout !== undefined) {
       const bm = have.kind === 'all' ? 'all' : new Bitmap(layout.leaves.length, have.bitmap)
@@ -226,7 +229,11 @@ export async function download(
     const leaf = layout.leaves[idx]!
     if (f.type === DONT_HAVE) {
       // a chunk already stored: the answer to a WANT we cancelled (another peer delivered it first)
-      if (!sched.doneMap.get(idx)) sched.missing(peer, idx)
+      if (!sched.doneMap.get(idx)) {
+        sched.missing(peer, idx)
+        const st = links.get(peer)
+        if (st !== undefined) st.corrected = true
+      }
       return
     }
     if (f.type !== BLOCK || !f.cid.equals(leaf.cid) || !(await verifyBlock(leaf.cid, f.bytes))) {
@@ -280,7 +287,7 @@ export async function download(
       finish()
       return
     }
-    for (const peer of sched.peers()) {
+    for (const peer of sched.peersFastestFirst()) {
       const st = links.get(peer)
       if (st === undefined) {
         sched.dropPeer(peer, 'gone')
@@ -369,7 +376,7 @@ export async function download(
     for (const [peer, st] of links) {
       // one refresh at a time per peer: its answer queues behind the blocks already asked for, and a
       // busy peer must not collect a HAVE_REQ a second (the listener bounds what may be queued)
-      if (st.have?.kind === 'all' || st.link.closed || st.refreshing) continue
+      if ((st.have?.kind === 'all' && st.corrected !== true) || st.link.closed || st.refreshing) continue
       st.refreshing = true
       st.link
         .haveReq(root)

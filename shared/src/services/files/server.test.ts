@@ -1,6 +1,7 @@
 /**
  * The files listener on in-memory streams: answers in order, honours CANCEL for a WANT still queued,
- * and ends the stream of a peer that queues without bound or sends garbage.
+ * ends the stream of a peer that queues without bound or sends garbage, and as a complete seed sends a
+ * crowd each chunk once before it sends any twice (its first pass).
  */
 import type { Stream } from '@libp2p/interface'
 import { lpStream, streamPair } from '@libp2p/utils'
@@ -10,31 +11,38 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import { describe, expect, it } from 'vitest'
 import { FILES_MAX_FRAME_BYTES } from '../../constants.ts'
 import { RAW_CODE } from './dag.ts'
+import { FirstPass, type QueuedWants } from './first-pass.ts'
 import { FILES_MAX_QUEUED_REQUESTS, filesHandler } from './server.ts'
-import { BLOCK, CANCEL, DONT_HAVE, decodeFrame, encodeFrame, type Frame, WANT } from './wire.ts'
+import * as wire from './wire.ts'
 
 async function block(n: number): Promise<{ cid: CID; bytes: Uint8Array }> {
   const bytes = new Uint8Array(1024).fill(n)
   return { cid: CID.createV1(RAW_CODE, await sha256.digest(bytes)), bytes }
 }
 
-/** A listener whose blockstore holds the first read until `release()`: later requests queue meanwhile. */
-async function gatedListener(blocks: Array<{ cid: CID; bytes: Uint8Array }>) {
+/** A blockstore of `blocks` whose first read of a block `hold` accepts waits until `release()`. */
+async function gatedStore(blocks: Array<{ cid: CID; bytes: Uint8Array }>, hold: (cid: CID) => boolean) {
   const bs = new MemoryBlockstore()
   for (const b of blocks) await bs.put(b.cid, b.bytes)
   let release: () => void = () => {}
   const gate = new Promise<void>((r) => {
     release = r
   })
-  let first = true
+  let held = false
   const gated = Object.create(bs) as MemoryBlockstore
   gated.has = async (cid, opts) => {
-    if (first) {
-      first = false
+    if (!held && hold(cid)) {
+      held = true
       await gate
     }
     return bs.has(cid, opts)
   }
+  return { gated, release }
+}
+
+/** A listener whose blockstore holds the first read until `release()`: later requests queue meanwhile. */
+async function gatedListener(blocks: Array<{ cid: CID; bytes: Uint8Array }>) {
+  const { gated, release } = await gatedStore(blocks, () => true)
   const [client, server] = await streamPair()
   const served = filesHandler({
     blockstore: gated,
@@ -46,9 +54,9 @@ async function gatedListener(blocks: Array<{ cid: CID; bytes: Uint8Array }>) {
     release,
     served,
     server,
-    send: (f: Frame) => lp.write(encodeFrame(f)),
+    send: (f: wire.Frame) => lp.write(wire.encodeFrame(f)),
     sendRaw: (bytes: Uint8Array) => lp.write(bytes),
-    read: async () => decodeFrame((await lp.read()).subarray()),
+    read: async () => wire.decodeFrame((await lp.read()).subarray()),
   }
 }
 
@@ -56,17 +64,17 @@ describe('files listener', () => {
   it('answers a cancelled WANT still in its queue with DONT_HAVE, the others with their blocks, in order', async () => {
     const [a, b, c] = await Promise.all([block(1), block(2), block(3)])
     const l = await gatedListener([a!, b!, c!])
-    await l.send({ type: WANT, cid: a!.cid })
-    await l.send({ type: WANT, cid: b!.cid })
-    await l.send({ type: WANT, cid: c!.cid })
-    await l.send({ type: CANCEL, cid: b!.cid })
+    await l.send({ type: wire.WANT, cid: a!.cid })
+    await l.send({ type: wire.WANT, cid: b!.cid })
+    await l.send({ type: wire.WANT, cid: c!.cid })
+    await l.send({ type: wire.CANCEL, cid: b!.cid })
     // the CANCEL must be read while the first answer is held, before b's turn
     await new Promise((r) => setTimeout(r, 200))
     l.release()
     const [first, second, third] = [await l.read(), await l.read(), await l.read()]
-    expect([first.type, second.type, third.type]).toEqual([BLOCK, DONT_HAVE, BLOCK])
-    expect(first.type === BLOCK && first.bytes).toEqual(a!.bytes)
-    expect(third.type === BLOCK && third.bytes).toEqual(c!.bytes)
+    expect([first.type, second.type, third.type]).toEqual([wire.BLOCK, wire.DONT_HAVE, wire.BLOCK])
+    expect(first.type === wire.BLOCK && first.bytes).toEqual(a!.bytes)
+    expect(third.type === wire.BLOCK && third.bytes).toEqual(c!.bytes)
   })
 
   it('ends the stream of a peer that queues more than FILES_MAX_QUEUED_REQUESTS requests', async () => {
@@ -75,7 +83,7 @@ describe('files listener', () => {
     // the first answer is held: every request after it stays queued
     let sent = 0
     try {
-      for (; sent <= FILES_MAX_QUEUED_REQUESTS + 1; sent++) await l.send({ type: WANT, cid: a.cid })
+      for (; sent <= FILES_MAX_QUEUED_REQUESTS + 1; sent++) await l.send({ type: wire.WANT, cid: a.cid })
     } catch {
       // the listener reset the stream under our writes
     }
@@ -87,14 +95,96 @@ describe('files listener', () => {
 
   it('ends the stream of a peer that sends a listener-only or malformed frame', async () => {
     const a = await block(1)
-    for (const bad of [encodeFrame({ type: BLOCK, cid: a.cid, bytes: a.bytes }), Uint8Array.of(WANT, 1, 2)]) {
+    for (const bad of [
+      wire.encodeFrame({ type: wire.BLOCK, cid: a.cid, bytes: a.bytes }),
+      Uint8Array.of(wire.WANT, 1, 2),
+    ]) {
       const l = await gatedListener([a])
       l.release()
-      await l.send({ type: WANT, cid: a.cid })
-      expect((await l.read()).type).toBe(BLOCK)
+      await l.send({ type: wire.WANT, cid: a.cid })
+      expect((await l.read()).type).toBe(wire.BLOCK)
       await l.sendRaw(bad)
       await l.served
       expect(l.server.status).toBe('aborted')
     }
+  })
+
+  it('a complete seed with two downloaders refuses a repeat while a never-sent chunk is queued, until every chunk went once', async () => {
+    const [a, b] = await Promise.all([block(1), block(2)])
+    const root = (await block(9)).cid
+    // the first read of `a` is held, so `b` stays queued behind it on the first downloader's stream
+    const { gated, release } = await gatedStore([a!, b!], (cid) => cid.equals(a!.cid))
+    const handler = filesHandler({
+      blockstore: gated,
+      haveOf: async () => ({ kind: 'all', bitmap: new Uint8Array(0) }),
+      leavesOf: async () => [a!.cid, b!.cid],
+      events: () => {},
+    })
+    const downloader = async (name: string) => {
+      const [client, server] = await streamPair()
+      void handler(server, { remotePeer: { toString: () => name } })
+      const lp = lpStream(client as Stream, { maxDataLength: FILES_MAX_FRAME_BYTES })
+      return {
+        send: (f: wire.Frame) => lp.write(wire.encodeFrame(f)),
+        read: async () => wire.decodeFrame((await lp.read()).subarray()),
+      }
+    }
+    const one = await downloader('one')
+    await one.send({ type: wire.HAVE_REQ, root })
+    expect(await one.read()).toMatchObject({ type: wire.HAVE, kind: 'all' })
+    const two = await downloader('two')
+    await two.send({ type: wire.HAVE_REQ, root })
+    // a crowd: the HAVE answer lists the chunks not yet sent (both)
+    const have = await two.read()
+    expect(have.type === wire.HAVE && have.kind).toBe('bitmap')
+    expect(have.type === wire.HAVE && [...have.bitmap]).toEqual([0b11])
+    await one.send({ type: wire.WANT, cid: a!.cid })
+    await one.send({ type: wire.WANT, cid: b!.cid })
+    await new Promise((r) => setTimeout(r, 100))
+    // `a` is on its way to the first downloader and `b`, never sent, waits: the repeat is refused
+    await two.send({ type: wire.WANT, cid: a!.cid })
+    expect(await two.read()).toMatchObject({ type: wire.DONT_HAVE })
+    await two.send({ type: wire.HAVE_REQ, root })
+    const later = await two.read()
+    expect(later.type === wire.HAVE && [...later.bitmap]).toEqual([0b10])
+    release()
+    const [ga, gb] = [await one.read(), await one.read()]
+    expect(ga.type === wire.BLOCK && ga.bytes).toEqual(a!.bytes)
+    expect(gb.type === wire.BLOCK && gb.bytes).toEqual(b!.bytes)
+    // every chunk went once: the pass is over and the seed serves anything, and says it holds all
+    await two.send({ type: wire.WANT, cid: a!.cid })
+    const got = await two.read()
+    expect(got.type === wire.BLOCK && got.bytes).toEqual(a!.bytes)
+    await two.send({ type: wire.HAVE_REQ, root })
+    expect(await two.read()).toMatchObject({ type: wire.HAVE, kind: 'all' })
+  })
+
+  it('first pass is work-conserving: a repeat is sent when no never-sent chunk is queued anywhere', async () => {
+    const [a, b] = await Promise.all([block(1), block(2)])
+    const pass = new FirstPass([a!.cid, b!.cid])
+    const queued: CID[] = []
+    const one: QueuedWants = { wanted: () => [] }
+    const two: QueuedWants = { wanted: () => queued }
+    pass.join(one)
+    pass.join(two)
+    expect(pass.admit(one, a!.cid)).toBe('fresh')
+    // nobody sends or waits for a never-sent chunk: the uplink would idle, so the repeat goes
+    expect(pass.admit(two, a!.cid)).toBe('repeat')
+    queued.push(b!.cid)
+    expect(pass.admit(one, a!.cid)).toBe(false)
+    queued.pop()
+    two.sendingFresh = true
+    expect(pass.admit(one, a!.cid)).toBe(false)
+    // every chunk has been handed out, but `b` is still on its way: its downloader will serve it
+    two.sendingFresh = false
+    expect(pass.admit(one, b!.cid)).toBe('fresh')
+    one.sendingFresh = true
+    expect(pass.done).toBe(true)
+    expect(pass.admit(two, b!.cid)).toBe(false)
+    one.sendingFresh = false
+    expect(pass.admit(two, b!.cid)).toBe('repeat')
+    // a lone downloader is never refused
+    pass.leave(two)
+    expect(pass.admit(one, a!.cid)).toBe('repeat')
   })
 })

@@ -14,6 +14,7 @@ import { DEFAULT_FILES_MAX_PIPELINE } from '../../defaults.ts'
 import { toError } from '../../errors.ts'
 import type { EventSink } from '../../peer/service.ts'
 import { readBlock } from './blocks.ts'
+import { FirstPass, type QueuedWants } from './first-pass.ts'
 import {
   BLOCK,
   CANCEL,
@@ -38,6 +39,8 @@ export interface ServerComponents {
   events: EventSink
   /** Counts bytes served (for `files` stats and the bench's overhead). */
   onServed?: (peer: string, bytes: number) => void
+  /** The chunks of a file this peer holds complete (its first pass to a crowd, see FirstPass), else undefined. */
+  leavesOf?: (root: CID) => Promise<CID[] | undefined>
 }
 
 /** Bytes a stream may buffer unread: a full pipeline of the largest frames. */
@@ -52,6 +55,19 @@ export const FILES_MAX_QUEUED_REQUESTS = 2 * DEFAULT_FILES_MAX_PIPELINE + 8
 type Request = Extract<Frame, { type: typeof HAVE_REQ | typeof WANT }>
 
 export function filesHandler(c: ServerComponents) {
+  /** First passes of complete files to the streams downloading them, by root; gone with the last stream. */
+  const passes = new Map<string, FirstPass>()
+  const passOf = async (root: CID): Promise<FirstPass | undefined> => {
+    const key = root.toString()
+    const known = passes.get(key)
+    if (known !== undefined) return known
+    const leaves = await c.leavesOf?.(root)
+    if (leaves === undefined) return undefined
+    const pass = passes.get(key) ?? new FirstPass(leaves)
+    passes.set(key, pass)
+    return pass
+  }
+
   return async (stream: Stream, connection: { remotePeer: { toString: () => string } }): Promise<void> => {
     const peer = connection.remotePeer.toString()
     const lp = lpStream(stream, {
@@ -60,6 +76,18 @@ export function filesHandler(c: ServerComponents) {
     })
     // requests are read ahead of the answers, so a CANCEL can reach a WANT still waiting its turn
     const queue: Array<{ frame: Request; cancelled: boolean }> = []
+    const mine: QueuedWants = {
+      *wanted() {
+        for (const q of queue) if (q.frame.type === WANT && !q.cancelled) yield q.frame.cid
+      },
+    }
+    let pass: { key: string; pass: FirstPass } | undefined
+    const leavePass = () => {
+      if (pass === undefined) return
+      pass.pass.leave(mine)
+      if (pass.pass.streams === 0) passes.delete(pass.key)
+      pass = undefined
+    }
     let ended = false
     let failed: Error | undefined
     let wake: (() => void) | undefined
@@ -109,17 +137,32 @@ export function filesHandler(c: ServerComponents) {
         }
         const { frame } = next
         if (frame.type === HAVE_REQ) {
-          const have = await c.haveOf(frame.root)
+          let have = await c.haveOf(frame.root)
+          if (have.kind === 'all' && pass?.key !== frame.root.toString()) {
+            leavePass()
+            const p = await passOf(frame.root)
+            if (p !== undefined) {
+              p.join(mine)
+              pass = { key: frame.root.toString(), pass: p }
+            }
+          }
+          if (have.kind === 'all' && pass?.pass.active) have = { kind: 'bitmap', bitmap: pass.pass.unsent() }
           await lp.write(encodeFrame({ type: HAVE, ...have }))
           continue
         }
+        const admitted = next.cancelled ? false : (pass?.pass.admit(mine, frame.cid) ?? 'repeat')
         const bytes =
-          !next.cancelled && (await c.blockstore.has(frame.cid))
+          admitted !== false && (await c.blockstore.has(frame.cid))
             ? await readBlock(c.blockstore, frame.cid)
             : undefined
         if (bytes === undefined) await lp.write(encodeFrame({ type: DONT_HAVE, cid: frame.cid }))
         else {
-          await lp.write(encodeFrame({ type: BLOCK, cid: frame.cid, bytes }))
+          mine.sendingFresh = admitted === 'fresh'
+          try {
+            await lp.write(encodeFrame({ type: BLOCK, cid: frame.cid, bytes }))
+          } finally {
+            mine.sendingFresh = false
+          }
           c.onServed?.(peer, bytes.byteLength)
         }
       }
@@ -132,6 +175,7 @@ export function filesHandler(c: ServerComponents) {
       c.events('files.serve-error', { peer, error: toError(err).message }, 'debug')
       stream.abort(toError(err))
     }
+    leavePass()
     await reader
   }
 }

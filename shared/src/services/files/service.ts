@@ -343,6 +343,10 @@ function createFiles(ctx: ServiceContext, bs: Blockstore, kv: KvStore) {
     api,
     server: {
       haveOf,
+      leavesOf: async (root: CID) =>
+        complete.has(root.toString())
+          ? (await localLayout(bs, root).catch(() => undefined))?.layout.leaves.map((l) => l.cid)
+          : undefined,
       onServed: (_peer: string, n: number) => {
         served += n
       },
