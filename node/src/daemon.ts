@@ -4,9 +4,10 @@
  * reachability tracker and the local control API.
  *
  * Start order: the identity, the single-instance check and the edge mailbox fetch (local-start.ts;
- * `edgeswarm node` runs it before loading this module) in parallel with the bootstrap document;
- * libp2p; the core (transfers, path checks, reservations on both shards at once); overlay services;
- * control API. Stop runs in reverse.
+ * `edgeswarm node` runs it before loading this module), then libp2p, while the bootstrap document is
+ * in flight; once both are there the core (transfers, path checks, reservations on both shards at
+ * once); overlay services; control API. Stop runs in reverse. `node.started`'s `startupMs` says when
+ * each step was done.
  *
  * @example
  * ```ts
@@ -72,21 +73,31 @@ function bootstrapSource(options: NodeOptions, events: EventSink): BootstrapSour
   })
 }
 
-/** `local`: the identity, storage and mailbox drain `startLocal` set up already (else done here). */
+/**
+ * `local`: the identity, storage and mailbox drain `startLocal` set up already (else done here).
+ * `marks`: earlier start-up marks (ms since the process started) for `node.started`'s `startupMs`.
+ */
 export async function startDaemon(
   options: NodeOptions,
   events: EventSink,
   local?: LocalStart,
+  marks: Record<string, number> = {},
 ): Promise<Daemon> {
-  const joinStarted = performance.now()
+  const mark = (name: string) => {
+    marks[name] = Math.round(performance.now())
+  }
+  mark('daemon')
   setPublicCidrs(options.publicCidrs)
-  // the bootstrap request is in flight while the key is read and the data dir checked
+  // the bootstrap request is in flight while the key is read, the data dir checked and libp2p built:
+  // nothing before the reservations needs the document (measured on loopback: waiting for it here put
+  // ~50 ms, the fetch and Node's lazy load of its HTTP client, in front of libp2p's start)
   const source = bootstrapSource(options, events)
   const fetching = source.fetch()
-  const [mine] = await Promise.allSettled([local ?? startLocal(options, events), fetching])
-  // a local problem (corrupt key, a daemon already running) is reported before a bootstrap one
-  if (mine.status === 'rejected') throw mine.reason
-  const { privateKey, storage, drain } = mine.value
+  // its failure is reported by `source.load(fetching)` below; a local problem (corrupt key, a daemon
+  // already running) is reported first
+  fetching.catch(() => {})
+  const { privateKey, storage, drain, readyMs } = await (local ?? startLocal(options, events))
+  marks.local = Math.round(readyMs)
   const isPublic = () => reachability.get().reachability === 'public'
   const reachability = new ReachabilityTracker(events, (host) => confirmListenAddrs(node, host))
   const superPeer = options.relay
@@ -97,6 +108,7 @@ export async function startDaemon(
   const iceServers = () =>
     [...new Set([...(source.doc?.stun ?? []), ...options.stun])].map((urls) => ({ urls }))
   const { transports, circuit } = nodeTransports({ webrtc: options.webrtc, iceServers })
+  mark('transports')
   const overlay = new ServiceHost(
     overlayServices({ routing: { neighbours: options.neighbours }, messages: { drain } }),
   )
@@ -131,7 +143,7 @@ export async function startDaemon(
   // a --relay node withdraws the hop protocol (registered by the relay service at start) before it
   // dials anyone: a shard that identified us in between would list us as a super-peer unproven
   if (superPeer !== undefined) await superPeer.attach(node, node.services.relay)
-  const libp2pAt = performance.now()
+  mark('libp2p')
   try {
     const doc = await source.load(fetching)
     if (doc.private && options.networkKey === undefined) {
@@ -144,7 +156,7 @@ export async function startDaemon(
     await Promise.resolve(node.stop()).catch(() => {})
     throw err
   }
-  const bootstrapAt = performance.now()
+  mark('bootstrap')
 
   const self = node.peerId.toString()
   const core = new PeerCore({
@@ -172,6 +184,7 @@ export async function startDaemon(
   })
 
   await core.start()
+  mark('core')
   source.startRefreshing(D.DEFAULT_SUPER_PEER_REFRESH_MS)
   await overlay.start({ ...env, node, events })
   if (options.workerCpus > 0) await startComputeWorker(overlay, options.workerCpus)
@@ -193,14 +206,11 @@ export async function startDaemon(
   await writeControlInfo(options.dataDir, { port: control.port, token, pid: process.pid })
   events('node.started', {
     peerId: self,
-    // where the start went (ms): process boot and module loading, then from there (in parallel) the
-    // identity + building libp2p, and the bootstrap document; reservations start once both are done
-    startupMs: {
-      boot: Math.round(joinStarted),
-      bootstrap: Math.round(bootstrapAt - joinStarted),
-      libp2p: Math.round(libp2pAt - joinStarted),
-      uptime: Math.round(performance.now()),
-    },
+    // where the start went, each mark in ms since the process started: `cli` modules loaded and flags
+    // parsed, `local` identity and data dir ready, `daemon` startDaemon entered, `transports` built,
+    // `libp2p` started, `bootstrap` document in (fetched since `daemon`, alongside the rest), `core`
+    // reservations under way (they start once both libp2p and the document are there), `uptime` now
+    startupMs: { ...marks, uptime: Math.round(performance.now()) },
     control: control.port,
     listen: node.getMultiaddrs().map((a) => a.toString()),
   })

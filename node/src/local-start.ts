@@ -27,6 +27,8 @@ export interface LocalStart {
   storage: PeerStorage
   /** Already polling; the messages service takes it over. */
   drain: MailboxDrain
+  /** When this was done (ms since the process started, `performance.now()`): `node.started` reports it. */
+  readyMs: number
 }
 
 export async function startLocal(options: NodeOptions, events: EventSink): Promise<LocalStart> {
@@ -42,5 +44,5 @@ export async function startLocal(options: NodeOptions, events: EventSink): Promi
     events,
   })
   drain.poll()
-  return { privateKey, storage, drain }
+  return { privateKey, storage, drain, readyMs: performance.now() }
 }
