@@ -92,10 +92,9 @@ export async function startDaemon(
   // nothing before the reservations needs the document (measured on loopback: waiting for it here put
   // ~50 ms, the fetch and Node's lazy load of its HTTP client, in front of libp2p's start)
   const source = bootstrapSource(options, events)
-  const fetching = source.fetch()
-  // its failure is reported by `source.load(fetching)` below; a local problem (corrupt key, a daemon
-  // already running) is reported first
-  fetching.catch(() => {})
+  // settles, never rejects: a bootstrap failure is reported below, after any local problem (corrupt
+  // key, a daemon already running)
+  const loading = Promise.allSettled([source.load()])
   const { privateKey, storage, drain, readyMs } = await (local ?? startLocal(options, events))
   marks.local = Math.round(readyMs)
   const isPublic = () => reachability.get().reachability === 'public'
@@ -145,7 +144,9 @@ export async function startDaemon(
   if (superPeer !== undefined) await superPeer.attach(node, node.services.relay)
   mark('libp2p')
   try {
-    const doc = await source.load(fetching)
+    const [loaded] = await loading
+    if (loaded.status === 'rejected') throw loaded.reason
+    const doc = loaded.value
     if (doc.private && options.networkKey === undefined) {
       throw new BootstrapError(
         `network ${doc.network} is private: pass --network-key or set EDGESWARM_NETWORK_KEY`,
@@ -208,8 +209,9 @@ export async function startDaemon(
     peerId: self,
     // where the start went, each mark in ms since the process started: `cli` modules loaded and flags
     // parsed, `local` identity and data dir ready, `daemon` startDaemon entered, `transports` built,
-    // `libp2p` started, `bootstrap` document in (fetched since `daemon`, alongside the rest), `core`
-    // reservations under way (they start once both libp2p and the document are there), `uptime` now
+    // `libp2p` started, `bootstrap` the document checked (fetched since `daemon`, alongside the rest;
+    // `bootstrap.loaded` says when it came), `core` reservations under way (they start once both
+    // libp2p and the document are there), `uptime` now
     startupMs: { ...marks, uptime: Math.round(performance.now()) },
     control: control.port,
     listen: node.getMultiaddrs().map((a) => a.toString()),
