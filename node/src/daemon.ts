@@ -3,11 +3,11 @@
  * transports (node/src/transports.ts), its identity on disk, the optional relay hop (super-peer), the
  * reachability tracker and the local control API.
  *
- * Start order: the identity, the single-instance check and the edge mailbox fetch (local-start.ts;
- * `edgeswarm node` runs it before loading this module), then libp2p, while the bootstrap document is
- * in flight; once both are there the core (transfers, path checks, reservations on both shards at
- * once); overlay services; control API. Stop runs in reverse. `node.started`'s `startupMs` says when
- * each step was done.
+ * Start order: the bootstrap request, the identity, the single-instance check and the edge mailbox
+ * fetch (local-start.ts; `edgeswarm node` runs it before loading this module), then libp2p, while the
+ * bootstrap document is in flight; once both are there the core (transfers, path checks, reservations
+ * on both shards at once); overlay services; control API. Stop runs in reverse. `node.started`'s
+ * `startupMs` says when each step was done.
  *
  * @example
  * ```ts
@@ -24,7 +24,6 @@ import { createLibp2p } from 'libp2p'
 import * as D from '../../shared/src/defaults.ts'
 import { BootstrapError, toError } from '../../shared/src/errors.ts'
 import { confirmListenAddrs } from '../../shared/src/libp2p-compat/components.ts'
-import { BootstrapSource } from '../../shared/src/peer/bootstrap-client.ts'
 import { isRelayed } from '../../shared/src/peer/classify.ts'
 import { peerEvents } from '../../shared/src/peer/events.ts'
 import { peerLibp2pOptions } from '../../shared/src/peer/libp2p-options.ts'
@@ -63,18 +62,9 @@ function superPeerRelays(doc: BootstrapDocument, self: string): KeptRelay[] {
     .map((p) => ({ peerId: p.peerId, addrs: p.addrs }))
 }
 
-function bootstrapSource(options: NodeOptions, events: EventSink): BootstrapSource {
-  return new BootstrapSource({
-    url: options.bootstrapUrl,
-    events: peerEvents(events),
-    ...(options.networkKey === undefined ? {} : { networkKey: options.networkKey }),
-    unauthorized: (status) =>
-      `bootstrap ${options.bootstrapUrl} answered HTTP ${status} (wrong or missing --network-key?)`,
-  })
-}
-
 /**
- * `local`: the identity, storage and mailbox drain `startLocal` set up already (else done here).
+ * `local`: the bootstrap read, identity, storage and mailbox drain `startLocal` set up already (else
+ * done here).
  * `marks`: earlier start-up marks (ms since the process started) for `node.started`'s `startupMs`.
  */
 export async function startDaemon(
@@ -88,14 +78,11 @@ export async function startDaemon(
   }
   mark('daemon')
   setPublicCidrs(options.publicCidrs)
-  // the bootstrap request is in flight while the key is read, the data dir checked and libp2p built:
-  // nothing before the reservations needs the document (measured on loopback: waiting for it here put
-  // ~50 ms, the fetch and Node's lazy load of its HTTP client, in front of libp2p's start)
-  const source = bootstrapSource(options, events)
-  // settles, never rejects: a bootstrap failure is reported below, after any local problem (corrupt
-  // key, a daemon already running)
-  const loading = Promise.allSettled([source.load()])
-  const { privateKey, storage, drain, readyMs } = await (local ?? startLocal(options, events))
+  // the bootstrap document has been in flight since startLocal began (local-start.ts): nothing before
+  // the reservations needs it, so libp2p is built meanwhile (measured on loopback, bench/join.ts:
+  // waiting for it first put its ~100 ms round trip in front of libp2p's start)
+  const { privateKey, storage, drain, readyMs, source, loading } = await (local ??
+    startLocal(options, events))
   marks.local = Math.round(readyMs)
   const isPublic = () => reachability.get().reachability === 'public'
   const reachability = new ReachabilityTracker(events, (host) => confirmListenAddrs(node, host))
