@@ -41,7 +41,9 @@ function setup(
       return dialed
     }),
     peerStore: { get: async () => ({ addresses: [] }) },
-  } as unknown as Libp2p
+  } as unknown as Libp2p & { dial: ReturnType<typeof vi.fn> }
+  // WebRTC upgrades dial through the transport manager (libp2p-compat/components.ts)
+  Object.assign(node, { components: { transportManager: { getListeners: () => [], dial: node.dial } } })
   const paths = new PathManager({
     node,
     events: (name, fields) => events.push({ name, fields: fields as EventFields }),
