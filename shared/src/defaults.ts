@@ -129,12 +129,21 @@ export const DEFAULT_SEND_RETRY_WINDOW_MS = 10_000
 /** How long opening a transfer stream may take (ms); the transfer itself is bounded only when the caller asks. */
 export const DEFAULT_STREAM_OPEN_TIMEOUT_MS = 30_000
 /**
- * How long opening a stream on a relayed connection may take before the circuit counts as dead (ms):
- * a shard that vanished without closing (firewall, crash) leaves the connection "open"; a live circuit
- * opens a stream in one or two round trips (tens of ms in the NAT lab, a few hundred at worst on 2
- * loaded cores). The peer then goes through another shard at once; a false alarm costs only a detour.
+ * How long opening a stream on a relayed connection may take before the circuit counts as dead (ms),
+ * at most: a shard that vanished without closing (firewall, crash) leaves the connection "open"; a live
+ * circuit opens a stream in one or two round trips (tens of ms in the NAT lab, a few hundred at worst
+ * on 2 loaded cores). The peer then goes through another shard at once; a false alarm costs only a
+ * detour. Once the circuit's RTT is known (pinged every DEFAULT_PATH_PING_INTERVAL_MS) the wait is
+ * DEFAULT_RELAYED_STREAM_OPEN_RTTS round trips, not less than DEFAULT_RELAYED_STREAM_OPEN_MIN_MS.
  */
 export const DEFAULT_RELAYED_STREAM_OPEN_TIMEOUT_MS = 1_000
+/** Round trips (the circuit's last ping) a relayed stream may take to open before the circuit counts as dead. */
+export const DEFAULT_RELAYED_STREAM_OPEN_RTTS = 8
+/**
+ * Floor of that wait (ms): a ping measured on a quiet moment must not make a busy moment look dead (a
+ * stream opens in one round trip, the ping took one or two).
+ */
+export const DEFAULT_RELAYED_STREAM_OPEN_MIN_MS = 300
 /** How long a relay that left a circuit hanging is avoided when dialling peers (ms). */
 export const DEFAULT_SUSPECT_RELAY_MS = 30_000
 /** Timeout of a whole transfer sent from the page (ms). */
