@@ -23,6 +23,7 @@ import { checkModule } from '../shared/src/services/compute/module-check.ts'
 import { runWasmTask } from '../shared/src/services/compute/wasm-task.ts'
 import { type ComputePeer, computePeer, rangeInputs } from '../test/helpers/compute-peers.ts'
 import { mandelbrot } from '../test/helpers/wasm.ts'
+import { machineBusy, machineCpuTimes } from './lib/proc.ts'
 
 /** SIMULATED executor: sleeps `ms` and echoes the input; measures scheduling, not computing. */
 function sleepingExecutor(slots: number, ms: number, onStart?: (input: Uint8Array) => void): TaskExecutor {
@@ -38,7 +39,7 @@ function sleepingExecutor(slots: number, ms: number, onStart?: (input: Uint8Arra
       try {
         onStart?.(input)
         await new Promise((r) => setTimeout(r, ms))
-        return { output: input.slice(), ms }
+        return { output: new Uint8Array(input), ms } // a copy (received bytes may be a Buffer: slice() is a view)
       } finally {
         free++
         waiting.shift()?.()
@@ -47,19 +48,37 @@ function sleepingExecutor(slots: number, ms: number, onStart?: (input: Uint8Arra
   }
 }
 
-/**
- * Runs `fn`: its value, wall-clock ms, CPU ms of this whole process (every thread) meanwhile, and CPU ms
- * of the main thread alone (where every peer's network, scheduling and persistence run; the sandbox
- * threads compute).
- */
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number, number, number]> {
+interface Timed<T> {
+  value: T
+  ms: number
+  /** CPU of this whole process (every thread). */
+  cpuMs: number
+  /** CPU of the main thread alone: every peer's network, scheduling and persistence (sandbox threads compute). */
+  mainCpuMs: number
+  /** Cores other processes kept busy meanwhile (/proc/stat): the share of the machine this run did not get. */
+  otherCores: number
+}
+
+/** Runs `fn` and measures it (see {@link Timed}). */
+async function timed<T>(fn: () => Promise<T>): Promise<Timed<T>> {
   const t = performance.now()
   const c = process.cpuUsage()
   const m = process.threadCpuUsage()
-  const v = await fn()
+  const machine = machineCpuTimes()
+  const value = await fn()
+  const ms = performance.now() - t
   const d = process.cpuUsage(c)
   const dm = process.threadCpuUsage(m)
-  return [v, performance.now() - t, (d.user + d.system) / 1000, (dm.user + dm.system) / 1000]
+  const after = machineCpuTimes()
+  const cpuMs = (d.user + d.system) / 1000
+  const busyMs = machineBusy(machine, after) * after.reduce((n, v, i) => n + v - (machine[i] ?? 0), 0) * 10
+  return {
+    value,
+    ms,
+    cpuMs,
+    mainCpuMs: (dm.user + dm.system) / 1000,
+    otherCores: Math.max(0, (busyMs - cpuMs) / ms),
+  }
 }
 
 /**
@@ -83,15 +102,13 @@ async function cpuBound(cores: number) {
       for (const [id, input] of inputs.entries())
         runWasmTask({ id, module: m, input, maxOutputBytes: 1 << 20 })
     })
-  const [[, ms1, cpu1], [, ms2, cpu2]] = [await single(), await single()]
-  const singleMs = Math.min(ms1, ms2)
-  const singleCpuMs = Math.min(cpu1, cpu2)
+  const singles = [await single(), await single()]
+  const singleMs = Math.min(...singles.map((r) => r.ms))
+  const singleCpuMs = Math.min(...singles.map((r) => r.cpuMs))
   const pool = threadExecutor(cores)
   const limits = { timeMs: 60_000, maxOutputBytes: 1 << 20 }
   await Promise.all(Array.from({ length: cores }, () => pool.run(m, inputs[0]!, limits))) // threads warm
-  const [, poolMs, poolCpuMs, poolMainMs] = await timed(() =>
-    Promise.all(inputs.map((i) => pool.run(m, i, limits))),
-  )
+  const poolRun = await timed(() => Promise.all(inputs.map((i) => pool.run(m, i, limits))))
   await pool.close()
   const coordinator = await computePeer()
   const workers: ComputePeer[] = []
@@ -100,7 +117,7 @@ async function cpuBound(cores: number) {
     await w.compute.startWorker(threadExecutor(1))
     workers.push(w)
   }
-  const ratio = (ms: number, cpuMs: number, mainCpuMs: number) => ({
+  const ratio = ({ ms, cpuMs, mainCpuMs, otherCores }: Timed<unknown>) => ({
     ms: Math.round(ms),
     tasksPerS: Math.round((inputs.length / ms) * 1000 * 10) / 10,
     speedup: Math.round((singleMs / ms) * 100) / 100,
@@ -108,13 +125,15 @@ async function cpuBound(cores: number) {
     cpuMs: Math.round(cpuMs),
     cpuEfficiency: Math.round((singleCpuMs / cpuMs) * 100) / 100,
     mainThreadCpuMsPerTask: Math.round((mainCpuMs / inputs.length) * 1000) / 1000,
+    otherCores: Math.round(otherCores * 100) / 100,
   })
   const out: Record<string, unknown> = {
     tasks: inputs.length,
     cores,
     singleProcessMs: Math.round(singleMs),
     singleProcessCpuMs: Math.round(singleCpuMs),
-    threadPoolNoNetwork: ratio(poolMs, poolCpuMs, poolMainMs),
+    singleProcessOtherCores: singles.map((r) => Math.round(r.otherCores * 100) / 100),
+    threadPoolNoNetwork: ratio(poolRun),
   }
   try {
     await Promise.all(workers.map((w) => coordinator.node.dial(w.node.getMultiaddrs()[0]!)))
@@ -130,7 +149,7 @@ async function cpuBound(cores: number) {
     for (const replicas of [1, 2]) {
       // a different iteration limit per run keeps job IDs distinct (no resume from the previous run)
       const ins = rangeInputs(412, 611, 20_000 + replicas)
-      const [job, ms, cpuMs, mainCpuMs] = await timed(async () => {
+      const run = await timed(async () => {
         const j = await coordinator.compute.run({
           module,
           inputs: ins,
@@ -141,8 +160,8 @@ async function cpuBound(cores: number) {
         return j
       })
       out[`K${replicas}`] = {
-        ...ratio(ms, cpuMs, mainCpuMs),
-        runsPerTask: Math.round(job.progress().replication * 100) / 100,
+        ...ratio(run),
+        runsPerTask: Math.round(run.value.progress().replication * 100) / 100,
       }
     }
   } finally {
@@ -323,7 +342,11 @@ async function dispatchCpu(tasks: number) {
       ['K1', 8, 1],
       ['K2', 9, 2],
     ] as const) {
-      const [job, ms, cpuMs] = await timed(async () => {
+      const {
+        value: job,
+        ms,
+        cpuMs,
+      } = await timed(async () => {
         const j = await coordinator.compute.run({
           module: await mandelbrot(),
           inputs: rangeInputs(k * 1_000_000, k * 1_000_000 + tasks - 1),
