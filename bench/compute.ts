@@ -82,6 +82,28 @@ async function timed<T>(fn: () => Promise<T>): Promise<Timed<T>> {
 }
 
 /**
+ * Resolves once none of `peers` has had identify traffic for `quietMs` (at most `maxMs`): fresh peers
+ * exchange identify, save their own record a second after starting and push it to every connection a
+ * second later, all on the main thread the timed rows measure. A swarm that has been up a while does
+ * none of that while it runs a job.
+ */
+async function settled(peers: ComputePeer[], quietMs = 1_500, maxMs = 10_000): Promise<void> {
+  const start = performance.now()
+  let last = start
+  const seen = () => {
+    last = performance.now()
+  }
+  const events = ['peer:identify', 'self:peer:update'] as const
+  for (const p of peers) for (const e of events) p.node.addEventListener(e, seen)
+  try {
+    while (performance.now() - last < quietMs && performance.now() - start < maxMs)
+      await new Promise((r) => setTimeout(r, 100))
+  } finally {
+    for (const p of peers) for (const e of events) p.node.removeEventListener(e, seen)
+  }
+}
+
+/**
  * CPU-bound: the same 200 Mandelbrot rows (~10-40 ms each) run three ways: in this process, one after
  * the other (the baseline); on a warm pool of sandbox threads with no network (the executor alone);
  * and as a job over `cores` worker peers (one thread each, warmed by a first small job), K=1 and K=2.
@@ -146,6 +168,7 @@ async function cpuBound(cores: number) {
       workers: workers.map((w) => w.addr),
     })
     await warm.done
+    await settled([coordinator, ...workers])
     for (const replicas of [1, 2]) {
       // a different iteration limit per run keeps job IDs distinct (no resume from the previous run)
       const ins = rangeInputs(412, 611, 20_000 + replicas)
@@ -356,7 +379,10 @@ async function dispatchCpu(tasks: number) {
         await j.done
         return j
       })
-      if (name === 'warmup') continue
+      if (name === 'warmup') {
+        await settled([coordinator, ...workers])
+        continue
+      }
       out[name] = {
         ms: Math.round(ms),
         cpuMsPerTask: Math.round((cpuMs / tasks) * 1000) / 1000,
