@@ -137,8 +137,8 @@ async function join(n: OverlayNode, all: readonly OverlayNode[], want: number): 
   }
 }
 
-/** Runs `fn` over `items`, at most `limit` at a time. */
-async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+/** Runs `fn` over `items`, at most `limit` at a time; results in input order. */
+export async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length)
   let next = 0
   const worker = async () => {
