@@ -279,6 +279,8 @@ export async function runRoutingBench() {
   try {
     for (const size of sizes) {
       const ours = await benchOurs(size, edge.url)
+      // printed at once: the stock overlay of the same size takes minutes more to start
+      console.log(`  ours, ${size} peers: ${JSON.stringify(ours)}`)
       const stock = await benchStock(size)
       out[`peers${size}`] = {
         ours,
