@@ -5,9 +5,9 @@
  * peers stopped; forged announcements refused; neighbour counts within target; and a stock Helia node
  * (the stock delegated routing client) finding an edgeswarm provider through the edge.
  * All 50 peers share this process and its one event loop: provides and lookups run LOOKUPS_AT_ONCE at a
- * time. The whole file took 107 s on the 2-core machine under load average 12 -> 4 from other work
- * (start 29 s, routing tables 54 s, provides 78 s); each case asserts on answers that crossed loopback
- * connections and the edge.
+ * time. The whole file took 107 and 115 s on the 2-core machine under load average 12 -> 4 and 6 -> 2
+ * from other work (start 22-29 s, routing tables 43-54 s, provides 65-78 s); each case asserts on
+ * answers that crossed loopback connections and the edge.
  * Run: `vitest run --project e2e test/e2e/routing-overlay.test.ts`.
  */
 import { delegatedHTTPRouter } from '@helia/delegated-routing-client'
@@ -186,7 +186,8 @@ describe('routing across a 50-peer overlay', () => {
         )
         return counts.every((c) => c <= DEFAULT_NEIGHBOURS) ? counts : undefined
       },
-      60_000,
+      // 18 and 40 s measured: lookup connections stay for the 15 s grace, trims and backoffs follow
+      90_000,
       1_000,
     )
     // the overlay is not a star: peers keep real neighbours
