@@ -228,10 +228,22 @@ export const DEFAULT_ROUTING_PROVIDE_WAIT_MS = 2_000
 /** A DHT lookup gives up after this long (ms). */
 export const DEFAULT_ROUTING_DHT_TIMEOUT_MS = 30_000
 /**
- * Target neighbours per peer (connections to non-relay peers): kad-dht keeps its 20 closest peers
- * connected (keep-alive), plus 4 long links into far k-buckets; bounded whatever the overlay's size.
+ * Most neighbours per peer (connections to non-relay peers), bounded whatever the overlay's size. A peer
+ * dials its DEFAULT_NEIGHBOUR_CLOSE closest routing-table peers and one long link per other k-bucket
+ * (about 16 at 200 peers); the rest of the room is for peers that dial it.
  */
 export const DEFAULT_NEIGHBOURS = 24
+/**
+ * Closest routing-table peers a peer dials and keeps (Kademlia's near neighbourhood). Less than K = 20:
+ * "closest" is not symmetric (at 50 peers, 2-3 of the peers that count us among their 20 closest are not
+ * among ours), and 20 of our own plus theirs plus long links did not fit in 24 (measured 26-31).
+ */
+export const DEFAULT_NEIGHBOUR_CLOSE = 10
+/**
+ * A peer that closed our connection (it was over its target, or it went away) is not dialled again as a
+ * neighbour for this long (ms): without it two peers that disagree redial and trim each other forever.
+ */
+export const DEFAULT_NEIGHBOUR_BACKOFF_MS = 300_000
 /** A connection younger than this (ms) is never dropped: a lookup just dialled it and may use it next. */
 export const DEFAULT_NEIGHBOUR_GRACE_MS = 30_000
 /** How often the overlay trims or tops up neighbours (ms). */
