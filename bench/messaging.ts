@@ -102,6 +102,17 @@ function perSecond(a: Cpu, b: Cpu, ms: number): Cpu & { total: number } {
   }
   return { ...out, total: round(out.edge + out.workers + out.chromium + out.coordinator) }
 }
+const lastCpu = new Map<number, number>()
+/** CPU seconds of a process; the last reading once it has exited (a renderer that closed, a dead worker). */
+function cpuOfPid(pid: number): number {
+  try {
+    lastCpu.set(pid, cpuSeconds(pid))
+  } catch {
+    // gone: keep its last reading
+  }
+  return lastCpu.get(pid) ?? 0
+}
+
 const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!
 
 async function edgeBytes(url: string): Promise<number> {
@@ -225,8 +236,8 @@ async function runOne(router: Router, n: number, o: MessagingBenchOptions, s: Se
     const waitOf = () => workers.reduce((a, w) => a + (w.pid === undefined ? 0 : runQueueSeconds(w.pid)), 0)
     const cpuOf = (): Cpu => ({
       edge: s.edge.cpu(),
-      workers: workers.reduce((a, w) => a + (w.pid === undefined ? 0 : cpuSeconds(w.pid)), 0),
-      chromium: findDescendants(process.pid, 'chromium').reduce((a, pid) => a + cpuSeconds(pid), 0),
+      workers: workers.reduce((a, w) => a + (w.pid === undefined ? 0 : cpuOfPid(w.pid)), 0),
+      chromium: findDescendants(process.pid, 'chromium').reduce((a, pid) => a + cpuOfPid(pid), 0),
       coordinator: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
     })
     // a few heartbeats (meshes form), measured: what the overlay costs with no messages
@@ -462,41 +473,45 @@ export async function runMessagingBench(o: MessagingBenchOptions = messagingBenc
     browser = await launchChromium()
     page = await serveTabPage()
     const setup: Setup = {
-      edge: { url: edge.url, cpu: () => workerd().reduce((s, pid) => s + cpuSeconds(pid), 0) },
+      edge: { url: edge.url, cpu: () => workerd().reduce((s, pid) => s + cpuOfPid(pid), 0) },
       browser,
       tabUrl: page.url,
       relays: doc.relays.map((r) => r.addrs[0]!),
     }
     const scales = []
-    const failed: Array<{ peers: number; failed: string }> = []
+    const failed: Array<{ peers: number; run: RunName; failed: string }> = []
     for (const n of o.peers) {
       const run = (router: Router, churn: boolean) =>
         Promise.race([runOne(router, n, o, setup, churn), interrupted])
-      try {
-        const has = (r: RunName) => o.runs.includes(r)
-        const gossip = has('gossipsub') ? await run('gossipsub', false) : undefined
-        const flood = has('floodsub') ? await run('floodsub', false) : undefined
-        const churn = has('churn') ? await run('gossipsub', true) : undefined
-        const ratio = (a: number, b: number) => round(a / b)
-        scales.push({
-          peers: n,
-          gossipsub: gossip,
-          floodsub: flood,
-          gossipsubWithChurn: churn,
-          gossipOverFlood:
-            gossip === undefined || flood === undefined
-              ? undefined
-              : {
-                  edgeBytes: ratio(gossip.edgeBytesPerMessage, flood.edgeBytesPerMessage),
-                  copies: ratio(gossip.copiesPerMessagePerPeer, flood.copiesPerMessagePerPeer),
-                  p99: ratio(gossip.latencyMs.p99, flood.latencyMs.p99),
-                },
-        })
-      } catch (err) {
-        // a scale the machine cannot carry (peers fail to start): keep the smaller scales' results
-        if ((err as Error).message.startsWith('interrupted')) throw err
-        failed.push({ peers: n, failed: (err as Error).message })
+      // each run on its own: one that fails (a worker that died, peers that did not start) keeps the others
+      const one = async (name: RunName, router: Router, churn: boolean) => {
+        if (!o.runs.includes(name)) return undefined
+        try {
+          return await run(router, churn)
+        } catch (err) {
+          if ((err as Error).message.startsWith('interrupted')) throw err
+          failed.push({ peers: n, run: name, failed: (err as Error).message })
+          return undefined
+        }
       }
+      const gossip = await one('gossipsub', 'gossipsub', false)
+      const flood = await one('floodsub', 'floodsub', false)
+      const churn = await one('churn', 'gossipsub', true)
+      const ratio = (a: number, b: number) => round(a / b)
+      scales.push({
+        peers: n,
+        gossipsub: gossip,
+        floodsub: flood,
+        gossipsubWithChurn: churn,
+        gossipOverFlood:
+          gossip === undefined || flood === undefined
+            ? undefined
+            : {
+                edgeBytes: ratio(gossip.edgeBytesPerMessage, flood.edgeBytesPerMessage),
+                copies: ratio(gossip.copiesPerMessagePerPeer, flood.copiesPerMessagePerPeer),
+                p99: ratio(gossip.latencyMs.p99, flood.latencyMs.p99),
+              },
+      })
     }
     const offline = await Promise.race([offlineDelivery(edge.url), interrupted])
     return { options: o, scales, failed, offline, chromium: browser.version() }
@@ -576,7 +591,7 @@ export function printMessagingBench(r: MessagingBenchResult): void {
       console.log(`gossipsub / floodsub: edge bytes ${gf.edgeBytes}, copies ${gf.copies}, p99 ${gf.p99}`)
     }
   }
-  for (const f of r.failed) console.log(`\n${f.peers} subscribers: failed: ${f.failed}`)
+  for (const f of r.failed) console.log(`\n${f.peers} subscribers, ${f.run}: failed: ${f.failed}`)
   console.log(
     `offline mailbox: delivered ${r.offline.joinedToDeliveryMs} ms after the recipient's peer started ` +
       `(goal <= 1000 ms; ${r.offline.startToDeliveryMs} ms including its start)`,
