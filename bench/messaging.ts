@@ -487,7 +487,17 @@ export async function runMessagingBench(o: MessagingBenchOptions = messagingBenc
       const one = async (name: RunName, router: Router, churn: boolean) => {
         if (!o.runs.includes(name)) return undefined
         try {
-          return await run(router, churn)
+          const row = await run(router, churn)
+          // as it completes, so that a run cut short by a timeout still shows the runs before it
+          const { deliveryRatio: d, deliveryByKind: k, latencyMs: l, overlay: ov } = row
+          console.error(
+            `[${n} ${name}] delivery ${d} (node ${k.node}, relay-only ${k.relayOnly}, tab ${k.tab}), ` +
+              `p50/p99 ${l.p50}/${l.p99} ms, copies ${row.copiesPerMessagePerPeer}, edge share ${row.edgeShareOfMessageBytes}, ` +
+              `cores ${JSON.stringify(row.cores.publishing)}, lag p99 w/t ${row.loopLagMs.workers.p99}/${row.loopLagMs.tabs.p99} ms, ` +
+              `run-queue wait ${row.workerRunQueueWait}, mesh ${JSON.stringify(ov.atMark.mesh)} -> ${JSON.stringify(ov.atReport.mesh)}, ` +
+              `${ov.connectionsClosed} closed, busy ${row.machineBusy}, load ${row.loadAverage.atStart}->${row.loadAverage.atEnd}`,
+          )
+          return row
         } catch (err) {
           if ((err as Error).message.startsWith('interrupted')) throw err
           failed.push({ peers: n, run: name, failed: (err as Error).message })
