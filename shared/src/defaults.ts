@@ -34,6 +34,14 @@ export const DEFAULT_MAX_CONNECTIONS = 768
 export const DEFAULT_MAX_PENDING_CONNECTIONS = 256
 /** Seconds an unauthenticated peer may stay connected to a private-mode relay before it is closed. */
 export const DEFAULT_AUTH_GRACE_SECONDS = 10
+/**
+ * Least time a shard waits for a peer's answer to its connection-monitor ping before it drops the
+ * connection (ms; libp2p pings every connection every 10 s). js-libp2p's floor is 5 s: a peer whose
+ * event loop stalled longer (a loaded machine; measured 8-20 s in bench/messaging.ts) lost its
+ * reservation and every circuit through it, though it was alive (docs/NOTES.md, "Messaging"). A dead
+ * peer's slot is still freed within ~40 s.
+ */
+export const DEFAULT_RELAY_PING_TIMEOUT_MS = 30_000
 
 // ---- bootstrap API ----
 
