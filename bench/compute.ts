@@ -23,6 +23,7 @@ import { checkModule } from '../shared/src/services/compute/module-check.ts'
 import { runWasmTask } from '../shared/src/services/compute/wasm-task.ts'
 import { type ComputePeer, computePeer, rangeInputs } from '../test/helpers/compute-peers.ts'
 import { mandelbrot } from '../test/helpers/wasm.ts'
+import { machineBusy, machineCpuTimes } from './lib/proc.ts'
 
 /** SIMULATED executor: sleeps `ms` and echoes the input; measures scheduling, not computing. */
 function sleepingExecutor(slots: number, ms: number, onStart?: (input: Uint8Array) => void): TaskExecutor {
@@ -38,7 +39,7 @@ function sleepingExecutor(slots: number, ms: number, onStart?: (input: Uint8Arra
       try {
         onStart?.(input)
         await new Promise((r) => setTimeout(r, ms))
-        return { output: input.slice(), ms }
+        return { output: new Uint8Array(input), ms } // a copy (received bytes may be a Buffer: slice() is a view)
       } finally {
         free++
         waiting.shift()?.()
@@ -47,13 +48,59 @@ function sleepingExecutor(slots: number, ms: number, onStart?: (input: Uint8Arra
   }
 }
 
-/** Runs `fn`: its value, wall-clock ms, and CPU ms of this whole process (every thread) meanwhile. */
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number, number]> {
+interface Timed<T> {
+  value: T
+  ms: number
+  /** CPU of this whole process (every thread). */
+  cpuMs: number
+  /** CPU of the main thread alone: every peer's network, scheduling and persistence (sandbox threads compute). */
+  mainCpuMs: number
+  /** Cores other processes kept busy meanwhile (/proc/stat): the share of the machine this run did not get. */
+  otherCores: number
+}
+
+/** Runs `fn` and measures it (see {@link Timed}). */
+async function timed<T>(fn: () => Promise<T>): Promise<Timed<T>> {
   const t = performance.now()
   const c = process.cpuUsage()
-  const v = await fn()
+  const m = process.threadCpuUsage()
+  const machine = machineCpuTimes()
+  const value = await fn()
+  const ms = performance.now() - t
   const d = process.cpuUsage(c)
-  return [v, performance.now() - t, (d.user + d.system) / 1000]
+  const dm = process.threadCpuUsage(m)
+  const after = machineCpuTimes()
+  const cpuMs = (d.user + d.system) / 1000
+  const busyMs = machineBusy(machine, after) * after.reduce((n, v, i) => n + v - (machine[i] ?? 0), 0) * 10
+  return {
+    value,
+    ms,
+    cpuMs,
+    mainCpuMs: (dm.user + dm.system) / 1000,
+    otherCores: Math.max(0, (busyMs - cpuMs) / ms),
+  }
+}
+
+/**
+ * Resolves once none of `peers` has had identify traffic for `quietMs` (at most `maxMs`): fresh peers
+ * exchange identify, save their own record a second after starting and push it to every connection a
+ * second later, all on the main thread the timed rows measure. A swarm that has been up a while does
+ * none of that while it runs a job.
+ */
+async function settled(peers: ComputePeer[], quietMs = 1_500, maxMs = 10_000): Promise<void> {
+  const start = performance.now()
+  let last = start
+  const seen = () => {
+    last = performance.now()
+  }
+  const events = ['peer:identify', 'self:peer:update'] as const
+  for (const p of peers) for (const e of events) p.node.addEventListener(e, seen)
+  try {
+    while (performance.now() - last < quietMs && performance.now() - start < maxMs)
+      await new Promise((r) => setTimeout(r, 100))
+  } finally {
+    for (const p of peers) for (const e of events) p.node.removeEventListener(e, seen)
+  }
 }
 
 /**
@@ -77,13 +124,13 @@ async function cpuBound(cores: number) {
       for (const [id, input] of inputs.entries())
         runWasmTask({ id, module: m, input, maxOutputBytes: 1 << 20 })
     })
-  const [[, ms1, cpu1], [, ms2, cpu2]] = [await single(), await single()]
-  const singleMs = Math.min(ms1, ms2)
-  const singleCpuMs = Math.min(cpu1, cpu2)
+  const singles = [await single(), await single()]
+  const singleMs = Math.min(...singles.map((r) => r.ms))
+  const singleCpuMs = Math.min(...singles.map((r) => r.cpuMs))
   const pool = threadExecutor(cores)
   const limits = { timeMs: 60_000, maxOutputBytes: 1 << 20 }
   await Promise.all(Array.from({ length: cores }, () => pool.run(m, inputs[0]!, limits))) // threads warm
-  const [, poolMs, poolCpuMs] = await timed(() => Promise.all(inputs.map((i) => pool.run(m, i, limits))))
+  const poolRun = await timed(() => Promise.all(inputs.map((i) => pool.run(m, i, limits))))
   await pool.close()
   const coordinator = await computePeer()
   const workers: ComputePeer[] = []
@@ -92,20 +139,23 @@ async function cpuBound(cores: number) {
     await w.compute.startWorker(threadExecutor(1))
     workers.push(w)
   }
-  const ratio = (ms: number, cpuMs: number) => ({
+  const ratio = ({ ms, cpuMs, mainCpuMs, otherCores }: Timed<unknown>) => ({
     ms: Math.round(ms),
     tasksPerS: Math.round((inputs.length / ms) * 1000 * 10) / 10,
     speedup: Math.round((singleMs / ms) * 100) / 100,
     efficiencyPerCore: Math.round((singleMs / ms / cores) * 100) / 100,
     cpuMs: Math.round(cpuMs),
     cpuEfficiency: Math.round((singleCpuMs / cpuMs) * 100) / 100,
+    mainThreadCpuMsPerTask: Math.round((mainCpuMs / inputs.length) * 1000) / 1000,
+    otherCores: Math.round(otherCores * 100) / 100,
   })
   const out: Record<string, unknown> = {
     tasks: inputs.length,
     cores,
     singleProcessMs: Math.round(singleMs),
     singleProcessCpuMs: Math.round(singleCpuMs),
-    threadPoolNoNetwork: ratio(poolMs, poolCpuMs),
+    singleProcessOtherCores: singles.map((r) => Math.round(r.otherCores * 100) / 100),
+    threadPoolNoNetwork: ratio(poolRun),
   }
   try {
     await Promise.all(workers.map((w) => coordinator.node.dial(w.node.getMultiaddrs()[0]!)))
@@ -118,10 +168,11 @@ async function cpuBound(cores: number) {
       workers: workers.map((w) => w.addr),
     })
     await warm.done
+    await settled([coordinator, ...workers])
     for (const replicas of [1, 2]) {
       // a different iteration limit per run keeps job IDs distinct (no resume from the previous run)
       const ins = rangeInputs(412, 611, 20_000 + replicas)
-      const [job, ms, cpuMs] = await timed(async () => {
+      const run = await timed(async () => {
         const j = await coordinator.compute.run({
           module,
           inputs: ins,
@@ -132,8 +183,8 @@ async function cpuBound(cores: number) {
         return j
       })
       out[`K${replicas}`] = {
-        ...ratio(ms, cpuMs),
-        runsPerTask: Math.round(job.progress().replication * 100) / 100,
+        ...ratio(run),
+        runsPerTask: Math.round(run.value.progress().replication * 100) / 100,
       }
     }
   } finally {
@@ -314,7 +365,11 @@ async function dispatchCpu(tasks: number) {
       ['K1', 8, 1],
       ['K2', 9, 2],
     ] as const) {
-      const [job, ms, cpuMs] = await timed(async () => {
+      const {
+        value: job,
+        ms,
+        cpuMs,
+      } = await timed(async () => {
         const j = await coordinator.compute.run({
           module: await mandelbrot(),
           inputs: rangeInputs(k * 1_000_000, k * 1_000_000 + tasks - 1),
@@ -324,7 +379,10 @@ async function dispatchCpu(tasks: number) {
         await j.done
         return j
       })
-      if (name === 'warmup') continue
+      if (name === 'warmup') {
+        await settled([coordinator, ...workers])
+        continue
+      }
       out[name] = {
         ms: Math.round(ms),
         cpuMsPerTask: Math.round((cpuMs / tasks) * 1000) / 1000,

@@ -31,8 +31,15 @@ import { startEdge } from '../test/helpers/edge.ts'
 import { startServicePeer } from '../test/helpers/service-peer.ts'
 import { waitFor } from '../test/helpers/wait.ts'
 import { type Member, openTab, serveTabPage, spawnWorker } from './lib/bus-members.ts'
-import type { BusEvent, HostReport, Router, StartedPeer } from './lib/bus-peer.ts'
-import { cpuSeconds, findDescendants, machineBusy, machineCpuTimes } from './lib/proc.ts'
+import type {
+  BusEvent,
+  HostReport,
+  OverlaySnapshot,
+  PeerReport,
+  Router,
+  StartedPeer,
+} from './lib/bus-peer.ts'
+import { cpuSeconds, findDescendants, machineBusy, machineCpuTimes, runQueueSeconds } from './lib/proc.ts'
 
 export interface MessagingBenchOptions {
   /** Subscriber counts to run in turn (Node peers + tabs). */
@@ -50,7 +57,12 @@ export interface MessagingBenchOptions {
   workers: number
   /** Chromium tabs, one bench peer each. */
   tabs: number
+  /** Which runs to do at each scale (all three by default). */
+  runs: RunName[]
 }
+
+export type RunName = 'gossipsub' | 'floodsub' | 'churn'
+const RUN_NAMES: RunName[] = ['gossipsub', 'floodsub', 'churn']
 
 type Kind = 'node' | 'relay-only' | 'tab'
 
@@ -90,6 +102,17 @@ function perSecond(a: Cpu, b: Cpu, ms: number): Cpu & { total: number } {
   }
   return { ...out, total: round(out.edge + out.workers + out.chromium + out.coordinator) }
 }
+const lastCpu = new Map<number, number>()
+/** CPU seconds of a process; the last reading once it has exited (a renderer that closed, a dead worker). */
+function cpuOfPid(pid: number): number {
+  try {
+    lastCpu.set(pid, cpuSeconds(pid))
+  } catch {
+    // gone: keep its last reading
+  }
+  return lastCpu.get(pid) ?? 0
+}
+
 const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!
 
 async function edgeBytes(url: string): Promise<number> {
@@ -121,6 +144,35 @@ async function wire(all: Peer[], degree: number, from: Peer[]): Promise<void> {
     }
   }
   await Promise.allSettled([...plan].map(([p, addrs]) => p.member.call({ op: 'dial', key: p.key, addrs })))
+}
+
+/** The overlay at one moment, over every peer that reported one: mesh sizes, isolated peers, dead mesh links. */
+function overlaySummary(reports: PeerReport[], at: 'atMark' | 'atReport') {
+  const snaps = reports.flatMap((r) =>
+    r.overlay[at] === undefined ? [] : [r.overlay[at] as OverlaySnapshot],
+  )
+  const meshes = snaps.flatMap((x) => (x.mesh === undefined ? [] : [x.mesh]))
+  const sum = (f: (x: OverlaySnapshot) => number | undefined) => snaps.reduce((a, x) => a + (f(x) ?? 0), 0)
+  return {
+    peers: snaps.length,
+    topicPeers: {
+      min: Math.min(...snaps.map((x) => x.topicPeers)),
+      p50: pct(
+        snaps.map((x) => x.topicPeers),
+        0.5,
+      ),
+    },
+    noTopicPeer: snaps.filter((x) => x.topicPeers === 0).length,
+    mesh:
+      meshes.length === 0
+        ? null
+        : { min: Math.min(...meshes), p50: pct(meshes, 0.5), max: Math.max(...meshes) },
+    emptyMesh: meshes.filter((m) => m === 0).length,
+    meshLinksWithoutStream: sum((x) => x.meshWithoutStream),
+    peersWithoutStream: sum((x) => x.peersWithoutStream),
+    connections: sum((x) => x.connections),
+    relayedConnections: sum((x) => x.relayed),
+  }
 }
 
 interface Setup {
@@ -181,10 +233,11 @@ async function runOne(router: Router, n: number, o: MessagingBenchOptions, s: Se
       )
     }
     const isolated = alone().map((p) => `${p.key} (${p.kind})`)
+    const waitOf = () => workers.reduce((a, w) => a + (w.pid === undefined ? 0 : runQueueSeconds(w.pid)), 0)
     const cpuOf = (): Cpu => ({
       edge: s.edge.cpu(),
-      workers: workers.reduce((a, w) => a + (w.pid === undefined ? 0 : cpuSeconds(w.pid)), 0),
-      chromium: findDescendants(process.pid, 'chromium').reduce((a, pid) => a + cpuSeconds(pid), 0),
+      workers: workers.reduce((a, w) => a + (w.pid === undefined ? 0 : cpuOfPid(w.pid)), 0),
+      chromium: findDescendants(process.pid, 'chromium').reduce((a, pid) => a + cpuOfPid(pid), 0),
       coordinator: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
     })
     // a few heartbeats (meshes form), measured: what the overlay costs with no messages
@@ -202,6 +255,7 @@ async function runOne(router: Router, n: number, o: MessagingBenchOptions, s: Se
     await new Promise((r) => setTimeout(r, WARM_UP_DRAIN_MS))
     await Promise.all(members.map((m) => m.call({ op: 'mark' })))
     const cpu0 = cpuOf()
+    const wait0 = waitOf()
     const machine0 = machineCpuTimes()
     const bytes0 = await edgeBytes(s.edge.url)
     const loadAtStart = loadavg()[0]!
@@ -232,6 +286,7 @@ async function runOne(router: Router, n: number, o: MessagingBenchOptions, s: Se
     await Promise.all(joins)
     const bytes = (await edgeBytes(s.edge.url)) - bytes0
     const cpu1 = cpuOf()
+    const workerWait = (waitOf() - wait0) / workers.length / ((Date.now() - started) / 1000)
     const busyPerSecond = perSecond(cpu0, cpu1, Date.now() - started)
     const busy = machineBusy(machine0, machineCpuTimes())
     const hosts = await Promise.all(members.map((m) => m.call<HostReport>({ op: 'report' })))
@@ -242,6 +297,11 @@ async function runOne(router: Router, n: number, o: MessagingBenchOptions, s: Se
     }
     const got = new Map(reports.map((r) => [r.key, new Map(r.got)]))
     const copies = reports.reduce((a, r) => a + r.copies, 0)
+    const connectionsClosed = reports.reduce((a, r) => a + r.closed, 0)
+    const closeReasons: Record<string, number> = {}
+    for (const r of reports) {
+      for (const [why, k] of Object.entries(r.closeReasons)) closeReasons[why] = (closeReasons[why] ?? 0) + k
+    }
     const byKind: Record<Kind, { expected: number; delivered: number }> = {
       node: { expected: 0, delivered: 0 },
       'relay-only': { expected: 0, delivered: 0 },
@@ -299,6 +359,16 @@ async function runOne(router: Router, n: number, o: MessagingBenchOptions, s: Se
       cores: { idle, publishing: busyPerSecond },
       /** The worst process's timer lateness while publishing (ms): seconds here mean a starved process. */
       loopLagMs: { workers: worst('worker'), tabs: worst('tab') },
+      /** Share of the publishing time a worker's main thread spent runnable but waiting for a CPU (mean). */
+      workerRunQueueWait: round(workerWait, 3),
+      /** The overlay before publishing and at the end; connections that closed meanwhile. */
+      overlay: {
+        atMark: overlaySummary(reports, 'atMark'),
+        atReport: overlaySummary(reports, 'atReport'),
+        connectionsClosed,
+        /** `local|remote <error> <path>`: connections closed while publishing, by who closed, why and path. */
+        closeReasons,
+      },
       machineBusy: round(busy),
       loadAverage: { atStart: round(loadAtStart), atEnd: round(loadavg()[0]!) },
     }
@@ -374,6 +444,12 @@ export function messagingBenchOptions(argv: string[] = []): MessagingBenchOption
     relayOnlyShare: flag('relay-only', 'BENCH_MSG_RELAY_ONLY', 0.2),
     workers: Math.max(1, flag('workers', 'BENCH_MSG_WORKERS', 4)),
     tabs: flag('tabs', 'BENCH_MSG_TABS', 4),
+    runs: (raw('runs', 'BENCH_MSG_RUNS') ?? RUN_NAMES.join(',')).split(',').map((v) => {
+      if (!RUN_NAMES.includes(v as RunName)) {
+        throw new Error(`--runs must list ${RUN_NAMES.join(', ')}, got ${JSON.stringify(v)}`)
+      }
+      return v as RunName
+    }),
   }
 }
 
@@ -397,37 +473,55 @@ export async function runMessagingBench(o: MessagingBenchOptions = messagingBenc
     browser = await launchChromium()
     page = await serveTabPage()
     const setup: Setup = {
-      edge: { url: edge.url, cpu: () => workerd().reduce((s, pid) => s + cpuSeconds(pid), 0) },
+      edge: { url: edge.url, cpu: () => workerd().reduce((s, pid) => s + cpuOfPid(pid), 0) },
       browser,
       tabUrl: page.url,
       relays: doc.relays.map((r) => r.addrs[0]!),
     }
     const scales = []
-    const failed: Array<{ peers: number; failed: string }> = []
+    const failed: Array<{ peers: number; run: RunName; failed: string }> = []
     for (const n of o.peers) {
       const run = (router: Router, churn: boolean) =>
         Promise.race([runOne(router, n, o, setup, churn), interrupted])
-      try {
-        const gossip = await run('gossipsub', false)
-        const flood = await run('floodsub', false)
-        const churn = await run('gossipsub', true)
-        const ratio = (a: number, b: number) => round(a / b)
-        scales.push({
-          peers: n,
-          gossipsub: gossip,
-          floodsub: flood,
-          gossipsubWithChurn: churn,
-          gossipOverFlood: {
-            edgeBytes: ratio(gossip.edgeBytesPerMessage, flood.edgeBytesPerMessage),
-            copies: ratio(gossip.copiesPerMessagePerPeer, flood.copiesPerMessagePerPeer),
-            p99: ratio(gossip.latencyMs.p99, flood.latencyMs.p99),
-          },
-        })
-      } catch (err) {
-        // a scale the machine cannot carry (peers fail to start): keep the smaller scales' results
-        if ((err as Error).message.startsWith('interrupted')) throw err
-        failed.push({ peers: n, failed: (err as Error).message })
+      // each run on its own: one that fails (a worker that died, peers that did not start) keeps the others
+      const one = async (name: RunName, router: Router, churn: boolean) => {
+        if (!o.runs.includes(name)) return undefined
+        try {
+          const row = await run(router, churn)
+          // as it completes, so that a run cut short by a timeout still shows the runs before it
+          const { deliveryRatio: d, deliveryByKind: k, latencyMs: l, overlay: ov } = row
+          console.error(
+            `[${n} ${name}] delivery ${d} (node ${k.node}, relay-only ${k.relayOnly}, tab ${k.tab}), ` +
+              `p50/p99 ${l.p50}/${l.p99} ms, copies ${row.copiesPerMessagePerPeer}, edge share ${row.edgeShareOfMessageBytes}, ` +
+              `cores ${JSON.stringify(row.cores.publishing)}, lag p99 w/t ${row.loopLagMs.workers.p99}/${row.loopLagMs.tabs.p99} ms, ` +
+              `run-queue wait ${row.workerRunQueueWait}, mesh ${JSON.stringify(ov.atMark.mesh)} -> ${JSON.stringify(ov.atReport.mesh)}, ` +
+              `${ov.connectionsClosed} closed, busy ${row.machineBusy}, load ${row.loadAverage.atStart}->${row.loadAverage.atEnd}`,
+          )
+          return row
+        } catch (err) {
+          if ((err as Error).message.startsWith('interrupted')) throw err
+          failed.push({ peers: n, run: name, failed: (err as Error).message })
+          return undefined
+        }
       }
+      const gossip = await one('gossipsub', 'gossipsub', false)
+      const flood = await one('floodsub', 'floodsub', false)
+      const churn = await one('churn', 'gossipsub', true)
+      const ratio = (a: number, b: number) => round(a / b)
+      scales.push({
+        peers: n,
+        gossipsub: gossip,
+        floodsub: flood,
+        gossipsubWithChurn: churn,
+        gossipOverFlood:
+          gossip === undefined || flood === undefined
+            ? undefined
+            : {
+                edgeBytes: ratio(gossip.edgeBytesPerMessage, flood.edgeBytesPerMessage),
+                copies: ratio(gossip.copiesPerMessagePerPeer, flood.copiesPerMessagePerPeer),
+                p99: ratio(gossip.latencyMs.p99, flood.latencyMs.p99),
+              },
+      })
     }
     const offline = await Promise.race([offlineDelivery(edge.url), interrupted])
     return { options: o, scales, failed, offline, chromium: browser.version() }
@@ -439,7 +533,7 @@ export async function runMessagingBench(o: MessagingBenchOptions = messagingBenc
 }
 
 type MessagingBenchResult = Awaited<ReturnType<typeof runMessagingBench>>
-type Row = MessagingBenchResult['scales'][number]['gossipsub']
+type Row = NonNullable<MessagingBenchResult['scales'][number]['gossipsub']>
 
 /** GossipSub's D (the mesh degree, js-libp2p default): the issue's copies goal is D + 1. */
 const GOSSIP_D = 6
@@ -472,24 +566,42 @@ export function printMessagingBench(r: MessagingBenchResult): void {
     ].join(' ')
   }
   for (const s of r.scales) {
-    const g = s.gossipsub
+    const rows = [s.gossipsub, s.floodsub, s.gossipsubWithChurn].filter((x) => x !== undefined)
+    const g = rows[0]
+    if (g === undefined) continue
     console.log(`\n${s.peers} subscribers (${g.tabs} tabs, ${g.relayOnlyPeers} relay-only Node peers)`)
     console.log(head)
-    for (const x of [s.gossipsub, s.floodsub, s.gossipsubWithChurn]) {
+    for (const x of rows) {
       console.log(line(x))
       if (x.isolatedPeers.length > 0) console.log(`  never saw a topic peer: ${x.isolatedPeers.join(', ')}`)
+      const ov = (v: Row['overlay']['atMark']) =>
+        `mesh ${v.mesh === null ? '-' : `${v.mesh.min}/${v.mesh.p50}/${v.mesh.max}`} (${v.emptyMesh} empty), ` +
+        `${v.noTopicPeer} without a topic peer, ${v.meshLinksWithoutStream} mesh links without a stream, ` +
+        `${v.relayedConnections}/${v.connections} connections relayed`
+      console.log(`  before: ${ov(x.overlay.atMark)}`)
+      const why = Object.entries(x.overlay.closeReasons)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${v} ${k}`)
+      console.log(`  after:  ${ov(x.overlay.atReport)}; ${x.overlay.connectionsClosed} connections closed`)
+      if (why.length > 0) console.log(`  closed: ${why.join(', ')}`)
+      console.log(
+        `  worker main threads waited for a CPU ${Math.round(x.workerRunQueueWait * 100)}% of the time`,
+      )
     }
     const goals = (x: Row) =>
       `delivery ${x.deliveryRatio} of 1, p99 ${x.latencyMs.p99} ms of <= 250 (${round(x.latencyMs.p99 / 250)}x), ` +
       `copies ${x.copiesPerMessagePerPeer} of <= ${GOSSIP_D + 1} (${round(x.copiesPerMessagePerPeer / (GOSSIP_D + 1))}x), ` +
       `edge share ${x.edgeShareOfMessageBytes} of < 0.1 (${round(x.edgeShareOfMessageBytes / 0.1)}x)`
-    console.log(`goals, gossipsub: ${goals(g)}`)
-    console.log(`goals, gossipsub with churn: ${goals(s.gossipsubWithChurn)}`)
-    console.log(
-      `gossipsub / floodsub: edge bytes ${s.gossipOverFlood.edgeBytes}, copies ${s.gossipOverFlood.copies}, p99 ${s.gossipOverFlood.p99}`,
-    )
+    if (s.gossipsub !== undefined) console.log(`goals, gossipsub: ${goals(s.gossipsub)}`)
+    if (s.gossipsubWithChurn !== undefined) {
+      console.log(`goals, gossipsub with churn: ${goals(s.gossipsubWithChurn)}`)
+    }
+    const gf = s.gossipOverFlood
+    if (gf !== undefined) {
+      console.log(`gossipsub / floodsub: edge bytes ${gf.edgeBytes}, copies ${gf.copies}, p99 ${gf.p99}`)
+    }
   }
-  for (const f of r.failed) console.log(`\n${f.peers} subscribers: failed: ${f.failed}`)
+  for (const f of r.failed) console.log(`\n${f.peers} subscribers, ${f.run}: failed: ${f.failed}`)
   console.log(
     `offline mailbox: delivered ${r.offline.joinedToDeliveryMs} ms after the recipient's peer started ` +
       `(goal <= 1000 ms; ${r.offline.startToDeliveryMs} ms including its start)`,

@@ -37,6 +37,7 @@ console.log('== relay: edge shard vs plain js-libp2p relay vs direct ==')
 const relay = await runRelayBench()
 results.relay = relay
 printRelayBench(relay)
+await optional('join', 'join.ts', 'runJoinBench')
 await optional('nat', 'nat.ts', 'runNatBench')
 await optional('files', 'files.ts', 'runFilesBench')
 await optional('browser', 'browser.ts', 'runBrowserBench')

@@ -31,6 +31,11 @@ export function spawnWorker(name: string, onEvent: (e: BusEvent) => void): Membe
     [join(import.meta.dirname, '..', 'messaging-peer.ts')],
     {
       stdio: ['pipe', 'pipe', 'pipe'],
+      // a session of its own, as Chromium (Playwright) and workerd (wrangler) get: with the kernel's
+      // autogroup scheduling each session is one scheduling entity, so the workers left in ours shared
+      // one share of the CPU among all their peers (docs/NOTES.md, "Messaging"). It still exits when
+      // our end of its stdin closes.
+      detached: true,
     },
   )
   const pending = new Map<number, Pending>()

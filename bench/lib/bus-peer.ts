@@ -15,16 +15,14 @@
  * await host.handle({ op: 'start', router: 'gossipsub', peers: [{ key: 'w0-0', relay, relayOnly: true }] })
  * ```
  */
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { floodsub } from '@libp2p/floodsub'
 import { gossipsub } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
 import { FaultTolerance, type Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { waitFor } from '../../scripts/lib/wait.ts'
+import { peerLibp2pOptions } from '../../shared/src/peer/libp2p-options.ts'
 import {
   type GossipInternals,
   gossipOptions,
@@ -77,11 +75,31 @@ export interface HostReport {
   loopLagMs: LoopLag
 }
 
+/** What a peer's overlay looked like at one moment (router internals: undefined where the router has none). */
+export interface OverlaySnapshot {
+  /** Open connections, and how many of them are relayed circuits. */
+  connections: number
+  relayed: number
+  /** Peers this router knows on the topic. */
+  topicPeers: number
+  /** GossipSub mesh size on the topic. */
+  mesh?: number
+  /** Mesh peers the router has no outbound stream to: what it sends them is dropped. */
+  meshWithoutStream?: number
+  /** Router peers with no outbound stream (GossipSub). */
+  peersWithoutStream?: number
+}
+
 export interface PeerReport {
   key: string
   copies: number
   /** [message id, publish → receipt ms] per first receipt. */
   got: Array<[string, number]>
+  /** Connections that closed since `mark`, and why (`local|remote <error name> <path>`: count). */
+  closed: number
+  closeReasons: Record<string, number>
+  /** At `mark` (before publishing) and at `report`. */
+  overlay: { atMark?: OverlaySnapshot; atReport?: OverlaySnapshot }
 }
 
 interface Bus {
@@ -96,29 +114,69 @@ interface BusPeer {
   bus: Bus
   got: Map<string, number>
   copies: number
+  closed: number
+  closeReasons: Map<string, number>
+  atMark?: OverlaySnapshot
+}
+
+/** `webrtc`, `relayed`, `shard` (to the edge: its port) or `ws` (to another peer), from a remote address. */
+function pathOf(addr: string, edgePort: string | undefined): string {
+  if (addr.includes('/webrtc')) return 'webrtc'
+  if (addr.includes('/p2p-circuit')) return 'relayed'
+  return portOf(addr) === edgePort ? 'shard' : 'ws'
+}
+
+const portOf = (addr: string) => /\/tcp\/(\d+)/.exec(addr)?.[1]
+
+/** GossipSub 17's router state (public members of the class); floodsub has none of these. */
+interface RouterState {
+  mesh?: Map<string, Set<string>>
+  streamsOutbound?: Map<string, unknown>
+  peers?: Map<string, unknown>
+}
+
+function snapshot(p: BusPeer): OverlaySnapshot {
+  const conns = p.node.getConnections()
+  const rs = p.bus as unknown as RouterState
+  const mesh = rs.mesh?.get(BENCH_TOPIC)
+  const out = rs.streamsOutbound
+  const noStream = (ids: Iterable<string>) =>
+    out === undefined ? undefined : [...ids].filter((id) => !out.has(id)).length
+  return {
+    connections: conns.length,
+    relayed: conns.filter(
+      (c) => c.remoteAddr.toString().includes('/p2p-circuit') && !c.remoteAddr.toString().includes('/webrtc'),
+    ).length,
+    topicPeers: p.bus.getSubscribers(BENCH_TOPIC).length,
+    mesh: mesh?.size,
+    meshWithoutStream: mesh === undefined ? undefined : noStream(mesh),
+    peersWithoutStream: rs.peers === undefined ? undefined : noStream(rs.peers.keys()),
+  }
 }
 
 const decoder = new TextDecoder()
 const encoder = new TextEncoder()
 
 async function startPeer(rt: BusRuntime, router: Router, relay: string, relayOnly: boolean) {
+  // the product's libp2p options (shared/src/peer/libp2p-options.ts: noise, yamux, identify, ping, no
+  // connection monitor), so the bench's overlay behaves as the product's does
   const node = (await createLibp2p({
+    ...peerLibp2pOptions({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: rt.listen(relay, relayOnly),
+      transports: rt.transports(),
+      services: {
+        pubsub:
+          router === 'gossipsub'
+            ? gossipsub(gossipOptions())
+            : floodsub({ runOnLimitedConnection: true } as never),
+      },
+      extra: {
+        transportManager: { faultTolerance: FaultTolerance.NO_FATAL },
+        connectionManager: { maxConnections: 256 },
+      },
+    }),
     start: false,
-    privateKey: await generateKeyPair('Ed25519'),
-    addresses: { listen: rt.listen(relay, relayOnly) },
-    transports: rt.transports() as never,
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionGater: { denyDialMultiaddr: () => false },
-    transportManager: { faultTolerance: FaultTolerance.NO_FATAL },
-    connectionManager: { maxConnections: 256 },
-    services: {
-      identify: identify(),
-      pubsub:
-        router === 'gossipsub'
-          ? gossipsub(gossipOptions())
-          : floodsub({ runOnLimitedConnection: true } as never),
-    },
   })) as unknown as Libp2p<{ pubsub: Bus }>
   // the shard's reservation carries no addresses (peers build circuit addresses from the bootstrap
   // document), so none shows in getMultiaddrs(): the circuit listener reports `listening` instead
@@ -129,7 +187,17 @@ async function startPeer(rt: BusRuntime, router: Router, relay: string, relayOnl
   await node.start()
   const bus = node.services.pubsub
   if (router === 'gossipsub') scoreTopic(bus as unknown as GossipInternals, BENCH_TOPIC)
-  const peer: BusPeer = { node, bus, got: new Map(), copies: 0 }
+  const peer: BusPeer = { node, bus, got: new Map(), copies: 0, closed: 0, closeReasons: new Map() }
+  // why connections close (who closed, the error, the path), counted from `mark` on
+  node.addEventListener('connection:open', (e) => {
+    const conn = e.detail
+    conn.addEventListener('close', (evt) => {
+      const { local, error } = evt as unknown as { local?: boolean; error?: Error }
+      const why = `${local === true ? 'local' : 'remote'} ${error?.name ?? 'close'} ${pathOf(conn.remoteAddr.toString(), portOf(relay))}`
+      peer.closed++
+      peer.closeReasons.set(why, (peer.closeReasons.get(why) ?? 0) + 1)
+    })
+  })
   bus.addEventListener('message', (e) => {
     if (e.detail.topic !== BENCH_TOPIC) return
     const [id, sentAt] = decoder.decode(e.detail.data.subarray(0, 64)).split('|')
@@ -182,7 +250,12 @@ export class BusHost {
       case 'stop':
         return this.#stop(cmd.key)
       case 'mark':
-        for (const p of this.#peers.values()) p.copies = 0
+        for (const p of this.#peers.values()) {
+          p.copies = 0
+          p.closed = 0
+          p.closeReasons.clear()
+          p.atMark = snapshot(p)
+        }
         this.#sampleLag()
         return true
       case 'report':
@@ -269,5 +342,13 @@ function lagOf(xs: number[]): LoopLag {
 }
 
 function report(key: string, p: BusPeer): PeerReport {
-  return { key, copies: p.copies, got: [...p.got] }
+  const running = p.node.status === 'started'
+  return {
+    key,
+    copies: p.copies,
+    got: [...p.got],
+    closed: p.closed,
+    closeReasons: Object.fromEntries(p.closeReasons),
+    overlay: { atMark: p.atMark, atReport: running ? snapshot(p) : undefined },
+  }
 }

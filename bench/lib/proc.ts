@@ -22,6 +22,18 @@ export function cpuSeconds(pid: number): number {
   return (Number(f[12]) + Number(f[13])) / CLK_TCK
 }
 
+/**
+ * Seconds the process's main thread has spent runnable but waiting for a CPU (/proc/<pid>/schedstat,
+ * second field, ns): how starved it was, as opposed to idle or blocked.
+ */
+export function runQueueSeconds(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9
+  } catch {
+    return 0
+  }
+}
+
 /** Resident set size in bytes. */
 export function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')

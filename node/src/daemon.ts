@@ -3,10 +3,11 @@
  * transports (node/src/transports.ts), its identity on disk, the optional relay hop (super-peer), the
  * reachability tracker and the local control API.
  *
- * Start order: the identity, the single-instance check and the edge mailbox fetch (local-start.ts;
- * `edgeswarm node` runs it before loading this module) in parallel with the bootstrap document;
- * libp2p; the core (transfers, path checks, reservations on both shards at once); overlay services;
- * control API. Stop runs in reverse.
+ * Start order: the bootstrap request, the identity, the single-instance check and the edge mailbox
+ * fetch (local-start.ts; `edgeswarm node` runs it before loading this module), then libp2p, while the
+ * bootstrap document is in flight; once both are there the core (transfers, path checks, reservations
+ * on both shards at once); overlay services; control API. Stop runs in reverse. `node.started`'s
+ * `startupMs` says when each step was done.
  *
  * @example
  * ```ts
@@ -23,7 +24,6 @@ import { createLibp2p } from 'libp2p'
 import * as D from '../../shared/src/defaults.ts'
 import { BootstrapError, toError } from '../../shared/src/errors.ts'
 import { confirmListenAddrs } from '../../shared/src/libp2p-compat/components.ts'
-import { BootstrapSource } from '../../shared/src/peer/bootstrap-client.ts'
 import { isRelayed } from '../../shared/src/peer/classify.ts'
 import { peerEvents } from '../../shared/src/peer/events.ts'
 import { peerLibp2pOptions } from '../../shared/src/peer/libp2p-options.ts'
@@ -62,31 +62,28 @@ function superPeerRelays(doc: BootstrapDocument, self: string): KeptRelay[] {
     .map((p) => ({ peerId: p.peerId, addrs: p.addrs }))
 }
 
-function bootstrapSource(options: NodeOptions, events: EventSink): BootstrapSource {
-  return new BootstrapSource({
-    url: options.bootstrapUrl,
-    events: peerEvents(events),
-    ...(options.networkKey === undefined ? {} : { networkKey: options.networkKey }),
-    unauthorized: (status) =>
-      `bootstrap ${options.bootstrapUrl} answered HTTP ${status} (wrong or missing --network-key?)`,
-  })
-}
-
-/** `local`: the identity, storage and mailbox drain `startLocal` set up already (else done here). */
+/**
+ * `local`: the bootstrap read, identity, storage and mailbox drain `startLocal` set up already (else
+ * done here).
+ * `marks`: earlier start-up marks (ms since the process started) for `node.started`'s `startupMs`.
+ */
 export async function startDaemon(
   options: NodeOptions,
   events: EventSink,
   local?: LocalStart,
+  marks: Record<string, number> = {},
 ): Promise<Daemon> {
-  const joinStarted = performance.now()
+  const mark = (name: string) => {
+    marks[name] = Math.round(performance.now())
+  }
+  mark('daemon')
   setPublicCidrs(options.publicCidrs)
-  // the bootstrap request is in flight while the key is read and the data dir checked
-  const source = bootstrapSource(options, events)
-  const fetching = source.fetch()
-  const [mine] = await Promise.allSettled([local ?? startLocal(options, events), fetching])
-  // a local problem (corrupt key, a daemon already running) is reported before a bootstrap one
-  if (mine.status === 'rejected') throw mine.reason
-  const { privateKey, storage, drain } = mine.value
+  // the bootstrap document has been in flight since startLocal began (local-start.ts): nothing before
+  // the reservations needs it, so libp2p is built meanwhile (measured on loopback, bench/join.ts:
+  // waiting for it first put its ~100 ms round trip in front of libp2p's start)
+  const { privateKey, storage, drain, readyMs, source, loading } = await (local ??
+    startLocal(options, events))
+  marks.local = Math.round(readyMs)
   const isPublic = () => reachability.get().reachability === 'public'
   const reachability = new ReachabilityTracker(events, (host) => confirmListenAddrs(node, host))
   const superPeer = options.relay
@@ -97,6 +94,7 @@ export async function startDaemon(
   const iceServers = () =>
     [...new Set([...(source.doc?.stun ?? []), ...options.stun])].map((urls) => ({ urls }))
   const { transports, circuit } = nodeTransports({ webrtc: options.webrtc, iceServers })
+  mark('transports')
   const overlay = new ServiceHost(
     overlayServices({ routing: { neighbours: options.neighbours }, messages: { drain } }),
   )
@@ -131,9 +129,11 @@ export async function startDaemon(
   // a --relay node withdraws the hop protocol (registered by the relay service at start) before it
   // dials anyone: a shard that identified us in between would list us as a super-peer unproven
   if (superPeer !== undefined) await superPeer.attach(node, node.services.relay)
-  const libp2pAt = performance.now()
+  mark('libp2p')
   try {
-    const doc = await source.load(fetching)
+    const [loaded] = await loading
+    if (loaded.status === 'rejected') throw loaded.reason
+    const doc = loaded.value
     if (doc.private && options.networkKey === undefined) {
       throw new BootstrapError(
         `network ${doc.network} is private: pass --network-key or set EDGESWARM_NETWORK_KEY`,
@@ -144,7 +144,7 @@ export async function startDaemon(
     await Promise.resolve(node.stop()).catch(() => {})
     throw err
   }
-  const bootstrapAt = performance.now()
+  mark('bootstrap')
 
   const self = node.peerId.toString()
   const core = new PeerCore({
@@ -172,6 +172,7 @@ export async function startDaemon(
   })
 
   await core.start()
+  mark('core')
   source.startRefreshing(D.DEFAULT_SUPER_PEER_REFRESH_MS)
   await overlay.start({ ...env, node, events })
   if (options.workerCpus > 0) await startComputeWorker(overlay, options.workerCpus)
@@ -193,14 +194,12 @@ export async function startDaemon(
   await writeControlInfo(options.dataDir, { port: control.port, token, pid: process.pid })
   events('node.started', {
     peerId: self,
-    // where the start went (ms): process boot and module loading, then from there (in parallel) the
-    // identity + building libp2p, and the bootstrap document; reservations start once both are done
-    startupMs: {
-      boot: Math.round(joinStarted),
-      bootstrap: Math.round(bootstrapAt - joinStarted),
-      libp2p: Math.round(libp2pAt - joinStarted),
-      uptime: Math.round(performance.now()),
-    },
+    // where the start went, each mark in ms since the process started: `cli` modules loaded and flags
+    // parsed, `local` identity and data dir ready, `daemon` startDaemon entered, `transports` built,
+    // `libp2p` started, `bootstrap` the document checked (fetched since `daemon`, alongside the rest;
+    // `bootstrap.loaded` says when it came), `core` reservations under way (they start once both
+    // libp2p and the document are there), `uptime` now
+    startupMs: { ...marks, uptime: Math.round(performance.now()) },
     control: control.port,
     listen: node.getMultiaddrs().map((a) => a.toString()),
   })

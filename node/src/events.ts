@@ -4,7 +4,7 @@
  *
  * The peer's events and their fields are typed once in shared/src/peer/events.ts (the page's decision
  * log uses the same names). The node adds:
- * - `node.started` {peerId, control, listen}      - `node.stopped` {}
+ * - `node.started` {peerId, control, listen, startupMs} - `node.stopped` {}
  * - `node.error` {kind, error}: an unhandled rejection/exception inside a library, logged, not fatal
  * - `reachability` {reachability, reason, observed?}
  * - `relay.enabled` {}  - `relay.hop` {advertised}: hop (un)registered as public reachability comes/goes

@@ -14,6 +14,8 @@ import { resolveNodeOptions } from './options.ts'
 const STOP_GRACE_MS = 10_000
 
 export async function runNode(flags: NodeFlags): Promise<void> {
+  // the CLI's modules are loaded and its flags parsed (node.started reports this mark)
+  const cliMs = performance.now()
   const options = resolveNodeOptions(nodeInit(flags, intFlag('control-port', flags.controlPort, 0, 65535)))
   // must precede the first import of libp2p (see nat/public-cidr.ts)
   installPublicCidrHook()
@@ -30,7 +32,7 @@ export async function runNode(flags: NodeFlags): Promise<void> {
   const { startLocal } = await import('./local-start.ts')
   const local = await startLocal(options, events)
   const { startDaemon } = await import('./daemon.ts')
-  const daemon = await startDaemon(options, events, local)
+  const daemon = await startDaemon(options, events, local, { cli: cliMs })
   process.stdout.write(
     `edgeswarm: node ${daemon.node.peerId} running (events on stderr and in ${join(options.dataDir, 'events.jsonl')})\n` +
       `edgeswarm: try: edgeswarm status --data-dir ${options.dataDir}\n`,

@@ -34,6 +34,14 @@ export const DEFAULT_MAX_CONNECTIONS = 768
 export const DEFAULT_MAX_PENDING_CONNECTIONS = 256
 /** Seconds an unauthenticated peer may stay connected to a private-mode relay before it is closed. */
 export const DEFAULT_AUTH_GRACE_SECONDS = 10
+/**
+ * Least time a shard waits for a peer's answer to its connection-monitor ping before it drops the
+ * connection (ms; libp2p pings every connection every 10 s). js-libp2p's floor is 5 s: a peer whose
+ * event loop stalled longer (a loaded machine; measured 8-20 s in bench/messaging.ts) lost its
+ * reservation and every circuit through it, though it was alive (docs/NOTES.md, "Messaging"). A dead
+ * peer's slot is still freed within ~40 s.
+ */
+export const DEFAULT_RELAY_PING_TIMEOUT_MS = 30_000
 
 // ---- bootstrap API ----
 
@@ -129,12 +137,21 @@ export const DEFAULT_SEND_RETRY_WINDOW_MS = 10_000
 /** How long opening a transfer stream may take (ms); the transfer itself is bounded only when the caller asks. */
 export const DEFAULT_STREAM_OPEN_TIMEOUT_MS = 30_000
 /**
- * How long opening a stream on a relayed connection may take before the circuit counts as dead (ms):
- * a shard that vanished without closing (firewall, crash) leaves the connection "open"; a live circuit
- * opens a stream in one or two round trips (tens of ms in the NAT lab, a few hundred at worst on 2
- * loaded cores). The peer then goes through another shard at once; a false alarm costs only a detour.
+ * How long opening a stream on a relayed connection may take before the circuit counts as dead (ms),
+ * at most: a shard that vanished without closing (firewall, crash) leaves the connection "open"; a live
+ * circuit opens a stream in one or two round trips (tens of ms in the NAT lab, a few hundred at worst
+ * on 2 loaded cores). The peer then goes through another shard at once; a false alarm costs only a
+ * detour. Once the circuit's RTT is known (pinged every DEFAULT_PATH_PING_INTERVAL_MS) the wait is
+ * DEFAULT_RELAYED_STREAM_OPEN_RTTS round trips, not less than DEFAULT_RELAYED_STREAM_OPEN_MIN_MS.
  */
 export const DEFAULT_RELAYED_STREAM_OPEN_TIMEOUT_MS = 1_000
+/** Round trips (the circuit's last ping) a relayed stream may take to open before the circuit counts as dead. */
+export const DEFAULT_RELAYED_STREAM_OPEN_RTTS = 8
+/**
+ * Floor of that wait (ms): a ping measured on a quiet moment must not make a busy moment look dead (a
+ * stream opens in one round trip, the ping took one or two).
+ */
+export const DEFAULT_RELAYED_STREAM_OPEN_MIN_MS = 300
 /** How long a relay that left a circuit hanging is avoided when dialling peers (ms). */
 export const DEFAULT_SUSPECT_RELAY_MS = 30_000
 /** Timeout of a whole transfer sent from the page (ms). */
@@ -219,10 +236,22 @@ export const DEFAULT_ROUTING_PROVIDE_WAIT_MS = 2_000
 /** A DHT lookup gives up after this long (ms). */
 export const DEFAULT_ROUTING_DHT_TIMEOUT_MS = 30_000
 /**
- * Target neighbours per peer (connections to non-relay peers): kad-dht keeps its 20 closest peers
- * connected (keep-alive), plus 4 long links into far k-buckets; bounded whatever the overlay's size.
+ * Most neighbours per peer (connections to non-relay peers), bounded whatever the overlay's size. A peer
+ * dials its DEFAULT_NEIGHBOUR_CLOSE closest routing-table peers and one long link per other k-bucket
+ * (about 16 at 200 peers); the rest of the room is for peers that dial it.
  */
 export const DEFAULT_NEIGHBOURS = 24
+/**
+ * Closest routing-table peers a peer dials and keeps (Kademlia's near neighbourhood). Less than K = 20:
+ * "closest" is not symmetric (at 50 peers, 2-3 of the peers that count us among their 20 closest are not
+ * among ours), and 20 of our own plus theirs plus long links did not fit in 24 (measured 26-31).
+ */
+export const DEFAULT_NEIGHBOUR_CLOSE = 10
+/**
+ * A peer that closed our connection (it was over its target, or it went away) is not dialled again as a
+ * neighbour for this long (ms): without it two peers that disagree redial and trim each other forever.
+ */
+export const DEFAULT_NEIGHBOUR_BACKOFF_MS = 300_000
 /** A connection younger than this (ms) is never dropped: a lookup just dialled it and may use it next. */
 export const DEFAULT_NEIGHBOUR_GRACE_MS = 30_000
 /** How often the overlay trims or tops up neighbours (ms). */

@@ -4,6 +4,10 @@
  * hybrid (edge + DHT); again with the edge's routing API blocked (DHT alone); again with 30% of the
  * peers stopped; forged announcements refused; neighbour counts within target; and a stock Helia node
  * (the stock delegated routing client) finding an edgeswarm provider through the edge.
+ * All 50 peers share this process and its one event loop: provides and lookups run LOOKUPS_AT_ONCE at a
+ * time. The whole file took 107 and 115 s on the 2-core machine under load average 12 -> 4 and 6 -> 2
+ * from other work (start 22-29 s, routing tables 43-54 s, provides 65-78 s); each case asserts on
+ * answers that crossed loopback connections and the edge.
  * Run: `vitest run --project e2e test/e2e/routing-overlay.test.ts`.
  */
 import { delegatedHTTPRouter } from '@helia/delegated-routing-client'
@@ -19,10 +23,15 @@ import { DEFAULT_NEIGHBOURS } from '../../shared/src/defaults.ts'
 import { signRecord } from '../../shared/src/services/routing/record.ts'
 import type { ProviderResult } from '../../shared/src/services/routing/types.ts'
 import { type Edge, startEdge } from '../helpers/edge.ts'
-import { type Overlay, type OverlayNode, startOverlay } from '../helpers/overlay.ts'
+import { type Overlay, type OverlayNode, pool, startOverlay } from '../helpers/overlay.ts'
 import { waitFor } from '../helpers/wait.ts'
 
 const SIZE = Number(process.env.ROUTING_OVERLAY_SIZE ?? 50)
+/**
+ * Provides and lookups in flight at once. All 50 peers share this process: 50 lookups at once meant hundreds of noise
+ * handshakes at ~25 ms of CPU each (measured), and under load the DHT requests outlasted their limits.
+ */
+const LOOKUPS_AT_ONCE = 8
 let blocked = false
 /** The routing service's fetch: refuses the edge's routing API while `blocked` (as if the edge were down). */
 const blockable: typeof fetch = async (input, init) => {
@@ -55,13 +64,7 @@ async function firstProvider(
   return undefined
 }
 
-// Skipped in `npm test` (issue 8 stays open on it): on this machine (2 cores shared, load average 10-18)
-// 50 in-process peers took 500-890 s only to start, past any sane hook timeout, and the lookups of the
-// one complete run found nothing in time. With `ROUTING_OVERLAY_SIZE=30` under load ~6 (start 23-32 s)
-// five cases pass (hybrid, DHT alone, forged, stock Helia, 30% stopped); the neighbour case fails (some
-// peers stay above 24 neighbours for the minute it waits; cause open). Run: remove the skip, then
-// `ROUTING_OVERLAY_SIZE=30 npx vitest run --project e2e test/e2e/routing-overlay.test.ts`.
-describe.skip('routing across a 50-peer overlay', () => {
+describe('routing across a 50-peer overlay', () => {
   let edge: Edge
   let overlay: Overlay
   const cids: string[] = []
@@ -90,16 +93,14 @@ describe.skip('routing across a 50-peer overlay', () => {
     )
     stage('routing tables filled')
     for (let i = 0; i < SIZE; i++) cids.push(await cidOf(i))
-    const results = await Promise.all(overlay.nodes.map((n, i) => n.routing.provide(cids[i]!)))
-    stage('provided (edge)')
+    // provide() returns once the edge stored the record and lets the DHT walk go on in the background;
+    // each slot here waits for that walk too, so that at most LOOKUPS_AT_ONCE walks share the process
+    const results = await pool(overlay.nodes, LOOKUPS_AT_ONCE, async (n) => {
+      const r = await n.routing.provide(cids[overlay.nodes.indexOf(n)]!)
+      await waitFor('the DHT provide finished', () => n.events.includes('routing.dht-provided'), 60_000, 200)
+      return r
+    })
     for (const r of results) expect(r.stored).toContain('edge')
-    // provide returns once the edge stored the record; the DHT walk goes on in the background: wait for it
-    await waitFor(
-      'every DHT provide finished',
-      () => overlay.nodes.every((n) => n.events.includes('routing.dht-provided')),
-      180_000,
-      1_000,
-    )
     stage('provided (DHT)')
   }, 900_000)
 
@@ -109,18 +110,17 @@ describe.skip('routing across a 50-peer overlay', () => {
   })
 
   it('finds every provider and every peer (edge and DHT together)', async () => {
-    const found = await Promise.all(
-      overlay.nodes.map((_, i) =>
-        firstProvider(overlay.nodes[(i + 17) % SIZE]!, cids[i]!, overlay.nodes[i]!.node.peerId.toString()),
-      ),
-    )
+    const found = await pool(overlay.nodes, LOOKUPS_AT_ONCE, async (n) => {
+      const i = overlay.nodes.indexOf(n)
+      return firstProvider(overlay.nodes[(i + 17) % SIZE]!, cids[i]!, n.node.peerId.toString())
+    })
     expect(misses.splice(0)).toEqual([])
     expect(found.filter((f) => f === undefined)).toHaveLength(0)
     // every answer names its source; which one comes first depends on the overlay (with every record
     // in a small DHT's local stores, the DHT answers before the edge's round trip)
     for (const f of found) expect(['edge', 'dht']).toContain(f!.source)
-    const peers = await Promise.all(
-      overlay.nodes.map((n, i) => overlay.nodes[(i + 23) % SIZE]!.routing.findPeer(n.node.peerId.toString())),
+    const peers = await pool(overlay.nodes, LOOKUPS_AT_ONCE, (n) =>
+      overlay.nodes[(overlay.nodes.indexOf(n) + 23) % SIZE]!.routing.findPeer(n.node.peerId.toString()),
     )
     peers.forEach((p, i) => {
       expect(p.peerId).toBe(overlay.nodes[i]!.node.peerId.toString())
@@ -131,21 +131,18 @@ describe.skip('routing across a 50-peer overlay', () => {
   it('finds every provider and peer through the DHT alone when the edge routing API is blocked', async () => {
     blocked = true
     try {
-      const found = await Promise.all(
-        overlay.nodes.map((_, i) =>
-          firstProvider(overlay.nodes[(i + 29) % SIZE]!, cids[i]!, overlay.nodes[i]!.node.peerId.toString()),
-        ),
-      )
+      const found = await pool(overlay.nodes, LOOKUPS_AT_ONCE, async (n) => {
+        const i = overlay.nodes.indexOf(n)
+        return firstProvider(overlay.nodes[(i + 29) % SIZE]!, cids[i]!, n.node.peerId.toString())
+      })
       expect(misses.splice(0)).toEqual([])
       expect(found.filter((f) => f === undefined)).toHaveLength(0)
       for (const f of found) {
         expect(f!.source).toBe('dht')
         expect(f!.hops).toBeLessThanOrEqual(4)
       }
-      const peers = await Promise.all(
-        overlay.nodes.map((n, i) =>
-          overlay.nodes[(i + 31) % SIZE]!.routing.findPeer(n.node.peerId.toString()),
-        ),
+      const peers = await pool(overlay.nodes, LOOKUPS_AT_ONCE, (n) =>
+        overlay.nodes[(overlay.nodes.indexOf(n) + 31) % SIZE]!.routing.findPeer(n.node.peerId.toString()),
       )
       for (const p of peers) expect(p.source).toBe('dht')
     } finally {
@@ -189,7 +186,8 @@ describe.skip('routing across a 50-peer overlay', () => {
         )
         return counts.every((c) => c <= DEFAULT_NEIGHBOURS) ? counts : undefined
       },
-      60_000,
+      // 18 and 40 s measured: lookup connections stay for the 15 s grace, trims and backoffs follow
+      90_000,
       1_000,
     )
     // the overlay is not a star: peers keep real neighbours
@@ -232,9 +230,11 @@ describe.skip('routing across a 50-peer overlay', () => {
     const live = overlay.nodes.map((n, i) => ({ n, i })).filter(({ i }) => !victims.has(i))
     blocked = true
     try {
-      const found = await Promise.all(
-        live.map(({ n, i }, k) =>
-          firstProvider(live[(k + 7) % live.length]!.n, cids[i]!, n.node.peerId.toString()),
+      const found = await pool(live, LOOKUPS_AT_ONCE, ({ n, i }) =>
+        firstProvider(
+          live[(live.findIndex((l) => l.i === i) + 7) % live.length]!.n,
+          cids[i]!,
+          n.node.peerId.toString(),
         ),
       )
       expect(misses.splice(0)).toEqual([])
@@ -243,9 +243,11 @@ describe.skip('routing across a 50-peer overlay', () => {
     } finally {
       blocked = false
     }
-    const viaEdge = await Promise.all(
-      live.map(({ n, i }, k) =>
-        firstProvider(live[(k + 3) % live.length]!.n, cids[i]!, n.node.peerId.toString()),
+    const viaEdge = await pool(live, LOOKUPS_AT_ONCE, ({ n, i }) =>
+      firstProvider(
+        live[(live.findIndex((l) => l.i === i) + 3) % live.length]!.n,
+        cids[i]!,
+        n.node.peerId.toString(),
       ),
     )
     expect(misses.splice(0)).toEqual([])

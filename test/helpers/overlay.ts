@@ -1,8 +1,8 @@
 /**
  * In-process overlays for routing tests and the routing benchmark: many libp2p nodes in one process,
- * each built like the daemon's (TCP on loopback, noise, yamux, identify, ping) with the shared overlay
+ * each built like the daemon's (the peer core's libp2p options, TCP on loopback) with the shared overlay
  * services mounted through the real ServiceHost, so the code under test is exactly what a home node runs.
- * Each node dials a few earlier ones to join (as a bootstrap list would); kad-dht does the rest.
+ * Each node dials a few others to join (as a bootstrap list would); kad-dht does the rest.
  *
  * @example
  * ```ts
@@ -11,13 +11,11 @@
  * await overlay.stop()
  * ```
  */
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Libp2p } from '@libp2p/interface'
-import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
+import { peerLibp2pOptions } from '../../shared/src/peer/libp2p-options.ts'
 import { type PeerEnvironment, type PeerService, ServiceHost } from '../../shared/src/peer/service.ts'
 import { memoryStorage } from '../../shared/src/peer/storage.ts'
 import {
@@ -48,7 +46,7 @@ export interface OverlayOptions {
   services?: () => PeerService[]
   /** Extra libp2p services per node (e.g. a stock kad-dht for side-by-side runs). */
   libp2pServices?: () => Record<string, unknown>
-  /** Nodes started at once. @default 5 */
+  /** Nodes built, and nodes joining, at once. @default 16 */
   concurrency?: number
 }
 
@@ -67,33 +65,30 @@ async function startNode(opts: OverlayOptions): Promise<OverlayNode> {
     storage: memoryStorage(),
     isPublic: () => true,
   }
-  const node = (await createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionGater: { denyDialMultiaddr: () => false },
-    // every peer shares 127.0.0.1: libp2p's default of 5 inbound connections per second per host refuses them
-    // 50 nodes share one event loop here, which stalled for 2-8 s under load (measured): handshakes then
-    // outlasted libp2p's 6 s per-address dial and 10 s inbound upgrade limits, and the connection monitor
-    // (a ping every 10 s, adaptive timeout from 5 s) aborted healthy connections. A daemon runs one node
-    // per process and keeps the stock limits.
-    connectionManager: {
-      maxConnections: 512,
-      maxIncomingPendingConnections: 64,
-      inboundConnectionThreshold: 10_000,
-      dialTimeout: 60_000,
-      addressDialTimeout: 60_000,
-      inboundUpgradeTimeout: 60_000,
-    },
-    connectionMonitor: { pingTimeout: { minTimeout: 30_000 } },
-    services: {
-      identify: identify(),
-      ping: ping(),
-      ...(opts.libp2pServices?.() ?? {}),
-      ...host.libp2pServices(env),
-    } as never,
-  })) as Libp2p<Record<string, unknown>>
+  // the peer's own libp2p options (noise, yamux, identify, ping, no connection monitor), as the daemon
+  // builds them; only the connection manager differs. Every peer shares 127.0.0.1: libp2p's default of 5
+  // inbound connections per second per host refuses them. 50-200 nodes share one event loop here, which
+  // stalled for seconds under load: handshakes then outlasted libp2p's 6 s per-address dial and 10 s
+  // inbound upgrade limits. A daemon runs one node per process and keeps the stock limits.
+  const node = (await createLibp2p(
+    peerLibp2pOptions({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      transports: [tcp()],
+      networkKey: opts.networkKey,
+      services: { ...(opts.libp2pServices?.() ?? {}), ...host.libp2pServices(env) },
+      extra: {
+        connectionManager: {
+          maxConnections: 512,
+          maxIncomingPendingConnections: 64,
+          inboundConnectionThreshold: 10_000,
+          dialTimeout: 60_000,
+          addressDialTimeout: 60_000,
+          inboundUpgradeTimeout: 60_000,
+        },
+      },
+    }),
+  )) as Libp2p<Record<string, unknown>>
   const events: string[] = []
   await host.start({
     ...env,
@@ -119,39 +114,59 @@ async function startNode(opts: OverlayOptions): Promise<OverlayNode> {
 }
 
 /**
- * Dials up to `want` random earlier nodes; a failed dial (a handshake can time out on a loaded machine)
- * is retried with another node, and only a node that reached nobody after 8 tries is an error.
+ * Dials up to `want` random other nodes, as a bootstrap list would; a failed dial (a handshake can time
+ * out on a loaded machine) is retried with another node, and only a node that reached nobody after 8
+ * tries is an error.
  */
-async function join(n: OverlayNode, earlier: readonly OverlayNode[], want: number): Promise<void> {
-  const order = earlier.map((_, i) => i).sort(() => Math.random() - 0.5)
+async function join(n: OverlayNode, all: readonly OverlayNode[], want: number): Promise<void> {
+  const others = all.filter((o) => o !== n).sort(() => Math.random() - 0.5)
   let ok = 0
   let lastError: unknown
-  for (const k of order.slice(0, Math.max(want, 8))) {
+  for (const o of others.slice(0, Math.max(want, 8))) {
     if (ok >= want) break
     try {
       // generous: on a loaded 2-core machine a noise handshake has taken > 10 s
-      await n.node.dial(earlier[k]!.node.getMultiaddrs()[0]!, { signal: AbortSignal.timeout(60_000) })
+      await n.node.dial(o.node.getMultiaddrs()[0]!, { signal: AbortSignal.timeout(60_000) })
       ok++
     } catch (err) {
       lastError = err
     }
   }
-  if (want > 0 && earlier.length > 0 && ok === 0) {
-    throw new Error(`overlay node ${earlier.length} joined nobody: ${String(lastError)}`)
+  if (want > 0 && others.length > 0 && ok === 0) {
+    throw new Error(`overlay node ${all.indexOf(n)} joined nobody: ${String(lastError)}`)
   }
 }
 
-export async function startOverlay(opts: OverlayOptions): Promise<Overlay> {
-  const nodes: OverlayNode[] = []
-  const batch = opts.concurrency ?? 5
-  for (let i = 0; i < opts.size; i += batch) {
-    const started = await Promise.all(
-      Array.from({ length: Math.min(batch, opts.size - i) }, () => startNode(opts)),
-    )
-    for (const n of started) {
-      await join(n, nodes, opts.joinVia ?? 3)
-      nodes.push(n)
+/** Runs `fn` over `items`, at most `limit` at a time; results in input order. */
+export async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i]!)
     }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return out
+}
+
+/**
+ * Builds every node, then joins them: building is cheap (50 nodes: 0.3 s of CPU), joining is noise
+ * handshakes. The earlier helper joined one node at a time while the nodes already up topped up their
+ * neighbours in the background: 50 nodes took 38-65 s on a quiet machine, 500-890 s under load.
+ */
+export async function startOverlay(opts: OverlayOptions): Promise<Overlay> {
+  const nodes = await pool(
+    Array.from({ length: opts.size }, (_, i) => i),
+    opts.concurrency ?? 16,
+    () => startNode(opts),
+  )
+  try {
+    await pool(nodes, opts.concurrency ?? 16, (n) => join(n, nodes, opts.joinVia ?? 3))
+  } catch (err) {
+    await Promise.allSettled(nodes.map((n) => n.stop()))
+    throw err
   }
   return {
     nodes,

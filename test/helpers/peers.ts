@@ -24,7 +24,7 @@ import { ping } from '@libp2p/ping'
 import { webSockets } from '@libp2p/websockets'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import WebSocket from 'ws'
+import { installNodeWebSocket } from '../../node/src/websocket.ts'
 import { type NetworkAuth, networkAuth } from '../../shared/src/auth.ts'
 import { allowHttpPath } from '../../shared/src/http-path.ts'
 import {
@@ -35,16 +35,8 @@ import {
 } from '../../shared/src/protocol/transfer.ts'
 import { waitFor } from './wait.ts'
 
-class NoDeflateWebSocket extends WebSocket {
-  constructor(url: string | URL, protocols?: string | string[]) {
-    super(url, protocols, { perMessageDeflate: false, maxPayload: 8 * 1024 * 1024 })
-  }
-}
+export { installNodeWebSocket }
 
-/** Installs the `ws`-based WebSocket (no permessage-deflate) as the global one; idempotent. */
-export function installNodeWebSocket(): void {
-  ;(globalThis as { WebSocket: unknown }).WebSocket = NoDeflateWebSocket
-}
 installNodeWebSocket()
 
 /** The receiver hashes every byte and answers the SHA-256 when the sender closes (docs/PROTOCOLS.md). */

@@ -29,7 +29,7 @@ export function webWorkerExecutor(slots: number): TaskExecutor {
       onExit(`error ${e.message}`)
     }
     return {
-      post: (req) => w.postMessage(req),
+      post: (req, transfer) => w.postMessage(req, transfer),
       terminate: () => w.terminate(),
     }
   }, slots)

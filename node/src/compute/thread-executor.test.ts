@@ -25,6 +25,18 @@ describe('compute sandbox', () => {
     expect(local.ok && Buffer.from(local.output).equals(Buffer.from(output))).toBe(true)
   })
 
+  it('an input that is a view into a larger buffer (a received batch body) runs as its own bytes, the buffer untouched', async () => {
+    const mod = await checkModule(await mandelbrot(), caps)
+    const body = Buffer.alloc(64 * 1024) // received bytes are Buffers in Node, whose slice() is a view
+    body.set(u64(700), 4096)
+    const input = body.subarray(4096, 4104)
+    const { output } = await exec.run(mod, input, limits)
+    const local = runWasmTask({ id: 1, module: mod, input: u64(700), maxOutputBytes: 4096 })
+    expect(local.ok && Buffer.from(local.output).equals(Buffer.from(output))).toBe(true)
+    expect(body.buffer.byteLength).toBe(64 * 1024) // not moved to the thread
+    expect(Array.from(input)).toEqual(Array.from(u64(700)))
+  })
+
   it('refuses modules with imports, no memory maximum, or invalid bytes', async () => {
     await expect(checkModule(await wat(FIXTURES.imports), caps)).rejects.toThrow(/imports env\.fetch/)
     await expect(checkModule(await wat(FIXTURES.unbounded), caps)).rejects.toThrow(/memory maximum/)

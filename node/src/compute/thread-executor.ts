@@ -34,7 +34,7 @@ export function threadExecutor(cpus: number): TaskExecutor {
     )
     w.on('exit', (code) => onExit(`exit ${code}`))
     return {
-      post: (req) => w.postMessage(req),
+      post: (req, transfer) => w.postMessage(req, transfer),
       terminate: () => void w.terminate(),
     }
   }, cpus)

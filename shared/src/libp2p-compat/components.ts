@@ -5,9 +5,19 @@
  * - addressManager: confirm listen addresses our own evidence proved public (AutoNAT never decides
  *   with one relay: docs/NOTES.md, "NAT, DCUtR and WebRTC");
  * - registrar.getHandler: the stock hop handler, to (un)register it as reachability changes;
- * - transportManager: `listen` on a relay's `/p2p-circuit` and find the listener of one relay.
+ * - transportManager: `listen` on a relay's `/p2p-circuit` and find the listener of one relay; `dial`
+ *   a WebRTC upgrade outside the dial queue (libp2p 3.3's queue makes every later dial to the same
+ *   peer join a pending one: a reconnect through another relay then waited for an upgrade attempt
+ *   that was signalling over the dead one, docs/NOTES.md "Peer core").
  */
-import type { Libp2p, Listener, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
+import type {
+  AbortOptions,
+  Connection,
+  Libp2p,
+  Listener,
+  StreamHandler,
+  StreamHandlerOptions,
+} from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 export interface AddressManagerLike {
@@ -22,6 +32,11 @@ export interface RegistrarLike {
 export interface TransportManagerLike {
   listen: (addrs: Multiaddr[]) => Promise<void>
   getListeners: () => Listener[]
+  /** The connection is registered with the connection manager like one from `node.dial`. */
+  dial: (
+    addr: Multiaddr,
+    options?: AbortOptions & { onProgress?: (evt: { type: string }) => void },
+  ) => Promise<Connection>
 }
 
 function part<T>(node: Libp2p, name: string, method: string): T {

@@ -61,6 +61,19 @@ describe('contract: libp2p internals on a real relay (circuit-relay-v2, libp2p c
     expect(typeof transportManagerOf(relay).listen).toBe('function')
   })
 
+  it('a dial through the transport manager gives a connection libp2p tracks, usable like node.dial', async () => {
+    const c = await peer([])
+    others.push(c)
+    const conn = await transportManagerOf(c).dial(relay.getMultiaddrs()[0]!)
+    expect(conn.remotePeer.equals(relay.peerId)).toBe(true)
+    expect(c.getConnections(relay.peerId).map((x) => x.id)).toContain(conn.id)
+    // node.dial finds it as the open connection to that peer, and identify ran over it
+    expect((await c.dial(relay.peerId)).id).toBe(conn.id)
+    await expect
+      .poll(async () => (await c.peerStore.get(relay.peerId)).protocols.includes(HOP), { timeout: 10_000 })
+      .toBe(true)
+  })
+
   it('a reservation goes through our reserve hook; freeing it clears the slot', async () => {
     const relayAddr = relay.getMultiaddrs()[0]!.toString()
     const a = await peer([`${relayAddr}/p2p-circuit`])

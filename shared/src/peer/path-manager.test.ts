@@ -23,7 +23,13 @@ function conn(addr: string, id: string): Connection {
   } as unknown as Connection
 }
 
-function setup(conns: Connection[], alive: Set<string>, dialed?: Connection, answererGraceMs?: number) {
+function setup(
+  conns: Connection[],
+  alive: Set<string>,
+  dialed?: Connection,
+  answererGraceMs?: number,
+  rttMs = 3,
+) {
   const events: Array<{ name: string; fields: EventFields }> = []
   const node = {
     peerId: peerIdFromString(R),
@@ -35,7 +41,9 @@ function setup(conns: Connection[], alive: Set<string>, dialed?: Connection, ans
       return dialed
     }),
     peerStore: { get: async () => ({ addresses: [] }) },
-  } as unknown as Libp2p
+  } as unknown as Libp2p & { dial: ReturnType<typeof vi.fn> }
+  // WebRTC upgrades dial through the transport manager (libp2p-compat/components.ts)
+  Object.assign(node, { components: { transportManager: { getListeners: () => [], dial: node.dial } } })
   const paths = new PathManager({
     node,
     events: (name, fields) => events.push({ name, fields: fields as EventFields }),
@@ -49,7 +57,7 @@ function setup(conns: Connection[], alive: Set<string>, dialed?: Connection, ans
     isPublicAddr: () => true,
     circuitAddrsFor: (p) => [multiaddr(`/ip4/127.0.0.1/tcp/1/ws/p2p/${R}/p2p-circuit/p2p/${p}`)],
     probe: async (c) => {
-      if (alive.has(c.id)) return 3
+      if (alive.has(c.id)) return rttMs
       throw new Error('no echo')
     },
   })
@@ -114,5 +122,20 @@ describe('PathManager', () => {
     expect(node.dial).toHaveBeenCalledWith([multiaddr(RELAYED)], expect.anything())
     expect(events[0]?.fields).toMatchObject({ relayed: true, shard: '1' })
     expect(paths.best(peer)).toBe(relayed)
+  })
+
+  it('waits for a relayed stream a few measured round trips, within a floor and a cap', async () => {
+    const cases: Array<[rtt: number, want: number]> = [
+      [3, 300], // a fast circuit: the floor
+      [60, 480], // 8 round trips
+      [400, 1_000], // a slow one: the cap
+    ]
+    for (const [rtt, want] of cases) {
+      const relayed = conn(RELAYED, 'r')
+      const { paths } = setup([relayed], new Set(['r']), undefined, undefined, rtt)
+      expect(paths.relayedOpenTimeoutMs(relayed), 'never pinged: the cap').toBe(1_000)
+      expect(await paths.measure(relayed)).toBe(true)
+      expect(paths.relayedOpenTimeoutMs(relayed), `after a ${rtt} ms ping`).toBe(want)
+    }
   })
 })

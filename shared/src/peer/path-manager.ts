@@ -110,6 +110,21 @@ export class PathManager {
     return direct[0] ?? relayed
   }
 
+  /**
+   * How long opening a stream on this relayed connection may take before it counts as dead (ms):
+   * DEFAULT_RELAYED_STREAM_OPEN_RTTS times its last ping, within [DEFAULT_RELAYED_STREAM_OPEN_MIN_MS,
+   * DEFAULT_RELAYED_STREAM_OPEN_TIMEOUT_MS]; the cap when it was never pinged.
+   */
+  relayedOpenTimeoutMs(conn: Connection): number {
+    const rtt = this.#state.get(conn)?.rttMs
+    if (rtt === undefined) return D.DEFAULT_RELAYED_STREAM_OPEN_TIMEOUT_MS
+    const scaled = Math.ceil(rtt * D.DEFAULT_RELAYED_STREAM_OPEN_RTTS)
+    return Math.min(
+      D.DEFAULT_RELAYED_STREAM_OPEN_TIMEOUT_MS,
+      Math.max(D.DEFAULT_RELAYED_STREAM_OPEN_MIN_MS, scaled),
+    )
+  }
+
   relayed(peer: PeerId): Connection | undefined {
     return this.best(peer, 'relayed')
   }

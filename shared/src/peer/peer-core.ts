@@ -259,7 +259,7 @@ export class PeerCore {
       for (let i = 0; i < count; i++) {
         try {
           const timeoutMs = isRelayed(c.remoteAddr)
-            ? D.DEFAULT_RELAYED_STREAM_OPEN_TIMEOUT_MS
+            ? this.paths.relayedOpenTimeoutMs(c)
             : D.DEFAULT_PATH_VERIFY_TIMEOUT_MS
           rtts.push(await pingConnection(c, timeoutMs))
         } catch (err) {
@@ -285,7 +285,7 @@ export class PeerCore {
       this.transfers.send(c, bytes, {
         ...opts,
         openTimeoutMs: isRelayed(c.remoteAddr)
-          ? D.DEFAULT_RELAYED_STREAM_OPEN_TIMEOUT_MS
+          ? this.paths.relayedOpenTimeoutMs(c)
           : D.DEFAULT_STREAM_OPEN_TIMEOUT_MS,
       }),
     )

@@ -20,6 +20,10 @@ export async function pingConnection(connection: Connection, timeoutMs: number):
       signal,
       runOnLimitedConnection: true,
       maxOutboundStreams: DEFAULT_PING_MAX_STREAMS,
+      // the protocol name goes out with the 32 bytes instead of a round trip before them: a ping (and
+      // so a path's verification) costs one round trip, not two. A peer without the protocol still
+      // answers no echo, and the timeout below still bounds everything
+      negotiateFully: false,
     })
     const bytes = byteStream(stream)
     const data = crypto.getRandomValues(new Uint8Array(PING_PAYLOAD_BYTES))

@@ -7,6 +7,7 @@
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { toError } from '../errors.ts'
+import { transportManagerOf } from '../libp2p-compat/components.ts'
 import { classifyAddr, isRelayed } from './classify.ts'
 
 /** A connection, a reason string on failure, undefined when the peer has no public address. */
@@ -59,7 +60,13 @@ export async function dialWebRTC(
     return `cannot build a WebRTC address from ${circuit}: ${firstLine(err)}`
   }
   try {
-    const conn = await node.dial(target, { signal: AbortSignal.timeout(timeoutMs), force: true, onProgress })
+    // through the transport manager, not node.dial: libp2p's dial queue would make every other dial to
+    // this peer (a reconnect through another relay when this one dies) join this attempt and wait up to
+    // `timeoutMs` for it (libp2p-compat/components.ts)
+    const conn = await transportManagerOf(node).dial(target, {
+      signal: AbortSignal.timeout(timeoutMs),
+      onProgress,
+    })
     phases.connected = Date.now() - t0
     if (isRelayed(conn.remoteAddr)) return `WebRTC dial returned a relayed connection (${conn.remoteAddr})`
     return conn

@@ -3,6 +3,8 @@ import { resolveRelayConfig } from '../config.ts'
 import {
   RELAY_MAX_STREAM_WINDOW_BYTES,
   relayConnectionManagerInit,
+  relayConnectionMonitorInit,
+  relayPingInit,
   relayServerInit,
   relayYamuxInit,
 } from './relay-options.ts'
@@ -22,6 +24,13 @@ describe('relay options', () => {
     expect(cm.maxConnections).toBe(config.maxConnections)
     expect(cm.maxIncomingPendingConnections).toBe(config.maxPendingConnections)
     expect(cm.inboundConnectionThreshold).toBeGreaterThanOrEqual(config.maxConnectionsPerIp)
+  })
+
+  it('keeps the connection monitor but waits 30 s for a ping before dropping a peer', () => {
+    const floor = relayConnectionMonitorInit().pingTimeout.minTimeout
+    expect(floor).toBe(30_000)
+    // libp2p starts a ping every 10 s: the pings that one slow answer overlaps must fit the stream limit
+    expect(relayPingInit().maxOutboundStreams).toBeGreaterThan(Math.ceil(floor / 10_000))
   })
 
   it('bounds yamux windows below the 4 MiB read-buffer cap of a paused stream', () => {

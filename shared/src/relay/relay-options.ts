@@ -18,6 +18,7 @@
  */
 import type { CircuitRelayServerInit } from '@libp2p/circuit-relay-v2'
 import type { RelayConfig } from '../config.ts'
+import { DEFAULT_PING_MAX_STREAMS, DEFAULT_RELAY_PING_TIMEOUT_MS } from '../defaults.ts'
 
 /**
  * Largest yamux receive window on a relay (bytes). The relay pauses a circuit's reading side while
@@ -50,6 +51,24 @@ export function relayConnectionManagerInit(config: RelayConfig) {
     // a relay never dials out on its own
     maxParallelDials: 16,
   }
+}
+
+/**
+ * libp2p's connection monitor on a relay: it still pings every connection and drops the dead ones, but
+ * waits at least DEFAULT_RELAY_PING_TIMEOUT_MS for an answer, so a live peer that stalls is kept.
+ */
+export function relayConnectionMonitorInit() {
+  return { pingTimeout: { minTimeout: DEFAULT_RELAY_PING_TIMEOUT_MS } }
+}
+
+/**
+ * The relay's ping service. The monitor starts a ping on every connection every 10 s whether the last
+ * one was answered or not; with the stock limit of one outbound ping stream per connection, a ping
+ * slower than 10 s made the next one fail with TooManyOutboundProtocolStreamsError, and the monitor
+ * dropped the connection for it. Room for the pings a DEFAULT_RELAY_PING_TIMEOUT_MS wait overlaps.
+ */
+export function relayPingInit() {
+  return { maxInboundStreams: DEFAULT_PING_MAX_STREAMS, maxOutboundStreams: DEFAULT_PING_MAX_STREAMS }
 }
 
 /** Yamux options of a relay: bounded windows (see RELAY_MAX_STREAM_WINDOW_BYTES), many streams per peer. */

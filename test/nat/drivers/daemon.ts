@@ -60,12 +60,17 @@ export const daemonDriver: PeerDriver = {
       PUBLIC_CIDR,
     ])
     const events = () => readEvents(dataDir)
+    // a restart reuses the data dir: until the new daemon truncates events.jsonl, the old daemon's
+    // events are still there, so only events written after this spawn count
+    const fresh = (e: Event) => Date.parse(e.ts) >= spawnedAt
     const next = (what: string, match: (e: Event) => boolean, timeoutMs = 60_000, after = 0) =>
       waitFor(
         what,
         () => {
           if (proc.exited()) throw new Error(`daemon exited:\n${proc.output().slice(-2000)}`)
-          return events().slice(after).find(match)
+          return events()
+            .slice(after)
+            .find((e) => fresh(e) && match(e))
         },
         timeoutMs,
         25,

@@ -44,6 +44,16 @@ describe('relayLogger', () => {
     })
   })
 
+  it('reports the connection monitor dropping a peer', () => {
+    const onError = vi.fn()
+    relayLogger(onError, stubLogger())
+      .forComponent('libp2p:connection-monitor')
+      .error('aborting connection due to ping failure')
+    expect(onError.mock.calls[0]?.[0]).toBe(
+      'libp2p:connection-monitor: aborting connection due to ping failure',
+    )
+  })
+
   it('leaves other components alone', () => {
     const onError = vi.fn()
     relayLogger(onError, stubLogger()).forComponent('libp2p:yamux').error('boom %e', new Error('x'))

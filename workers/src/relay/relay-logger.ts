@@ -1,8 +1,10 @@
 /**
  * The shard's libp2p ComponentLogger: js-libp2p's debug loggers, except that errors the circuit-relay
- * server logs are also reported through `onError`. The stock server answers any failure while handling
- * a hop request (a read that timed out, a reset stream, a throwing hook) with MALFORMED_MESSAGE and names
- * the cause only in its debug log, which is off in workerd; this puts it in the shard's JSON log.
+ * server and the connection monitor log are also reported through `onError`. The stock server answers
+ * any failure while handling a hop request (a read that timed out, a reset stream, a throwing hook) with
+ * MALFORMED_MESSAGE and names the cause only in its debug log, which is off in workerd; the monitor drops
+ * a peer whose ping went unanswered (its reservation and circuits with it) and says so only there too.
+ * This puts both in the shard's JSON log.
  *
  * @example
  * ```ts
@@ -12,7 +14,7 @@
 import type { ComponentLogger, Logger } from '@libp2p/interface'
 import { defaultLogger } from '@libp2p/logger'
 
-const REPORTED_COMPONENT = 'libp2p:circuit-relay:server'
+const REPORTED_COMPONENTS = ['libp2p:circuit-relay:server', 'libp2p:connection-monitor']
 
 export type LogErrorSink = (context: string, err: unknown) => void
 
@@ -20,7 +22,7 @@ export function relayLogger(onError: LogErrorSink, base: ComponentLogger = defau
   return {
     forComponent(name: string): Logger {
       const log = base.forComponent(name)
-      return name.startsWith(REPORTED_COMPONENT) ? reporting(log, name, onError) : log
+      return REPORTED_COMPONENTS.some((c) => name.startsWith(c)) ? reporting(log, name, onError) : log
     },
   }
 }

@@ -19,6 +19,8 @@ import type { RelayEventSink } from '../../../shared/src/relay/events.ts'
 import { RelayGuard } from '../../../shared/src/relay/relay-guard.ts'
 import {
   relayConnectionManagerInit,
+  relayConnectionMonitorInit,
+  relayPingInit,
   relayServerInit,
   relayYamuxInit,
 } from '../../../shared/src/relay/relay-options.ts'
@@ -109,12 +111,13 @@ export class ShardNode {
       streamMuxers: [yamux(relayYamuxInit(config))],
       connectionGater: { ...guard.gater },
       connectionManager: relayConnectionManagerInit(config),
+      connectionMonitor: relayConnectionMonitorInit(),
       services: {
         identify: identify(),
         // a home node proves public reachability after it connected: its new listen addresses and its
         // hop protocol reach us by push (superPeers())
         identifyPush: identifyPush(),
-        ping: ping(),
+        ping: ping(relayPingInit()),
         relay: circuitRelayServer(relayServerInit(config)),
         ...(init.dht === true ? { dht: overlayDht({ server: true }) } : {}),
       },

@@ -312,23 +312,30 @@ export class JobRun {
     this.#afterChange()
   }
 
-  /** Persists newly verified results, forgets re-opened ones, hands out work, finishes when done. */
+  /**
+   * Persists newly verified results and forgets re-opened ones (one write for all of them), hands out
+   * work, finishes when done.
+   */
   #afterChange(): void {
     const accepted = this.#s.accepted()
-    const failed = (err: unknown) =>
-      this.#i.ctx.events('compute.persist-failed', { job: this.id, error: toError(err).message }, 'warn')
+    const verified: StoredResult[] = []
+    const reopened: number[] = []
     for (const index of this.#s.takeChanged()) {
       const output = accepted.get(index)
       if (output !== undefined && !this.#persisted.has(index)) {
         this.#persisted.add(index)
         // the digest it was accepted with (sha256 of the output, or `error:<reason>`): hashed once, on arrival
-        const digest = this.#s.digest(index)!
-        void this.#i.store
-          .putResult(this.id, { index, digest, output, voters: this.#s.voters(index) })
-          .catch(failed)
+        verified.push({ index, digest: this.#s.digest(index)!, output, voters: this.#s.voters(index) })
       } else if (output === undefined && this.#persisted.delete(index)) {
-        void this.#i.store.deleteResult(this.id, index).catch(failed)
+        reopened.push(index)
       }
+    }
+    if (verified.length + reopened.length > 0) {
+      void this.#i.store
+        .writeResults(this.id, verified, reopened)
+        .catch((err: unknown) =>
+          this.#i.ctx.events('compute.persist-failed', { job: this.id, error: toError(err).message }, 'warn'),
+        )
     }
     if (this.#s.done()) {
       this.#complete()

@@ -48,7 +48,8 @@ export interface TaskExecutor {
 
 /** One sandbox thread as the pool sees it. */
 export interface SandboxThread {
-  post: (req: TaskRequest) => void
+  /** Posts a task; the buffers in `transfer` move to the thread (postMessage's transfer list). */
+  post: (req: TaskRequest, transfer: ArrayBuffer[]) => void
   terminate: () => void
 }
 
@@ -102,7 +103,11 @@ export function threadPoolExecutor(
   const post = (slot: Slot, p: Pending) => {
     p.postedAt = Date.now()
     slot.tasks.push(p)
-    slot.thread.post(p.req)
+    // the input is often a view into a whole batch's body, which a structured clone would copy in full
+    // for every task: the thread gets a copy of just its bytes, moved (the pool keeps the original to
+    // post again if this thread dies). Not `slice()`: on a Node Buffer (received bytes) that is a view.
+    const input = new Uint8Array(p.req.input)
+    slot.thread.post({ ...p.req, input }, [input.buffer])
     if (slot.tasks.length === 1) arm(slot, p.postedAt)
   }
   // ends the slot's thread and starts a new one: the running task fails with `err`, the queued ones

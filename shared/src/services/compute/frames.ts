@@ -7,6 +7,7 @@
  * be skipped safely, so it ends the stream.
  */
 import type { Stream } from '@libp2p/interface'
+import { LengthPrefixedDecoder } from '@libp2p/utils'
 import * as varint from 'uint8-varint'
 import { MAX_COMPUTE_BATCH_TASKS, MAX_COMPUTE_FRAME_BYTES } from '../../constants.ts'
 
@@ -152,32 +153,13 @@ export function readFrames<H>(
   onFrame: (f: Frame<H>) => void,
   onMalformed: (why: string) => void,
 ): Promise<void> {
-  let buf = new Uint8Array(0)
-  const parse = () => {
-    for (;;) {
-      let len: number
-      let lenBytes: number
-      try {
-        len = varint.decode(buf)
-        lenBytes = varint.encodingLength(len)
-      } catch {
-        if (buf.length > 10) {
-          onMalformed('bad frame length')
-          stream.abort(new Error('malformed compute frame length'))
-        }
-        return
-      }
-      if (len > MAX_COMPUTE_FRAME_BYTES) {
-        onMalformed(`frame of ${len} bytes`)
-        stream.abort(new Error('oversized compute frame'))
-        return
-      }
-      if (buf.length < lenBytes + len) return
-      const frame = buf.subarray(lenBytes, lenBytes + len)
-      buf = buf.slice(lenBytes + len)
-      decodeOne(frame)
-    }
-  }
+  // chunks are kept as they came and a frame is copied out only when it spans several of them (a
+  // frame of up to 1 MiB arrives in many chunks: joining them on each arrival copied it over and over)
+  const frames = new LengthPrefixedDecoder({
+    maxDataLength: MAX_COMPUTE_FRAME_BYTES,
+    // a whole frame and the start of the next; past that, the length prefix is not a varint
+    maxBufferSize: 2 * MAX_COMPUTE_FRAME_BYTES,
+  })
   const decodeOne = (frame: Uint8Array) => {
     try {
       const hLen = varint.decode(frame)
@@ -185,19 +167,21 @@ export function readFrames<H>(
       if (at + hLen > frame.length) throw new Error('header past frame end')
       const header = validate(JSON.parse(dec.decode(frame.subarray(at, at + hLen))), frame.length - at - hLen)
       if (header === undefined) throw new Error('unknown or invalid header')
-      onFrame({ header, body: frame.slice(at + hLen) })
+      // a view: these bytes are this frame's alone (nothing writes to a received chunk)
+      onFrame({ header, body: frame.subarray(at + hLen) })
     } catch (err) {
       onMalformed((err as Error).message)
     }
   }
   return new Promise<void>((resolve) => {
     stream.addEventListener('message', (evt) => {
-      const chunk = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray()
-      const next = new Uint8Array(buf.length + chunk.length)
-      next.set(buf)
-      next.set(chunk, buf.length)
-      buf = next
-      parse()
+      try {
+        for (const frame of frames.decode(evt.data)) decodeOne(frame.subarray())
+      } catch (err) {
+        // an oversized or unreadable length cannot be skipped safely: the stream ends
+        onMalformed(`bad frame length: ${(err as Error).message}`)
+        stream.abort(new Error('malformed compute frame length'))
+      }
     })
     stream.addEventListener('close', () => resolve(), { once: true })
   })

@@ -352,11 +352,25 @@ describe('compute scheduler', () => {
     expect(s.next('a')).toBeUndefined()
     s.complete(first[0]!.id, 'd0', new Uint8Array([0]), 20) // ran 20 ms on the worker
     expect(s.batchSize('a')).toBe(5) // 100 ms / 20 ms
-    let sent = 0
-    while (s.next('a') !== undefined) sent++
-    expect(sent).toBe(2 * 5 - 1) // pipeline 2 batches of 5, one still in flight
+    const take = () => {
+      const out = []
+      for (let a = s.next('a'); a !== undefined; a = s.next('a')) out.push(a)
+      return out
+    }
+    // pipeline 2 batches of 5, handed out whole: the 9 places left hold one batch, not 5 + 4
+    const batch1 = take()
+    expect(batch1.length).toBe(5)
+    s.complete(first[1]!.id, 'd1', new Uint8Array([1]), 20)
+    const batch2 = take()
+    expect(batch2.length).toBe(5)
+    s.complete(batch1[0]!.id, 'b0', new Uint8Array([0]), 20)
+    expect(take().length).toBe(0) // one place freed: no frame of a single task
+    for (const a of batch1.slice(1, 4)) s.complete(a.id, 'b', new Uint8Array([0]), 20)
+    expect(take().length).toBe(0) // 4 places
+    s.complete(batch1[4]!.id, 'b4', new Uint8Array([0]), 20)
+    expect(take().length).toBe(5) // 5 places: the next whole batch
     // a report of long tasks shrinks the batch back to one (EWMA: 0.8 x 20 + 0.2 x 1000 = 216 ms)
-    s.complete(first[1]!.id, 'd1', new Uint8Array([1]), 1_000)
+    s.complete(batch2[0]!.id, 'b5', new Uint8Array([1]), 1_000)
     expect(s.batchSize('a')).toBe(1)
     // reports that are not a duration are ignored
     s.complete(9_999, 'x', new Uint8Array(0), Number.NaN)

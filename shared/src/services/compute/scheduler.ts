@@ -36,7 +36,9 @@ export type { Assignment, SchedulerInit, WorkerStats }
 
 export class Scheduler extends TaskBook {
   /**
-   * Next task for `worker`, or undefined when it has enough in flight or nothing fits it. With
+   * Next task for `worker`, or undefined when it has enough in flight or nothing fits it. While the
+   * worker gets batches, they are whole: a new one starts only when `batchSize` more tasks fit, and
+   * calls until undefined then yield one or more whole batches (fewer only when work runs out). With
    * `extra`, a worker already full may take one more task, only one whose run was lost: sent at once
    * and run first on that worker (`urgent`), it starts when one of its slots frees instead of waiting
    * for a free place in the pipeline and then behind the worker's queue.
@@ -50,9 +52,18 @@ export class Scheduler extends TaskBook {
       const index = this.pickDemand(worker, true)
       return index === undefined ? undefined : this.assign(worker, index)
     }
-    if (w.running.size >= this.inFlightLimit(w)) return undefined
+    const limit = this.inFlightLimit(w)
+    if (w.running.size >= limit) return undefined
+    if (w.open === 0) {
+      // while batching, a new batch starts only when a whole one fits: refilling each freed place at
+      // once would send one small frame per answer (each frame costs about what a task's scheduling does)
+      const batch = limit > w.capacity ? this.batchSize(w) : 1
+      if (w.running.size > 0 && limit - w.running.size < batch) return undefined
+      w.open = batch
+    }
     const index = this.pickDemand(worker) ?? this.pickFresh(worker)
     if (index === undefined) return undefined
+    w.open--
     return this.assign(worker, index)
   }
 
@@ -149,6 +160,7 @@ export class Scheduler extends TaskBook {
     for (const [id, a] of this.late) if (a.worker === worker) this.late.delete(id)
     w.gone = true
     w.capacity = 0
+    w.open = 0
     return lost
   }
 

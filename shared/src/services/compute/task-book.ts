@@ -72,6 +72,8 @@ export interface WorkerState {
   meanMs?: number
   /** Its mean task run time as it reports it (ms): its batches are sized from it. */
   taskMs?: number
+  /** Tasks still to hand out in the batch being filled (see `Scheduler.next`). */
+  open: number
   banned: boolean
   banReason?: string
   gone: boolean
@@ -126,6 +128,7 @@ export class TaskBook {
   addWorker(id: string, slots: number): void {
     const w = this.worker(id)
     w.capacity = Math.max(1, slots) * this.init.pipeline
+    w.open = 0
     w.gone = false
     w.heardAt = this.now()
   }
@@ -229,6 +232,7 @@ export class TaskBook {
         agreed: 0,
         expired: 0,
         heardAt: this.now(),
+        open: 0,
         banned: false,
         gone: true,
       }
@@ -247,6 +251,8 @@ export class TaskBook {
    * than slots to start it, so no slot waits a round trip for its next task; at the very end only one
    * per slot, so the last tasks start at once on idle slots instead of queueing behind busy ones. (A
    * worker's batches already queued when batching stops are what the others' single tasks balance.)
+   * Batches are handed out whole (`Scheduler.next`): between `pipeline - 1` and `pipeline` batches
+   * per slot are in flight.
    */
   protected inFlightLimit(w: WorkerState): number {
     if (this.init.pipeline <= 1) return w.capacity

@@ -3,6 +3,7 @@
  * for an offline peer, fetch and acknowledge our own mailbox with requests signed by our key.
  * Failures carry the edge's error code: `mailbox_full` / `sender_quota` become a MailboxFullError.
  */
+import type { PrivateKey } from '@libp2p/interface'
 import { MAILBOX_PATH_PREFIX } from '../../constants.ts'
 import { DEFAULT_BOOTSTRAP_TIMEOUT_MS } from '../../defaults.ts'
 import { MailboxFullError } from '../../errors.ts'
@@ -10,15 +11,20 @@ import {
   type MailboxEnvelope,
   type MailboxItem,
   requestSigningBytes,
-  signWith,
+  toBase64Url,
 } from '../../protocol/mailbox.ts'
 
 export interface MailboxClientInit {
   edgeUrl: string
   networkKey?: string | undefined
   self: string
-  /** Our Ed25519 seed (signs fetch/ack requests). */
-  seed: Uint8Array
+  /**
+   * Our Ed25519 key (signs fetch/ack requests). Signed through the key itself, not with the pure-JS
+   * `signWith`: in Node that is native crypto, where the first pure-JS signature cost ~40 ms of CPU
+   * (table set-up) right inside the node's join (docs/NOTES.md, "Start-up"). Ed25519 signatures are
+   * deterministic: both give the same bytes.
+   */
+  key: PrivateKey
 }
 
 export class MailboxClient {
@@ -26,6 +32,10 @@ export class MailboxClient {
 
   constructor(init: MailboxClientInit) {
     this.#init = init
+  }
+
+  async #sign(bytes: Uint8Array): Promise<string> {
+    return toBase64Url(await this.#init.key.sign(bytes))
   }
 
   async #post(path: string, body: unknown): Promise<unknown> {
@@ -53,15 +63,15 @@ export class MailboxClient {
 
   async fetch(after = 0): Promise<MailboxItem[]> {
     const ts = Date.now()
-    const { self, seed } = this.#init
-    const sig = signWith(seed, requestSigningBytes('fetch', self, ts, String(after)))
+    const { self } = this.#init
+    const sig = await this.#sign(requestSigningBytes('fetch', self, ts, String(after)))
     return ((await this.#post(`${self}/fetch`, { after, ts, sig })) as { messages: MailboxItem[] }).messages
   }
 
   async ack(upTo: number): Promise<number> {
     const ts = Date.now()
-    const { self, seed } = this.#init
-    const sig = signWith(seed, requestSigningBytes('ack', self, ts, String(upTo)))
+    const { self } = this.#init
+    const sig = await this.#sign(requestSigningBytes('ack', self, ts, String(upTo)))
     return ((await this.#post(`${self}/ack`, { upTo, ts, sig })) as { deleted: number }).deleted
   }
 }

@@ -2,7 +2,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { memoryStorage } from '../../peer/storage.ts'
-import type { MailboxItem } from '../../protocol/mailbox.ts'
+import { checkSignedRequest, type MailboxItem, type SignedRequest } from '../../protocol/mailbox.ts'
 import { MailboxDrain } from './mailbox-drain.ts'
 import { sealEnvelope } from './seal.ts'
 
@@ -12,17 +12,23 @@ const A = peerIdFromPrivateKey(alice).toString()
 const B = peerIdFromPrivateKey(bob).toString()
 const hex = (n: number) => n.toString(16).padStart(32, '0')
 
-/** A stand-in for the edge's mailbox routes: hands out `items` until they are acknowledged. */
+/**
+ * A stand-in for the edge's mailbox routes: hands out `items` until they are acknowledged, and checks
+ * every request's signature as the edge does (the drain signs with the libp2p key itself).
+ */
 function fakeEdge(items: MailboxItem[]) {
   const calls: string[] = []
   let acked = 0
   vi.stubGlobal('fetch', async (url: URL, init: { body: string }) => {
     const path = url.pathname
+    const action = path.endsWith('/fetch') ? 'fetch' : 'ack'
     calls.push(path.split('/').at(-1)!)
-    if (path.endsWith('/fetch')) {
+    const body = JSON.parse(init.body) as SignedRequest & { after?: number; upTo?: number }
+    checkSignedRequest(action, B, body, String(body.after ?? body.upTo))
+    if (action === 'fetch') {
       return Response.json({ messages: items.filter((i) => i.seq > acked) })
     }
-    acked = (JSON.parse(init.body) as { upTo: number }).upTo
+    acked = body.upTo ?? 0
     return Response.json({ deleted: 1 })
   })
   return calls

@@ -22,7 +22,7 @@ import type { EventSink } from '../../peer/service.ts'
 import type { PeerStorage } from '../../peer/storage.ts'
 import { Inbox } from './inbox.ts'
 import { MailboxClient } from './mailbox-client.ts'
-import { openEnvelope, seedOf } from './seal.ts'
+import { openEnvelope } from './seal.ts'
 import type { DirectMessage } from './types.ts'
 
 export interface MailboxDrainInit {
@@ -59,7 +59,7 @@ export class MailboxDrain {
       edgeUrl: init.edgeUrl,
       networkKey: init.networkKey,
       self: this.self,
-      seed: seedOf(init.privateKey),
+      key: init.privateKey,
     })
   }
 

@@ -22,7 +22,7 @@ import { MailboxClient } from './mailbox-client.ts'
 import { MailboxDrain } from './mailbox-drain.ts'
 import { handlerQueue } from './queue.ts'
 import { candidateAddrs, openByPreference, pathOf } from './reach.ts'
-import { sealEnvelope, seedOf } from './seal.ts'
+import { sealEnvelope } from './seal.ts'
 import { readBootstrap } from './topic-peers.ts'
 import type { DirectMessage, Messages, SendReceipt } from './types.ts'
 
@@ -70,7 +70,7 @@ export function messagesService(init: MessagesInit = {}): PeerService<Messages> 
         edgeUrl: ctx.edgeUrl,
         networkKey: ctx.networkKey,
         self,
-        seed: seedOf(key),
+        key,
       })
 
       const deliver = async (m: DirectMessage) => {

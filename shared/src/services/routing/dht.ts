@@ -132,11 +132,20 @@ export async function dhtFindPeer(
   self: PeerId,
   opts: { signal: AbortSignal },
 ): Promise<{ addrs: string[]; hops: number } | undefined> {
-  const hops = new HopCounter(self)
-  for await (const ev of dht.findPeer(peer, { signal: opts.signal })) {
-    hops.see(ev)
-    if (ev.name === 'FINAL_PEER' && ev.peer.id.equals(peer)) {
-      return { addrs: ev.peer.multiaddrs.map((a) => a.toString()), hops: hops.of(ev.from) }
+  // kad-dht answers from the local peer store first, even from an entry without addresses (a peer
+  // met only through an inbound connection, or one whose addresses expired): such an answer locates
+  // nothing, so the network is asked instead
+  let emptyLocal = false
+  for (const useCache of [true, false]) {
+    if (!useCache && !emptyLocal) break
+    const hops = new HopCounter(self)
+    for await (const ev of dht.findPeer(peer, { signal: opts.signal, useCache })) {
+      hops.see(ev)
+      if (ev.name !== 'FINAL_PEER' || !ev.peer.id.equals(peer)) continue
+      if (ev.peer.multiaddrs.length > 0) {
+        return { addrs: ev.peer.multiaddrs.map((a) => a.toString()), hops: hops.of(ev.from) }
+      }
+      emptyLocal ||= ev.from.equals(self)
     }
   }
   return undefined

@@ -2,21 +2,25 @@
  * The bounded-degree overlay: each peer keeps at most `target` neighbours (connections to peers that
  * are not relays) and drops the rest, so degree stays bounded however large the overlay grows.
  *
- * Kept, in this order, until `target` is reached:
- * 1. kad-dht's "DHT neighbours": the closest peers it tags keep-alive (Kademlia needs them to answer
- *    for the keys near us);
- * 2. one peer per k-bucket of the routing table, farthest buckets first (long links: a lookup halves
- *    the distance each hop, the property that bounds hops to O(log n));
- * 3. any other peer in the routing table, then the rest.
- * Never dropped, never counted: relays (peers offering circuit-relay hop, our reservations). Never
- * dropped: connections carrying any stream (a transfer, a DM, a DHT request in flight), or younger
- * than `graceMs` (a lookup just dialled it and may use it next).
- * Below target, the manager dials routing-table peers from buckets it has no neighbour in yet.
+ * The peers a peer wants, chosen from its kad-dht routing table at each round:
+ * 1. its `close` closest peers (Kademlia's near neighbourhood, which answers for keys near us);
+ * 2. one peer per other k-bucket, farthest buckets first (long links: a lookup halves the distance each
+ *    hop, the property that bounds hops to O(log n)); a connected peer in the bucket is preferred.
+ * Below target it dials wanted peers it is not connected to, and only those: a peer that closed our
+ * connection is left alone for `backoffMs`. Above target it drops, lowest ranked first (wanted, then
+ * other routing-table peers, then the rest), connections that are idle: never one carrying a stream (a
+ * transfer, a DM, a DHT request in flight) or younger than `graceMs` (a lookup just dialled it).
+ * Relays (peers offering circuit-relay hop, our reservations) are never dropped and never counted.
+ *
+ * kad-dht's own keep-alive tagging of its 20 closest peers is switched off (libp2p-compat,
+ * kad-routing-table.ts): libp2p redials keep-alive peers the moment they disconnect, so trimming was
+ * undone at once by the other side.
  *
  * @example
  * ```ts
- * const n = new NeighbourManager({ node, dht, target: 24, checkMs: 10_000, graceMs: 30_000, events })
- * n.start(); n.neighbours() // peer IDs
+ * const n = new NeighbourManager({ node, dht, target: 24, close: 10, checkMs: 10_000, graceMs: 30_000,
+ *   backoffMs: 300_000, events })
+ * n.start(); await n.neighbourPeers()
  * ```
  */
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
@@ -28,23 +32,22 @@ import {
   DEFAULT_ROUTING_DHT_TIMEOUT_MS,
 } from '../../defaults.ts'
 import { toError } from '../../errors.ts'
+import {
+  type KadContact,
+  kadRoutingTableOf,
+  stopClosestPeerTagging,
+} from '../../libp2p-compat/kad-routing-table.ts'
 import type { EventSink } from '../../peer/service.ts'
-
-/** The keep-alive tag kad-dht puts on its closest peers (`KEEP_ALIVE_TAG` in @libp2p/kad-dht constants). */
-export const KAD_KEEP_ALIVE_TAG = 'keep-alive-kad-dht'
 
 export interface NeighbourInit {
   node: Libp2p
   dht: KadDHT
   target: number
+  close: number
   checkMs: number
   graceMs: number
+  backoffMs: number
   events: EventSink
-}
-
-interface RoutingTableView {
-  size: number
-  kb?: { toIterable: () => Iterable<{ kadId: Uint8Array; peerId: PeerId }> }
 }
 
 export async function kadIdOf(peer: PeerId): Promise<Uint8Array> {
@@ -62,35 +65,86 @@ export function bucketOf(self: Uint8Array, other: Uint8Array): number {
   return self.length * 8
 }
 
+/** XOR distance order: negative when `a` is closer to `self` than `b`. */
+export function compareDistance(self: Uint8Array, a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < self.length; i++) {
+    const d = (self[i]! ^ a[i]!) - (self[i]! ^ b[i]!)
+    if (d !== 0) return d
+  }
+  return 0
+}
+
+/**
+ * The wanted peers (pure): the `close` contacts nearest to `self`, then one contact per k-bucket holding
+ * none of them, farthest bucket first, preferring one in `connected`; contacts in `skip` are never
+ * picked. Returns peer IDs (as strings) in that order, close peers first.
+ */
+export function wantedPeers(
+  self: Uint8Array,
+  contacts: readonly KadContact[],
+  close: number,
+  connected: ReadonlySet<string>,
+  skip: ReadonlySet<string>,
+): { close: string[]; long: string[] } {
+  const usable = contacts.filter((c) => !skip.has(c.peerId.toString()))
+  const near = [...usable].sort((a, b) => compareDistance(self, a.kadId, b.kadId)).slice(0, close)
+  const nearIds = near.map((c) => c.peerId.toString())
+  const covered = new Set(near.map((c) => bucketOf(self, c.kadId)))
+  const perBucket = new Map<number, string>()
+  for (const c of usable) {
+    const b = bucketOf(self, c.kadId)
+    if (covered.has(b)) continue
+    const id = c.peerId.toString()
+    const cur = perBucket.get(b)
+    if (cur === undefined || (!connected.has(cur) && connected.has(id))) perBucket.set(b, id)
+  }
+  const long = [...perBucket].sort((a, b) => a[0] - b[0]).map(([, id]) => id)
+  return { close: nearIds, long }
+}
+
 export class NeighbourManager {
   readonly #init: NeighbourInit
   #timer: ReturnType<typeof setInterval> | undefined
   #self: Uint8Array | undefined
-  readonly #kadIds = new Map<string, Uint8Array>()
   #running = false
   #refreshedAt = 0
   #refreshWaitMs = DEFAULT_DHT_THIN_REFRESH_MS
   #refreshing = false
+  /** Peers we hung up on ourselves, and when: their disconnect is not a refusal. */
+  readonly #hungUp = new Map<string, number>()
+  /** Peers that closed our connection, and when: not dialled again for `backoffMs`. */
+  readonly #closedOnUs = new Map<string, number>()
+  readonly #onDisconnect = (evt: CustomEvent<PeerId>) => {
+    const id = evt.detail.toString()
+    const ours = this.#hungUp.get(id)
+    this.#hungUp.delete(id)
+    if (ours !== undefined && Date.now() - ours < 60_000) return
+    this.#closedOnUs.set(id, Date.now())
+  }
 
   constructor(init: NeighbourInit) {
     this.#init = init
   }
 
   start(): void {
-    this.#timer ??= setInterval(() => void this.check(), this.#init.checkMs)
+    if (this.#timer !== undefined) return
+    stopClosestPeerTagging(this.#init.dht)
+    this.#init.node.addEventListener('peer:disconnect', this.#onDisconnect)
+    this.#timer = setInterval(() => void this.check(), this.#init.checkMs)
   }
 
   stop(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer)
     this.#timer = undefined
-  }
-
-  routingTable(): RoutingTableView {
-    return (this.#init.dht as unknown as { routingTable: RoutingTableView }).routingTable
+    this.#init.node.removeEventListener('peer:disconnect', this.#onDisconnect)
   }
 
   routingTableSize(): number {
-    return this.routingTable().size
+    return kadRoutingTableOf(this.#init.dht).size
+  }
+
+  #contacts(): KadContact[] {
+    return [...kadRoutingTableOf(this.#init.dht).kb.toIterable()]
   }
 
   #isRelay(peer: PeerId, protocols: ReadonlySet<string>): boolean {
@@ -107,15 +161,7 @@ export class NeighbourManager {
     }
   }
 
-  async #tags(peer: PeerId): Promise<Set<string>> {
-    try {
-      return new Set((await this.#init.node.peerStore.get(peer)).tags.keys())
-    } catch {
-      return new Set()
-    }
-  }
-
-  /** Connected peers that count as neighbours (not relays), by peer ID. */
+  /** Connected peers that count as neighbours (not relays). */
   async neighbourPeers(): Promise<PeerId[]> {
     const out: PeerId[] = []
     for (const peer of this.#init.node.getPeers()) {
@@ -124,38 +170,14 @@ export class NeighbourManager {
     return out
   }
 
-  async #kadId(peer: PeerId): Promise<Uint8Array> {
-    const id = peer.toString()
-    let k = this.#kadIds.get(id)
-    if (k === undefined) {
-      k = await kadIdOf(peer)
-      if (this.#kadIds.size > 4096) this.#kadIds.clear()
-      this.#kadIds.set(id, k)
+  #backedOff(now: number): Set<string> {
+    for (const [id, at] of this.#hungUp) if (now - at >= 60_000) this.#hungUp.delete(id)
+    const out = new Set<string>()
+    for (const [id, at] of this.#closedOnUs) {
+      if (now - at < this.#init.backoffMs) out.add(id)
+      else this.#closedOnUs.delete(id)
     }
-    return k
-  }
-
-  /** Orders `peers` by how much the routing table needs them (kept first). */
-  async rank(peers: PeerId[]): Promise<PeerId[]> {
-    this.#self ??= await kadIdOf(this.#init.node.peerId)
-    const table = new Set<string>()
-    for (const c of this.routingTable().kb?.toIterable() ?? []) table.add(c.peerId.toString())
-    const scored: { peer: PeerId; tier: number; bucket: number }[] = []
-    for (const peer of peers) {
-      const tags = await this.#tags(peer)
-      const bucket = bucketOf(this.#self, await this.#kadId(peer))
-      const tier = tags.has(KAD_KEEP_ALIVE_TAG) ? 0 : table.has(peer.toString()) ? 2 : 3
-      scored.push({ peer, tier, bucket })
-    }
-    // tier 1: the first table peer of each bucket not yet covered by tier 0, farthest bucket (lowest cpl) first
-    const covered = new Set(scored.filter((s) => s.tier === 0).map((s) => s.bucket))
-    for (const s of [...scored].sort((a, b) => a.bucket - b.bucket)) {
-      if (s.tier === 2 && !covered.has(s.bucket)) {
-        s.tier = 1
-        covered.add(s.bucket)
-      }
-    }
-    return scored.sort((a, b) => a.tier - b.tier || a.bucket - b.bucket).map((s) => s.peer)
+    return out
   }
 
   /**
@@ -174,27 +196,38 @@ export class NeighbourManager {
     try {
       this.#refreshIfThin()
       const node = this.#init.node
-      const peers = await this.rank(await this.neighbourPeers())
-      let dropped = 0
       const now = Date.now()
-      for (const peer of peers.slice(this.#init.target)) {
-        // kad-dht's keep-alive peers would be redialled at once: they are DHT neighbours, always kept
-        if ((await this.#tags(peer)).has(KAD_KEEP_ALIVE_TAG)) continue
+      this.#self ??= await kadIdOf(node.peerId)
+      const peers = await this.neighbourPeers()
+      const connected = new Set(peers.map((p) => p.toString()))
+      const contacts = this.#contacts()
+      const wanted = wantedPeers(this.#self, contacts, this.#init.close, connected, this.#backedOff(now))
+      const tier = new Map<string, number>()
+      for (const id of [...wanted.close, ...wanted.long]) tier.set(id, tier.size)
+      const table = new Set(contacts.map((c) => c.peerId.toString()))
+      const rankOf = (p: PeerId) => tier.get(p.toString()) ?? (table.has(p.toString()) ? 100_000 : 200_000)
+      const ranked = [...peers].sort((a, b) => rankOf(a) - rankOf(b))
+      let dropped = 0
+      // lowest ranked first, until the count is back at target; busy connections are skipped, not counted
+      for (const peer of ranked.slice(this.#init.target).reverse()) {
+        if (ranked.length - dropped <= this.#init.target) break
         if (this.#busy(node.getConnections(peer), now)) continue
-        await node
-          .hangUp(peer)
-          .catch((err: unknown) =>
-            this.#init.events(
-              'neighbour.drop-failed',
-              { peer: peer.toString(), error: toError(err).message },
-              'debug',
-            ),
+        this.#hungUp.set(peer.toString(), now)
+        await node.hangUp(peer).catch((err: unknown) => {
+          this.#init.events(
+            'neighbour.drop-failed',
+            { peer: peer.toString(), error: toError(err).message },
+            'debug',
           )
+        })
         dropped++
       }
-      let dialled = 0
       const count = peers.length - dropped
-      if (count < this.#init.target) dialled = await this.#topUp(this.#init.target - count, peers)
+      let dialled = 0
+      if (count < this.#init.target) {
+        const missing = [...tier.keys()].filter((id) => !connected.has(id))
+        dialled = await this.#topUp(missing.slice(0, this.#init.target - count), contacts)
+      }
       if (dropped > 0 || dialled > 0) {
         this.#init.events('neighbour.rebalanced', { neighbours: count + dialled, dropped, dialled }, 'debug')
       }
@@ -245,25 +278,23 @@ export class NeighbourManager {
       })
   }
 
-  async #topUp(want: number, connected: PeerId[]): Promise<number> {
-    const have = new Set(connected.map((p) => p.toString()))
-    const candidates = [...(this.routingTable().kb?.toIterable() ?? [])]
-      .map((c) => c.peerId)
-      .filter((p) => !have.has(p.toString()) && !p.equals(this.#init.node.peerId))
-    const ranked = await this.rank(candidates)
-    let dialled = 0
-    for (const peer of ranked.slice(0, want)) {
-      try {
-        await this.#init.node.dial(peer, { signal: AbortSignal.timeout(this.#init.checkMs) })
-        dialled++
-      } catch (err) {
-        this.#init.events(
-          'neighbour.dial-failed',
-          { peer: peer.toString(), error: toError(err).message },
-          'debug',
-        )
-      }
-    }
-    return dialled
+  /** Dials the given wanted peers at once (each gets one check interval); returns how many answered. */
+  async #topUp(ids: string[], contacts: readonly KadContact[]): Promise<number> {
+    const byId = new Map(contacts.map((c) => [c.peerId.toString(), c.peerId]))
+    const results = await Promise.all(
+      ids.map(async (id) => {
+        const peer = byId.get(id)
+        if (peer === undefined) return false
+        try {
+          await this.#init.node.dial(peer, { signal: AbortSignal.timeout(this.#init.checkMs) })
+          return true
+        } catch (err) {
+          this.#closedOnUs.set(id, Date.now())
+          this.#init.events('neighbour.dial-failed', { peer: id, error: toError(err).message }, 'debug')
+          return false
+        }
+      }),
+    )
+    return results.filter(Boolean).length
   }
 }

@@ -52,6 +52,10 @@ export interface RoutingInit {
   neighbourCheckMs?: number
   /** @default DEFAULT_NEIGHBOUR_GRACE_MS */
   neighbourGraceMs?: number
+  /** Closest routing-table peers kept as neighbours. @default DEFAULT_NEIGHBOUR_CLOSE */
+  neighbourClose?: number
+  /** How long (ms) a peer that closed our connection is not dialled again. @default DEFAULT_NEIGHBOUR_BACKOFF_MS */
+  neighbourBackoffMs?: number
   /** Edge record lifetime (s). @default DEFAULT_ROUTING_RECORD_TTL_SECONDS */
   recordTtlSeconds?: number
   /** Ask the edge index at all (tests and benchmarks measure the DHT alone). @default true */
@@ -119,6 +123,8 @@ class RoutingRuntime {
       target: init.neighbours ?? D.DEFAULT_NEIGHBOURS,
       checkMs: init.neighbourCheckMs ?? D.DEFAULT_NEIGHBOUR_CHECK_MS,
       graceMs: init.neighbourGraceMs ?? D.DEFAULT_NEIGHBOUR_GRACE_MS,
+      close: init.neighbourClose ?? D.DEFAULT_NEIGHBOUR_CLOSE,
+      backoffMs: init.neighbourBackoffMs ?? D.DEFAULT_NEIGHBOUR_BACKOFF_MS,
       events: ctx.events,
     })
   }
@@ -375,7 +381,9 @@ class RoutingRuntime {
       attempts.push(
         edge.peer(id, signal).then((found) => {
           const hit = found.find((p) => p.id === id)
-          if (hit === undefined) throw new NotFoundError(`edge index does not know ${id}`)
+          // a record whose addresses the edge could not vouch for locates nothing: leave it to the DHT
+          if (hit === undefined || hit.addrs.length === 0)
+            throw new NotFoundError(`edge index does not know ${id}`)
           return { peerId: id, addrs: hit.addrs, source: 'edge', hops: 1, ms: Date.now() - start }
         }),
       )
