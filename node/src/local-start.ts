@@ -52,14 +52,35 @@ function bootstrapSource(options: NodeOptions, events: EventSink): BootstrapSour
   })
 }
 
+/**
+ * Events held until the data dir is this process's: a second daemon refused for it prints its one error
+ * line, not first the bootstrap document it fetched meanwhile.
+ */
+function heldEvents(events: EventSink): { sink: EventSink; release: () => void } {
+  let held: Array<Parameters<EventSink>> | undefined = []
+  return {
+    sink: (...args) => {
+      if (held === undefined) events(...args)
+      else held.push(args)
+    },
+    release: () => {
+      const queued = held ?? []
+      held = undefined
+      for (const args of queued) events(...args)
+    },
+  }
+}
+
 export async function startLocal(options: NodeOptions, events: EventSink): Promise<LocalStart> {
-  const source = bootstrapSource(options, events)
+  const early = heldEvents(events)
+  const source = bootstrapSource(options, early.sink)
   // a bootstrap failure is reported by the daemon, after any local problem (corrupt key, a daemon
   // already running) that stops the start first
   const loading = Promise.allSettled([source.load()] as const)
   const privateKey = await loadOrCreateIdentity(options.dataDir)
   // before anything touches the data dir's stores: another daemon may own them
   await assertNoRunningDaemon(options.dataDir)
+  early.release()
   const storage = nodeStorage(options.dataDir)
   const drain = new MailboxDrain({
     privateKey,
