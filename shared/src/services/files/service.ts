@@ -343,9 +343,10 @@ function createFiles(ctx: ServiceContext, bs: Blockstore, kv: KvStore) {
     api,
     server: {
       haveOf,
+      // structure blocks only: a complete share holds every leaf, so none is looked up
       leavesOf: async (root: CID) =>
         complete.has(root.toString())
-          ? (await localLayout(bs, root).catch(() => undefined))?.layout.leaves.map((l) => l.cid)
+          ? (await walkDag(root, (c) => readBlock(bs, c)).catch(() => undefined))?.leaves.map((l) => l.cid)
           : undefined,
       onServed: (_peer: string, n: number) => {
         served += n
