@@ -107,8 +107,8 @@ async function settled(peers: ComputePeer[], quietMs = 1_500, maxMs = 10_000): P
  * CPU-bound: the same 200 Mandelbrot rows (~10-40 ms each) run three ways: in this process, one after
  * the other (the baseline); on a warm pool of sandbox threads with no network (the executor alone);
  * and as a job over `cores` worker peers (one thread each, warmed by a first small job), K=1 and K=2.
- * The baseline is the best of two runs: the machine is shared, so a run that others slowed down is
- * not the baseline.
+ * The baseline and each job row are the best of two runs (both job runs are listed): the machine is
+ * shared, so a run that others slowed down measures them, not us.
  * Wall-clock speedup depends on how much of the cores others leave us, so each row also gives
  * `cpuEfficiency`: the baseline's CPU time over the CPU time this whole process (coordinator, worker
  * peers, sandbox threads) spent on the run — load-independent; on free cores the speedup is at most
@@ -170,21 +170,35 @@ async function cpuBound(cores: number) {
     await warm.done
     await settled([coordinator, ...workers])
     for (const replicas of [1, 2]) {
-      // a different iteration limit per run keeps job IDs distinct (no resume from the previous run)
-      const ins = rangeInputs(412, 611, 20_000 + replicas)
-      const run = await timed(async () => {
-        const j = await coordinator.compute.run({
-          module,
-          inputs: ins,
-          replicas,
-          workers: workers.map((w) => w.addr),
-        })
-        await j.done
-        return j
-      })
+      // best of two, like the baseline: a run that others slowed down on a shared machine is not the
+      // measure of the system (both runs are shown)
+      const runs: Array<Timed<Awaited<ReturnType<typeof coordinator.compute.run>>>> = []
+      for (let r = 0; r < 2; r++) {
+        // a different iteration limit per run keeps job IDs distinct (no resume from an earlier run)
+        const ins = rangeInputs(412, 611, 20_000 + replicas * 10 + r)
+        runs.push(
+          await timed(async () => {
+            const j = await coordinator.compute.run({
+              module,
+              inputs: ins,
+              replicas,
+              workers: workers.map((w) => w.addr),
+            })
+            await j.done
+            return j
+          }),
+        )
+        await settled([coordinator, ...workers])
+      }
+      const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a))
       out[`K${replicas}`] = {
-        ...ratio(run),
-        runsPerTask: Math.round(run.value.progress().replication * 100) / 100,
+        ...ratio(best),
+        runsPerTask: Math.round(best.value.progress().replication * 100) / 100,
+        runs: runs.map((r) => ({
+          ms: Math.round(r.ms),
+          efficiencyPerCore: ratio(r).efficiencyPerCore,
+          otherCores: ratio(r).otherCores,
+        })),
       }
     }
   } finally {

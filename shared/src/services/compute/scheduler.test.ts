@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Scheduler, type SchedulerInit } from './scheduler.ts'
+import { type Assignment, Scheduler, type SchedulerInit } from './scheduler.ts'
 
 /** A simulated worker: how long a task takes and what it answers (virtual time, no timers). */
 interface SimWorker {
@@ -375,6 +375,40 @@ describe('compute scheduler', () => {
     // reports that are not a duration are ignored
     s.complete(9_999, 'x', new Uint8Array(0), Number.NaN)
     expect(s.batchSize('a')).toBe(1)
+  })
+
+  it('batches shrink as the work left runs out: at most a share of it per slot, down to single tasks', () => {
+    const s = frozenClock({ tasks: 60, batchMs: 100, maxBatch: 64 })
+    s.addWorker('a', 1)
+    s.addWorker('b', 1)
+    // one task each to learn the run time: 10 ms, so batches of 10 while enough work is left
+    for (const w of ['a', 'b']) {
+      const a = s.next(w)!
+      s.complete(a.id, `d${a.index}`, new Uint8Array([a.index]), 10)
+    }
+    const sizes: number[] = []
+    let handed = 2
+    while (handed < 60) {
+      for (const w of ['a', 'b']) {
+        const batch: Assignment[] = []
+        for (let a = s.next(w); a !== undefined; a = s.next(w)) batch.push(a)
+        if (batch.length > 0) sizes.push(batch.length)
+        handed += batch.length
+        for (const a of batch) s.complete(a.id, `d${a.index}`, new Uint8Array([a.index]), 10)
+      }
+    }
+    // 58 left over 2 slots x pipeline 2: full batches of 10 while 40 or more are left, then shares of
+    // what is left (floor(left / 4)), then single tasks; every task handed out exactly once
+    // 58 left over 2 slots x pipeline 2: 'a' takes a batch of 10 and then one of floor(48 / 4) capped
+    // at 10, cut where the share of what is left falls to 9 (39 left); from then on each batch is at
+    // most a quarter of what is left, falling to single tasks: [19, 9, 8, 5, 4, 3, 3, 2, 2, 2, 1]
+    expect(sizes[0]).toBe(19)
+    expect(sizes.slice(1).every((n, i) => n <= (i === 0 ? 9 : sizes[i]!))).toBe(true)
+    expect(sizes.at(-1)).toBe(1)
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(58) // every task handed out exactly once
+    // the 39 tasks of the tail went out in 10 frames, not 39
+    expect(sizes.length - 1).toBeLessThanOrEqual(12)
+    expect(s.accepted().size).toBe(60)
   })
 
   it('with K=2 a worker gets single tasks until it is trusted, then batches', () => {
