@@ -175,6 +175,8 @@ interface RunResult {
   ok: boolean
   peers: number
   overheadBytes: number
+  /** ms to read the finished file back for the SHA-256 check (after the timed download) */
+  readBackMs: number
 }
 
 /** Starts downloaders, releases them at once, waits for their results. */
@@ -196,6 +198,7 @@ async function download(
     ok: r.sha256 === want && Number(r.bytes) === MIB * 1024 * 1024,
     peers: Number(r.peers),
     overheadBytes: Number(r.overheadBytes),
+    readBackMs: Number(r.readMs ?? 0),
   }))
 }
 
@@ -301,6 +304,7 @@ export async function runFilesBench(): Promise<Record<string, unknown>> {
           shareOfIdeal: r!.mbps / (n * uMBps),
           ok: r!.ok,
           overheadBytes: r!.overheadBytes,
+          readBackMs: r!.readBackMs,
         }
         console.log('edgeswarm N =', n, byN[n])
       }
