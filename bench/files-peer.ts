@@ -128,5 +128,7 @@ if (job.role === 'seed') {
     peers: r.peers,
     overheadBytes: r.overheadBytes,
   })
-  process.exit(0)
+  // what you download, you serve: the peer stays up (a flash crowd's finished downloaders keep
+  // serving the others, as a daemon does) until the bench stops it
+  for (;;) await nextLine()
 }

@@ -188,3 +188,117 @@ describe('files listener', () => {
     expect(pass.admit(one, a!.cid)).toBe('repeat')
   })
 })
+
+describe('first pass with reports (the seed polls its downloaders)', () => {
+  const setup = async () => {
+    const [a, b] = await Promise.all([block(1), block(2)])
+    let now = 1_000
+    const pass = new FirstPass([a!.cid, b!.cid], { reports: true, lostMs: 5_000, now: () => now })
+    const one: QueuedWants = { wanted: () => [] }
+    const two: QueuedWants = { wanted: () => [] }
+    pass.join(one)
+    pass.join(two)
+    return { a: a!, b: b!, pass, one, two, tick: (ms: number) => (now += ms) }
+  }
+  const bits = (pass: FirstPass) => [...pass.unsent()]
+
+  it('a written chunk is on its way until a downloader reports it, then fetched there: never sent twice', async () => {
+    const { a, b, pass, one, two, tick } = await setup()
+    expect(pass.admit(one, a.cid)).toBe('fresh')
+    expect(pass.admit(two, b.cid)).toBe('fresh')
+    expect(pass.done).toBe(true)
+    // both written, but (unlike without reports) the pass goes on while nobody reported them
+    expect(pass.active).toBe(true)
+    expect(pass.admit(two, a.cid)).toBe(false)
+    tick(1_000)
+    pass.seen({ kind: 'bitmap', bitmap: Uint8Array.of(0b01) }) // `one` reports a
+    expect(pass.admit(two, a.cid)).toBe(false) // held by a downloader: fetch it there
+    expect(bits(pass)).toEqual([0])
+    pass.seen({ kind: 'all', bitmap: new Uint8Array(0) }) // a downloader completed
+    expect(pass.active).toBe(false)
+    expect(pass.admit(two, a.cid)).toBe('repeat')
+  })
+
+  it('a chunk nobody reports within lostMs is offered and sent again', async () => {
+    const { a, b, pass, one, two, tick } = await setup()
+    expect(pass.admit(one, a.cid)).toBe('fresh')
+    expect(pass.admit(one, b.cid)).toBe('fresh')
+    pass.seen({ kind: 'bitmap', bitmap: Uint8Array.of(0b10) }) // b arrived, a did not
+    expect(bits(pass)).toEqual([0])
+    tick(4_999)
+    expect(pass.admit(two, a.cid)).toBe(false)
+    tick(1)
+    expect(bits(pass)).toEqual([0b01]) // a is offered again
+    expect(pass.admit(two, a.cid)).toBe('repeat')
+  })
+
+  it('what went to a downloader that left before reporting it is fresh again', async () => {
+    const { a, pass, one, two } = await setup()
+    const three: QueuedWants = { wanted: () => [] }
+    pass.join(three)
+    expect(pass.admit(one, a.cid)).toBe('fresh')
+    pass.leave(one)
+    expect(bits(pass)).toEqual([0b11])
+    expect(pass.admit(two, a.cid)).toBe('fresh')
+    // a reported chunk stays spread when its downloader leaves
+    pass.seen({ kind: 'bitmap', bitmap: Uint8Array.of(0b01) })
+    pass.leave(two)
+    expect(pass.admit(three, a.cid)).toBe('repeat') // fewer than two downloaders: the rule is off
+  })
+
+  it('the listener polls each downloader for its have-map and refuses a repeat until one reports the chunk', async () => {
+    const [a, b] = await Promise.all([block(1), block(2)])
+    const root = (await block(9)).cid
+    const bs = new MemoryBlockstore()
+    for (const x of [a!, b!]) await bs.put(x.cid, x.bytes)
+    const reports = new Map<string, number>() // peer -> have-map byte it reports
+    const asked: string[] = []
+    const handler = filesHandler({
+      blockstore: bs,
+      haveOf: async () => ({ kind: 'all', bitmap: new Uint8Array(0) }),
+      leavesOf: async () => [a!.cid, b!.cid],
+      events: () => {},
+      probe: (peer) => ({
+        have: async () => {
+          asked.push(peer)
+          return { kind: 'bitmap', bitmap: Uint8Array.of(reports.get(peer) ?? 0) }
+        },
+        close: () => {},
+      }),
+    })
+    const downloader = async (name: string) => {
+      const [client, server] = await streamPair()
+      void handler(server, { remotePeer: { toString: () => name } })
+      const lp = lpStream(client as Stream, { maxDataLength: FILES_MAX_FRAME_BYTES })
+      return {
+        send: (f: wire.Frame) => lp.write(wire.encodeFrame(f)),
+        read: async () => wire.decodeFrame((await lp.read()).subarray()),
+        close: () => client.close(),
+      }
+    }
+    const one = await downloader('one')
+    const two = await downloader('two')
+    for (const d of [one, two]) {
+      await d.send({ type: wire.HAVE_REQ, root })
+      await d.read()
+    }
+    await one.send({ type: wire.WANT, cid: a!.cid })
+    await one.send({ type: wire.WANT, cid: b!.cid })
+    expect((await one.read()).type).toBe(wire.BLOCK)
+    expect((await one.read()).type).toBe(wire.BLOCK)
+    // every chunk written, none reported: a repeat is refused (it is on its way)
+    await two.send({ type: wire.WANT, cid: a!.cid })
+    expect(await two.read()).toMatchObject({ type: wire.DONT_HAVE })
+    // the next poll hears that `one` holds both: the pass is over and the seed serves anything
+    reports.set('one', 0b11)
+    await new Promise((r) => setTimeout(r, 1_300))
+    expect(asked).toEqual(expect.arrayContaining(['one', 'two']))
+    await two.send({ type: wire.WANT, cid: a!.cid })
+    const got = await two.read()
+    expect(got.type === wire.BLOCK && got.bytes).toEqual(a!.bytes)
+    await two.send({ type: wire.HAVE_REQ, root })
+    expect(await two.read()).toMatchObject({ type: wire.HAVE, kind: 'all' })
+    await one.close()
+    await two.close()
+  })
+})

@@ -10,7 +10,7 @@ import { lpStream } from '@libp2p/utils'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 import { FILES_MAX_FRAME_BYTES } from '../../constants.ts'
-import { DEFAULT_FILES_MAX_PIPELINE } from '../../defaults.ts'
+import { DEFAULT_FILES_HAVE_REFRESH_MS, DEFAULT_FILES_MAX_PIPELINE } from '../../defaults.ts'
 import { toError } from '../../errors.ts'
 import type { EventSink } from '../../peer/service.ts'
 import { readBlock } from './blocks.ts'
@@ -41,6 +41,17 @@ export interface ServerComponents {
   onServed?: (peer: string, bytes: number) => void
   /** The chunks of a file this peer holds complete (its first pass to a crowd, see FirstPass), else undefined. */
   leavesOf?: (root: CID) => Promise<CID[] | undefined>
+  /**
+   * Asks a peer for its have-map of a root (a HAVE_REQ on a stream of our own): during a first pass the
+   * seed polls its downloaders with it, so a chunk counts as spread when one reports it (see FirstPass).
+   */
+  probe?: (peer: string) => HaveProbe
+}
+
+/** One peer's have-maps, asked on one stream; `have` rejects when the stream failed (a new probe then). */
+export interface HaveProbe {
+  have(root: CID): Promise<HaveAnswer>
+  close(): void
 }
 
 /** Bytes a stream may buffer unread: a full pipeline of the largest frames. */
@@ -56,14 +67,16 @@ type Request = Extract<Frame, { type: typeof HAVE_REQ | typeof WANT }>
 
 export function filesHandler(c: ServerComponents) {
   /** First passes of complete files to the streams downloading them, by root; gone with the last stream. */
-  const passes = new Map<string, FirstPass>()
-  const passOf = async (root: CID): Promise<FirstPass | undefined> => {
+  const passes = new Map<string, Pass>()
+  const passOf = async (root: CID): Promise<Pass | undefined> => {
     const key = root.toString()
     const known = passes.get(key)
     if (known !== undefined) return known
     const leaves = await c.leavesOf?.(root)
     if (leaves === undefined) return undefined
-    const pass = passes.get(key) ?? new FirstPass(leaves)
+    const known2 = passes.get(key)
+    if (known2 !== undefined) return known2
+    const pass = new Pass(root, new FirstPass(leaves, { reports: c.probe !== undefined }), c)
     passes.set(key, pass)
     return pass
   }
@@ -84,8 +97,12 @@ export function filesHandler(c: ServerComponents) {
     let pass: { key: string; pass: FirstPass } | undefined
     const leavePass = () => {
       if (pass === undefined) return
-      pass.pass.leave(mine)
-      if (pass.pass.streams === 0) passes.delete(pass.key)
+      const p = passes.get(pass.key)
+      p?.leave(mine)
+      if (p !== undefined && p.pass.streams === 0) {
+        p.end()
+        passes.delete(pass.key)
+      }
       pass = undefined
     }
     let ended = false
@@ -142,8 +159,8 @@ export function filesHandler(c: ServerComponents) {
             leavePass()
             const p = await passOf(frame.root)
             if (p !== undefined) {
-              p.join(mine)
-              pass = { key: frame.root.toString(), pass: p }
+              p.join(mine, peer)
+              pass = { key: frame.root.toString(), pass: p.pass }
             }
           }
           if (have.kind === 'all' && pass?.pass.active) have = { kind: 'bitmap', bitmap: pass.pass.unsent() }
@@ -177,5 +194,72 @@ export function filesHandler(c: ServerComponents) {
     }
     leavePass()
     await reader
+  }
+}
+
+/**
+ * A first pass and, when the listener can probe peers, the polling that feeds it their have-maps: every
+ * DEFAULT_FILES_HAVE_REFRESH_MS while the rule is on, one HAVE_REQ in flight per downloader at most.
+ */
+class Pass {
+  readonly pass: FirstPass
+  readonly #root: CID
+  readonly #c: ServerComponents
+  readonly #members = new Map<QueuedWants, string>()
+  readonly #probes = new Map<string, HaveProbe>()
+  readonly #asking = new Set<string>()
+  #timer: ReturnType<typeof setInterval> | undefined
+
+  constructor(root: CID, pass: FirstPass, c: ServerComponents) {
+    this.#root = root
+    this.pass = pass
+    this.#c = c
+  }
+
+  join(s: QueuedWants, peer: string): void {
+    this.pass.join(s)
+    this.#members.set(s, peer)
+    if (this.#c.probe !== undefined && this.#timer === undefined)
+      this.#timer = setInterval(() => this.#poll(), DEFAULT_FILES_HAVE_REFRESH_MS)
+  }
+
+  leave(s: QueuedWants): void {
+    this.pass.leave(s)
+    const peer = this.#members.get(s)
+    this.#members.delete(s)
+    if (peer !== undefined && ![...this.#members.values()].includes(peer)) {
+      this.#probes.get(peer)?.close()
+      this.#probes.delete(peer)
+    }
+  }
+
+  end(): void {
+    clearInterval(this.#timer)
+    this.#timer = undefined
+    for (const p of this.#probes.values()) p.close()
+    this.#probes.clear()
+  }
+
+  #poll(): void {
+    if (!this.pass.active) return
+    for (const peer of new Set(this.#members.values())) {
+      if (this.#asking.has(peer)) continue
+      let probe = this.#probes.get(peer)
+      if (probe === undefined) {
+        probe = this.#c.probe!(peer)
+        this.#probes.set(peer, probe)
+      }
+      this.#asking.add(peer)
+      probe
+        .have(this.#root)
+        .then((answer) => this.pass.seen(answer))
+        .catch((err: unknown) => {
+          // a failed stream is dropped; the next round opens another
+          this.#probes.get(peer)?.close()
+          this.#probes.delete(peer)
+          this.#c.events('files.probe-failed', { peer, error: toError(err).message }, 'debug')
+        })
+        .finally(() => this.#asking.delete(peer))
+    }
   }
 }

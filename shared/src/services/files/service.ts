@@ -22,6 +22,7 @@ import { exporter, recursive } from 'ipfs-unixfs-exporter'
 import type { CID } from 'multiformats/cid'
 import { concat } from 'uint8arrays/concat'
 import { FILES_PROTOCOL } from '../../constants.ts'
+import { DEFAULT_FILES_OPEN_TIMEOUT_MS } from '../../defaults.ts'
 import { toError } from '../../errors.ts'
 import type { PeerService, ServiceContext } from '../../peer/service.ts'
 import type { KvStore } from '../../peer/storage.ts'
@@ -38,9 +39,11 @@ import {
   localLayout,
 } from './download.ts'
 import { type ImportEntry, importBytes, importEntries } from './import.ts'
+import { PeerLink } from './link.ts'
 import { RefBlockstore } from './ref-blockstore.ts'
-import { filesHandler, type HaveAnswer } from './server.ts'
+import { filesHandler, type HaveAnswer, type HaveProbe } from './server.ts'
 import type { FileStore } from './types.ts'
+import { HAVE } from './wire.ts'
 
 export interface SharedFile {
   cid: string
@@ -94,7 +97,12 @@ export function filesService(): PeerService<FilesApi> {
       const api = createFiles(ctx, bs, kv)
       await ctx.node.handle(
         FILES_PROTOCOL,
-        filesHandler({ ...api.server, blockstore: bs, events: ctx.events }),
+        filesHandler({
+          ...api.server,
+          blockstore: bs,
+          events: ctx.events,
+          probe: (peer) => haveProbe(ctx, peer),
+        }),
         {
           runOnLimitedConnection: true,
           maxInboundStreams: 64,
@@ -357,6 +365,36 @@ function createFiles(ctx: ServiceContext, bs: Blockstore, kv: KvStore) {
         complete.add(rec.cid)
         announce(rec.cid)
       }
+    },
+  }
+}
+
+/** A peer's have-maps over a files stream of our own, opened on first use (a seed's first pass polls with it). */
+function haveProbe(ctx: ServiceContext, peer: string): HaveProbe {
+  let link: Promise<PeerLink> | undefined
+  let closed = false
+  const open = () => {
+    link ??= ctx.node
+      .dialProtocol(peerIdFromString(peer), FILES_PROTOCOL, {
+        signal: AbortSignal.timeout(DEFAULT_FILES_OPEN_TIMEOUT_MS),
+        runOnLimitedConnection: true,
+      })
+      .then((stream) => {
+        const l = new PeerLink(peer, stream)
+        if (closed) l.close()
+        return l
+      })
+    return link
+  }
+  return {
+    async have(root) {
+      const f = await (await open()).haveReq(root)
+      if (f.type !== HAVE) throw new Error(`answered HAVE_REQ with frame ${f.type}`)
+      return { kind: f.kind, bitmap: f.bitmap }
+    },
+    close() {
+      closed = true
+      void link?.then((l) => l.close()).catch(() => undefined)
     },
   }
 }
