@@ -40,6 +40,18 @@ async function gatedStore(blocks: Array<{ cid: CID; bytes: Uint8Array }>, hold: 
   return { gated, release }
 }
 
+/** A downloader's end of a new stream to `handler`, as peer `name`. */
+async function connect(handler: ReturnType<typeof filesHandler>, name: string) {
+  const [client, server] = await streamPair()
+  void handler(server, { remotePeer: { toString: () => name } })
+  const lp = lpStream(client as Stream, { maxDataLength: FILES_MAX_FRAME_BYTES })
+  return {
+    send: (f: wire.Frame) => lp.write(wire.encodeFrame(f)),
+    read: async () => wire.decodeFrame((await lp.read()).subarray()),
+    close: () => client.close(),
+  }
+}
+
 /** A listener whose blockstore holds the first read until `release()`: later requests queue meanwhile. */
 async function gatedListener(blocks: Array<{ cid: CID; bytes: Uint8Array }>) {
   const { gated, release } = await gatedStore(blocks, () => true)
@@ -120,15 +132,7 @@ describe('files listener', () => {
       leavesOf: async () => [a!.cid, b!.cid],
       events: () => {},
     })
-    const downloader = async (name: string) => {
-      const [client, server] = await streamPair()
-      void handler(server, { remotePeer: { toString: () => name } })
-      const lp = lpStream(client as Stream, { maxDataLength: FILES_MAX_FRAME_BYTES })
-      return {
-        send: (f: wire.Frame) => lp.write(wire.encodeFrame(f)),
-        read: async () => wire.decodeFrame((await lp.read()).subarray()),
-      }
-    }
+    const downloader = (name: string) => connect(handler, name)
     const one = await downloader('one')
     await one.send({ type: wire.HAVE_REQ, root })
     expect(await one.read()).toMatchObject({ type: wire.HAVE, kind: 'all' })
@@ -266,16 +270,7 @@ describe('first pass with reports (the seed polls its downloaders)', () => {
         close: () => {},
       }),
     })
-    const downloader = async (name: string) => {
-      const [client, server] = await streamPair()
-      void handler(server, { remotePeer: { toString: () => name } })
-      const lp = lpStream(client as Stream, { maxDataLength: FILES_MAX_FRAME_BYTES })
-      return {
-        send: (f: wire.Frame) => lp.write(wire.encodeFrame(f)),
-        read: async () => wire.decodeFrame((await lp.read()).subarray()),
-        close: () => client.close(),
-      }
-    }
+    const downloader = (name: string) => connect(handler, name)
     const one = await downloader('one')
     const two = await downloader('two')
     for (const d of [one, two]) {
