@@ -95,7 +95,8 @@ if (job.role === 'seed') {
       return { read: () => files.getBytes(job.cid!), peers: r.peers.length, overheadBytes: r.overheadBytes }
     }
   } else if (mode === 'helia') {
-    const helia = await createStockHelia()
+    // stock but for the connection monitor, which the bench's own peers turn off too (see filesPeer)
+    const helia = await createStockHelia({ monitor: false })
     say({ ready: true })
     dialAndGet = async (addrs) => {
       await Promise.all(addrs.map((a) => helia.libp2p.dial(multiaddr(a)).catch(() => undefined)))

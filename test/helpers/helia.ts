@@ -25,7 +25,12 @@ export interface StockHelia {
   stop: () => Promise<void>
 }
 
-export async function createStockHelia(): Promise<StockHelia> {
+/**
+ * `monitor: false` turns off js-libp2p's connection monitor: its pings wait behind a shaped bulk
+ * transfer and abort the connection (the files bench at 10 Mbit/s: stock Helia lost its seeders and,
+ * with no routing to find them again, waited forever).
+ */
+export async function createStockHelia(options: { monitor?: boolean } = {}): Promise<StockHelia> {
   const helia = withBitswap(
     withLibp2pLight(createHeliaLight({ blockstore: new MemoryBlockstore() }), {
       addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
@@ -34,6 +39,7 @@ export async function createStockHelia(): Promise<StockHelia> {
       streamMuxers: [yamux()],
       connectionGater: { denyDialMultiaddr: () => false },
       services: { identify: identify() },
+      ...(options.monitor === false ? { connectionMonitor: { enabled: false } } : {}),
     }),
   )
   await helia.start()
