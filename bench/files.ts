@@ -13,7 +13,8 @@
  * - single-source HTTP at U, and stock Helia (bitswap) from the same 8 seeders;
  * - chunk verification MB/s in Node and in Chromium (1 MiB chunks, SHA-256 against the CID, the same
  *   `verifyBlock`).
- * File size FILES_BENCH_MIB (default 64); FILES_BENCH_ROWS picks rows (e.g. `crowd`, default all).
+ * File size FILES_BENCH_MIB (default 64); FILES_BENCH_ROWS picks rows (e.g. `crowd`, default all);
+ * FILES_BENCH_N the seeder counts of the `n` row (default 1,2,4,8; speedups are against N = 1).
  */
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
@@ -290,7 +291,7 @@ export async function runFilesBench(): Promise<Record<string, unknown>> {
     if (ROWS.has('n')) {
       const byN: Record<string, unknown> = {}
       let one = 0
-      for (const n of [1, 2, 4, 8]) {
+      for (const n of (process.env.FILES_BENCH_N ?? '1,2,4,8').split(',').map(Number)) {
         const [r] = await download(
           [getters[0]!],
           { mode: 'edgeswarm', cid },
