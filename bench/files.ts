@@ -301,7 +301,7 @@ export async function runFilesBench(): Promise<Record<string, unknown>> {
         if (n === 1) one = r!.mbps
         byN[n] = {
           MBps: r!.mbps,
-          speedup: r!.mbps / one,
+          speedup: one > 0 ? r!.mbps / one : undefined, // against N = 1, when it ran
           shareOfIdeal: r!.mbps / (n * uMBps),
           ok: r!.ok,
           overheadBytes: r!.overheadBytes,
