@@ -11,15 +11,19 @@
  *   off (quiet chat topics would otherwise prune honest peers for sending little), and so is the IP
  *   colocation penalty (every relayed peer appears to come from its relay shard's IP, and a test or a
  *   household runs many peers on one address).
+ * - A fast message ID (`fast-msg-id.ts`): copies of a message already accepted are dropped before their
+ *   signature is verified again (local only, the wire is unchanged).
  */
 import { type GossipsubOpts, gossipsub } from '@libp2p/gossipsub'
 import { createTopicScoreParams, type TopicScoreParams } from '@libp2p/gossipsub/score'
 import * as D from '../../defaults.ts'
+import { fastMsgId } from './fast-msg-id.ts'
 
 /** Options for `gossipsub()`, shared by every edgeswarm peer. */
 export function gossipOptions(): Partial<GossipsubOpts> {
   return {
     globalSignaturePolicy: 'StrictSign',
+    fastMsgIdFn: fastMsgId,
     runOnLimitedConnection: true,
     allowPublishToZeroTopicPeers: true,
     ignoreDuplicatePublishError: true,
