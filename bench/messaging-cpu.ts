@@ -60,6 +60,8 @@ const codec = payloadCodec(args['network-key'])
 interface Peer {
   node: Libp2p<{ pubsub: GossipSub }>
   got: number
+  /** Copies of topic messages that arrived, duplicates included (at GossipSub's RPC entry). */
+  copies: number
   latencies: number[]
 }
 
@@ -77,7 +79,14 @@ async function startPeer(): Promise<Peer> {
   if (args.validator) {
     gs.topicValidators.set(TOPIC, messageValidator({ codec, onDrop: () => undefined }))
   }
-  const peer: Peer = { node, got: 0, latencies: [] }
+  const peer: Peer = { node, got: 0, copies: 0, latencies: [] }
+  type Rpc = { messages?: Array<{ topic?: string }> }
+  const inner = gs as unknown as { handleReceivedRpc: (from: unknown, rpc: Rpc) => unknown }
+  const entry = inner.handleReceivedRpc.bind(inner)
+  inner.handleReceivedRpc = (from, rpc) => {
+    for (const m of rpc.messages ?? []) if (m.topic === TOPIC) peer.copies++
+    return entry(from, rpc)
+  }
   gs.addEventListener('message', (e: CustomEvent<Message>) => {
     if (e.detail.topic !== TOPIC) return
     const { t } = args.validator ? codec.decode(TOPIC, e.detail.data) : { t: readTime(e.detail.data) }
@@ -122,6 +131,7 @@ for (const p of peers) await p.node.services.pubsub.publish(TOPIC, payload())
 await new Promise((r) => setTimeout(r, 3_000))
 for (const p of peers) {
   p.got = 0
+  p.copies = 0
   p.latencies = []
 }
 
@@ -171,6 +181,7 @@ const result = {
   cpuMsPerMessagePerPeer: cpuMs / receipts,
   // of which in the kernel (socket writes and reads on loopback)
   systemMsPerMessagePerPeer: cpu.system / 1000 / receipts,
+  copiesPerReceipt: peers.reduce((n, p) => n + p.copies, 0) / receipts,
   cores: cpuMs / 1000 / wallS,
   latencyMs: { p50: pct(lat, 0.5), p99: pct(lat, 0.99) },
   load: [load0 ?? 0, loadavg()[0] ?? 0].map((l) => Number(l.toFixed(2))),
