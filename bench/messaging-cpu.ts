@@ -19,7 +19,7 @@ import { Session } from 'node:inspector/promises'
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { GossipSub, Message } from '@libp2p/gossipsub'
+import { type GossipSub, gossipsub, type Message } from '@libp2p/gossipsub'
 import type { Libp2p } from '@libp2p/interface'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
@@ -71,7 +71,7 @@ async function startPeer(): Promise<Peer> {
       privateKey: await generateKeyPair('Ed25519'),
       listen: ['/ip4/127.0.0.1/tcp/0/ws'],
       transports: [webSockets()],
-      services: { pubsub: (await import('@libp2p/gossipsub')).gossipsub(gossipOptions()) },
+      services: { pubsub: gossipsub(gossipOptions()) },
     }),
   )) as unknown as Libp2p<{ pubsub: GossipSub }>
   const gs = node.services.pubsub
