@@ -12,7 +12,8 @@
  * forged message never makes the genuine one a duplicate; it is verified and rejected as before. Under
  * StrictSign the message ID is author + sequence number anyway, so the fast ID (which also includes the
  * signature) never merges two messages the seen cache keeps apart. The fast ID is local: nothing on the
- * wire changes.
+ * wire changes. Contract test (GossipSub's order: fast ID, then signature, then seen cache):
+ * fast-msg-id.test.ts.
  *
  * @example
  * ```ts
