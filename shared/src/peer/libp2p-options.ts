@@ -3,6 +3,8 @@
  * relayed connections, the private-network credential when the overlay is private, and a gater that
  * lets a peer dial private addresses (home LANs, labs, loopback and `wrangler dev` relays are
  * "private", and the peer dials only addresses from its bootstrap document and from peers it met).
+ * Yamux sends its window updates every half window (`libp2p-compat/yamux-window.ts`), as go-yamux does,
+ * and noise decodes frames without an exception per chunk (`libp2p-compat/noise-decoder.ts`).
  * The shells add their transports and runtime-only services.
  *
  * @example
@@ -18,6 +20,8 @@ import { ping } from '@libp2p/ping'
 import type { Libp2pOptions } from 'libp2p'
 import { networkAuth } from '../auth.ts'
 import { DEFAULT_PING_MAX_STREAMS } from '../defaults.ts'
+import { quietNoiseDecoder } from '../libp2p-compat/noise-decoder.ts'
+import { halfWindowUpdates } from '../libp2p-compat/yamux-window.ts'
 
 export interface PeerLibp2pInit {
   privateKey: PrivateKey
@@ -45,8 +49,10 @@ export function peerLibp2pOptions(init: PeerLibp2pInit): Libp2pOptions {
     privateKey: init.privateKey,
     addresses: { listen: init.listen },
     transports: init.transports as never,
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // noise's frame decoder without an exception per chunk received (libp2p-compat)
+    connectionEncrypters: [quietNoiseDecoder(noise())],
+    // a yamux window update every half window, not after every frame received (libp2p-compat)
+    streamMuxers: [halfWindowUpdates(yamux())],
     connectionGater: { denyDialMultiaddr: () => false, ...init.gater },
     // the path manager pings every connection itself (on that connection, with its own verdict on
     // direct links); libp2p's monitor would race it for ping streams and abort busy connections on

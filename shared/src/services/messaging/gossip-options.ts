@@ -11,15 +11,21 @@
  *   off (quiet chat topics would otherwise prune honest peers for sending little), and so is the IP
  *   colocation penalty (every relayed peer appears to come from its relay shard's IP, and a test or a
  *   household runs many peers on one address).
+ * - IDONTWANT (GossipSub 1.2) sent for messages of `DEFAULT_PUBSUB_IDONTWANT_MIN_BYTES` or more only;
+ *   those we receive are honoured whatever their size.
+ * - A fast message ID (`fast-msg-id.ts`): copies of a message already accepted are dropped before their
+ *   signature is verified again (local only, the wire is unchanged).
  */
 import { type GossipsubOpts, gossipsub } from '@libp2p/gossipsub'
 import { createTopicScoreParams, type TopicScoreParams } from '@libp2p/gossipsub/score'
 import * as D from '../../defaults.ts'
+import { fastMsgId } from './fast-msg-id.ts'
 
 /** Options for `gossipsub()`, shared by every edgeswarm peer. */
 export function gossipOptions(): Partial<GossipsubOpts> {
   return {
     globalSignaturePolicy: 'StrictSign',
+    fastMsgIdFn: fastMsgId,
     runOnLimitedConnection: true,
     allowPublishToZeroTopicPeers: true,
     ignoreDuplicatePublishError: true,
@@ -30,6 +36,8 @@ export function gossipOptions(): Partial<GossipsubOpts> {
     // for everyone else); GossipSub's default
     floodPublish: true,
     maxInboundDataLength: D.DEFAULT_PUBSUB_MAX_MESSAGE_BYTES + 1024,
+    // IDONTWANT for large messages only: for chat-sized ones it costs more frames than the copies it saves
+    idontwantMinDataSize: D.DEFAULT_PUBSUB_IDONTWANT_MIN_BYTES,
     scoreParams: {
       IPColocationFactorWeight: 0,
       topics: {},

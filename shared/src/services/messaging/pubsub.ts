@@ -15,7 +15,7 @@ import * as D from '../../defaults.ts'
 import { InvalidInputError, InvalidMessageError } from '../../errors.ts'
 import type { PeerService, ServiceContext } from '../../peer/service.ts'
 import { edgeswarmGossipsub, type GossipInternals, scoreTopic } from './gossip-options.ts'
-import { payloadCodec } from './payload.ts'
+import { type Payload, payloadCodec } from './payload.ts'
 import { subscriptionQueue } from './queue.ts'
 import { TopicPeerFinder } from './topic-peers.ts'
 import type { DropReason, PubSub, PubSubMessage, PubSubStats } from './types.ts'
@@ -64,8 +64,12 @@ export function pubsubService(): PeerService<PubSub> {
       /** Topics we publish to without subscribing: discovery runs for them too. */
       const interest = new Set<string>()
       const stats = { published: 0, received: 0, dropped: emptyDrops() }
+      // payloads the validator decoded (GossipSub hands the same Message object to the validator and to
+      // the message event), so a received message is decoded, and in a private network opened, once
+      const decoded = new WeakMap<Message, Payload>()
       const validate = messageValidator({
         codec,
+        onAccept: (msg, payload) => decoded.set(msg, payload),
         onDrop: (reason, from, topic) => {
           stats.dropped[reason]++
           ctx.events('pubsub.dropped', { reason, from, topic }, 'debug')
@@ -81,11 +85,13 @@ export function pubsubService(): PeerService<PubSub> {
         const { msg, propagationSource } = evt.detail
         const set = handlers.get(msg.topic)
         if (msg.type !== 'signed' || set === undefined) return
-        let payload: { t: number; body: string }
-        try {
-          payload = codec.decode(msg.topic, msg.data)
-        } catch {
-          return // the validator rejected it already
+        let payload = decoded.get(msg)
+        if (payload === undefined) {
+          try {
+            payload = codec.decode(msg.topic, msg.data)
+          } catch {
+            return // the validator rejected it already
+          }
         }
         stats.received++
         const m: PubSubMessage = {

@@ -82,6 +82,16 @@ describe('pub/sub validator', () => {
     expect(drops).toEqual([])
   })
 
+  it('hands each accepted message and its payload on, and only accepted ones', () => {
+    const codec = payloadCodec('key')
+    const accepted: Array<[Message, unknown]> = []
+    const v = messageValidator({ codec, onDrop: () => undefined, onAccept: (m, p) => accepted.push([m, p]) })
+    const msg = signed('chat', codec.encode('chat', { t: 7, body: 'once' }))
+    expect(v(author, msg)).toBe('accept')
+    expect(v(author, signed('chat', new TextEncoder().encode('garbage')))).toBe('reject')
+    expect(accepted).toEqual([[msg, { t: 7, body: 'once' }]])
+  })
+
   it('rejects unsigned, oversized, malformed and badly named messages, and counts each', () => {
     const { v, codec, drops } = setup()
     expect(v(author, { type: 'unsigned', topic: 'chat', data: new Uint8Array(1) })).toBe('reject')

@@ -23,6 +23,8 @@ export interface ValidatorInit {
   codec: PayloadCodec
   /** Called for every dropped message with the reason and the neighbour that sent it. */
   onDrop: (reason: DropReason, from: string, topic: string) => void
+  /** Called with each accepted message and its decoded payload, so the receiver need not decode it again. */
+  onAccept?: (msg: Message, payload: Payload) => void
   now?: () => number
 }
 
@@ -55,6 +57,7 @@ export function messageValidator(init: ValidatorInit): (peer: PeerId, msg: Messa
     if (new TextEncoder().encode(payload.body).length > D.DEFAULT_PUBSUB_MAX_MESSAGE_BYTES) {
       return drop('too_large', REJECT)
     }
+    init.onAccept?.(msg, payload)
     return ACCEPT
   }
 }
