@@ -133,8 +133,24 @@ async function walkedOf(cid: string): Promise<Walked | null> {
   }
 }
 
+/** A lookup that ran out of its 30 s found nothing (kad-dht's own queries throw when their signal fires). */
 async function find(i: number, cid: string, want: string, via: 'routing' | 'dht'): Promise<Found | null> {
   const signal = AbortSignal.timeout(30_000)
+  try {
+    return await findWithin(i, cid, want, via, signal)
+  } catch (err) {
+    if (signal.aborted) return null
+    throw err
+  }
+}
+
+async function findWithin(
+  i: number,
+  cid: string,
+  want: string,
+  via: 'routing' | 'dht',
+  signal: AbortSignal,
+): Promise<Found | null> {
   const n = nodes[i]!
   if (!stock && via === 'routing') {
     for await (const p of n.routing.findProviders(cid, { signal })) {

@@ -180,6 +180,10 @@ async function benchOurs(size: number, edgeUrl: string) {
           50,
         ),
         dhtFoundAtReturn: provides.filter((p) => p.atReturn !== null).length,
+        // the provides that returned with the DHT's acknowledgements (the others ran out of the wait)
+        dhtStoredAtReturn: provides.filter((p) => p.stored.includes('dht')).length,
+        dhtFoundAtReturnOfStored: provides.filter((p) => p.stored.includes('dht') && p.atReturn !== null)
+          .length,
         n: provides.length,
       },
       hybrid,
@@ -248,7 +252,7 @@ function printTable(
     `  provide p50s: edge stored ${fmt(r.provide.edgeP50Ms)} ms; DHT walk to the closest peers ${fmt(r.provide.dhtLookupP50Ms)} ms, 3rd acknowledgement ${fmt(r.provide.dhtThirdAckP50Ms)} ms, all stored ${fmt(r.provide.dhtWalkP50Ms)} ms (${fmt(r.provide.dhtWalkPeersP50)} peers)`,
   )
   console.log(
-    `  found in the DHT alone right after provide() returned: ${r.provide.dhtFoundAtReturn}/${r.provide.n}`,
+    `  found in the DHT alone right after provide() returned: ${r.provide.dhtFoundAtReturn}/${r.provide.n}; of those returned with DHT acknowledgements ${r.provide.dhtFoundAtReturnOfStored}/${r.provide.dhtStoredAtReturn}`,
   )
   console.log(`  neighbours per peer: p50 ${r.neighbours.p50}, max ${r.neighbours.max} (target 24)`)
 }
