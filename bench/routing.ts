@@ -1,7 +1,8 @@
 /**
- * Routing benchmark: provide and lookup latency, hops and success under churn, for in-process overlays
- * of N peers (default 50; `ROUTING_BENCH_SIZES=50,200` adds the issue's 200, which takes ~15 min to
- * start on a loaded 2-core machine) on loopback against the real edge:
+ * Routing benchmark: provide and lookup latency, hops and success under churn, for overlays of N peers
+ * (default 50; `ROUTING_BENCH_SIZES=50,200` adds the issue's 200) on loopback against the real edge.
+ * The peers live in `ROUTING_BENCH_PROCS` worker processes (default: one per core; bench/routing-peer.ts,
+ * bench/lib/routing-overlay.ts), this process only coordinates:
  * - ours via the edge index (hybrid; first answer) and via the DHT alone (edge routing API blocked),
  * - ours, DHT alone, with 30% of the peers stopped,
  * - stock `@libp2p/kad-dht` defaults (own protocol `/ipfs/kad/1.0.0` on loopback only; the
@@ -12,15 +13,13 @@
  * 2 cores). Run on its own: `node bench/routing.ts`.
  */
 import { loadavg } from 'node:os'
-import { type KadDHT, kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { kadRoutingTableOf } from '../shared/src/libp2p-compat/kad-routing-table.ts'
-import { HopCounter } from '../shared/src/services/routing/dht.ts'
 import { startEdge } from '../test/helpers/edge.ts'
-import { type Overlay, percentile, pool, startOverlay } from '../test/helpers/overlay.ts'
+import { percentile, pool } from '../test/helpers/overlay.ts'
 import { waitFor } from '../test/helpers/wait.ts'
+import { type BenchOverlay, startBenchOverlay } from './lib/routing-overlay.ts'
 import { shardDhtCost } from './lib/shard-dht.ts'
 
 interface Lookups {
@@ -35,16 +34,11 @@ interface Lookups {
 }
 
 /**
- * Provides and lookups in flight at once (`ROUTING_BENCH_CONCURRENCY`). Every peer shares this process:
- * 50 at once measured the process's CPU (hundreds of noise handshakes at ~25 ms each), not the lookup.
+ * Provides and lookups in flight at once (`ROUTING_BENCH_CONCURRENCY`). When every peer shared one
+ * process, 50 at once measured its CPU (hundreds of noise handshakes at ~25 ms each), not the lookup;
+ * kept at 4 so runs stay comparable.
  */
 const AT_ONCE = Number(process.env.ROUTING_BENCH_CONCURRENCY ?? 4)
-
-let blocked = false
-const blockable: typeof fetch = async (input, init) => {
-  if (blocked && String(input).includes('/routing')) throw new TypeError('routing API blocked by the bench')
-  return fetch(input, init)
-}
 
 async function cids(n: number, tag: string): Promise<string[]> {
   return Promise.all(
@@ -82,32 +76,29 @@ function summarise(results: ({ ms: number; hops: number; source?: string } | und
   }
 }
 
-async function oursLookups(o: Overlay, keys: string[], owners: number[], live: number[]): Promise<Lookups> {
+async function lookups(
+  o: BenchOverlay,
+  keys: string[],
+  owners: number[],
+  live: number[],
+  via: 'routing' | 'dht' = 'routing',
+): Promise<Lookups> {
   const res = await pool(
     keys.map((cid, k) => ({ cid, k })),
     AT_ONCE,
     async ({ cid, k }) => {
       if (!live.includes(owners[k]!)) return null
-      const from = o.nodes[live[(k * 7 + 3) % live.length]!]!
-      const want = o.nodes[owners[k]!]!.node.peerId.toString()
-      for await (const p of from.routing.findProviders(cid, { signal: AbortSignal.timeout(30_000) })) {
-        if (p.peerId === want) return p
-      }
-      return undefined
+      return (await o.find(live[(k * 7 + 3) % live.length]!, cid, owners[k]!, via)) ?? undefined
     },
   )
   return summarise(res.filter((r) => r !== null))
 }
 
 /** Waits until every routing table holds 3 peers (kad-dht parks queries on an empty table). */
-async function tablesFilled(
-  o: Overlay,
-  size: (n: Overlay['nodes'][number]) => number | Promise<number> = async (n) =>
-    (await n.routing.status()).routingTableSize,
-): Promise<void> {
+async function tablesFilled(o: BenchOverlay): Promise<void> {
   await waitFor(
     'every routing table holds at least 3 peers',
-    async () => (await Promise.all(o.nodes.map(size))).every((s) => s >= 3),
+    async () => (await o.tableSizes()).every((s) => s >= 3),
     300_000,
     1_000,
   )
@@ -115,49 +106,47 @@ async function tablesFilled(
 
 async function benchOurs(size: number, edgeUrl: string) {
   const t0 = Date.now()
-  const o = await startOverlay({ size, edgeUrl, routing: { fetch: blockable } })
+  const provideDhtPeers = process.env.ROUTING_BENCH_PROVIDE_DHT_PEERS
+  const o = await startBenchOverlay({
+    size,
+    edgeUrl,
+    stock: false,
+    ...(provideDhtPeers === undefined ? {} : { provideDhtPeers: Number(provideDhtPeers) }),
+  })
   try {
     await tablesFilled(o)
     console.log(
-      `  ours: ${size} peers up, routing tables >= 3 after ${Math.round((Date.now() - t0) / 1000)} s`,
+      `  ours: ${size} peers in ${o.pids.length} processes up, routing tables >= 3 after ${Math.round((Date.now() - t0) / 1000)} s`,
     )
     const providers = Math.min(size, 50)
     const keys = await cids(providers, `ours-${size}`)
     const owners = keys.map((_, i) => Math.floor((i * size) / providers))
-    // provide() returns once the edge stored the record (and the DHT, if its walk ends within 2 s); the
-    // walk goes on in the background: each slot waits for it, so at most AT_ONCE walks share the process
-    const dhtProvideMs: number[] = []
+    // provide() returns once the edge stored the record (and the DHT, if its walk ends within the wait);
+    // right then one other peer looks the CID up in the DHT alone (is it findable without the edge?);
+    // the walk goes on in the background and each slot waits for it, so at most AT_ONCE walks run at once
     const provides = await pool(
       keys.map((cid, i) => ({ cid, i })),
       AT_ONCE,
       async ({ cid, i }) => {
-        const n = o.nodes[owners[i]!]!
-        const t = Date.now()
-        const r = await n.routing.provide(cid)
-        await waitFor(
-          'the DHT provide finished',
-          () => n.events.includes('routing.dht-provided'),
-          120_000,
-          100,
-        )
-          .then(() => dhtProvideMs.push(Date.now() - t))
-          .catch((err: unknown) => console.warn(`  ${(err as Error).message}`))
-        return r
+        const r = await o.provide(owners[i]!, cid)
+        const atReturn = await o.find((owners[i]! + 1) % size, cid, owners[i]!, 'dht')
+        const walk = await o.walked(owners[i]!, cid)
+        if (walk === null) console.warn(`  the DHT provide of ${cid} did not end within 120 s`)
+        return { ...r, atReturn, walk }
       },
     )
-    const all = o.nodes.map((_, i) => i)
-    const hybrid = await oursLookups(o, keys, owners, all)
-    blocked = true
-    const dhtOnly = await oursLookups(o, keys, owners, all)
+    const all = Array.from({ length: size }, (_, i) => i)
+    const hybrid = await lookups(o, keys, owners, all)
+    await o.block(true)
+    const dhtOnly = await lookups(o, keys, owners, all)
     const dead = new Set<number>()
     while (dead.size < Math.round(size * 0.3)) dead.add(Math.floor(Math.random() * size))
-    await Promise.all([...dead].map((i) => o.nodes[i]!.stop()))
+    await o.stopPeers([...dead])
     const live = all.filter((i) => !dead.has(i))
-    const churn = await oursLookups(o, keys, owners, live)
-    blocked = false
-    const neighbours = await Promise.all(
-      o.live().map(async (n) => (await n.routing.status()).neighbours.length),
-    )
+    const churn = await lookups(o, keys, owners, live)
+    await o.block(false)
+    const neighbours = await o.neighbours()
+    const walks = provides.flatMap((p) => (p.walk === null ? [] : [p.walk]))
     return {
       provide: {
         p50Ms: percentile(
@@ -170,7 +159,32 @@ async function benchOurs(size: number, edgeUrl: string) {
         ),
         edge: provides.filter((p) => p.stored.includes('edge')).length,
         dht: provides.filter((p) => p.stored.includes('dht')).length,
-        dhtWalkP50Ms: percentile(dhtProvideMs, 50),
+        dhtWalkP50Ms: percentile(
+          walks.map((w) => w.walkMs),
+          50,
+        ),
+        edgeP50Ms: percentile(
+          provides.flatMap((p) => (p.edgeMs === undefined ? [] : [p.edgeMs])),
+          50,
+        ),
+        dhtLookupP50Ms: percentile(
+          walks.flatMap((w) => (w.lookupMs === undefined ? [] : [w.lookupMs])),
+          50,
+        ),
+        dhtThirdAckP50Ms: percentile(
+          walks.flatMap((w) => (w.thirdAckMs === undefined ? [] : [w.thirdAckMs])),
+          50,
+        ),
+        dhtWalkPeersP50: percentile(
+          walks.map((w) => w.dhtPeers),
+          50,
+        ),
+        dhtFoundAtReturn: provides.filter((p) => p.atReturn !== null).length,
+        // the provides that returned with the DHT's acknowledgements (the others ran out of the wait)
+        dhtStoredAtReturn: provides.filter((p) => p.stored.includes('dht')).length,
+        dhtFoundAtReturnOfStored: provides.filter((p) => p.stored.includes('dht') && p.atReturn !== null)
+          .length,
+        n: provides.length,
       },
       hybrid,
       dhtOnly,
@@ -178,64 +192,29 @@ async function benchOurs(size: number, edgeUrl: string) {
       neighbours: { max: Math.max(...neighbours), p50: percentile(neighbours, 50) },
     }
   } finally {
-    blocked = false
-    await o.stop()
+    await o.close()
   }
 }
 
 async function benchStock(size: number) {
-  const o = await startOverlay({
-    size,
-    edgeUrl: '',
-    services: () => [],
-    libp2pServices: () => ({ dht: kadDHT({ clientMode: false, peerInfoMapper: passthroughMapper }) }),
-  })
+  const o = await startBenchOverlay({ size, edgeUrl: '', stock: true })
   try {
-    await tablesFilled(o, (n) => kadRoutingTableOf(n.node.services.dht as KadDHT).size)
+    await tablesFilled(o)
     const providers = Math.min(size, 50)
     const keys = await cids(providers, `stock-${size}`)
     const owners = keys.map((_, i) => Math.floor((i * size) / providers))
-    const dht = (i: number) => o.nodes[i]!.node.services.dht as KadDHT
     const provideMs = await pool(
       keys.map((cid, i) => ({ cid, i })),
       AT_ONCE,
-      async ({ cid, i }) => {
-        const t = Date.now()
-        for await (const _ of dht(owners[i]!).provide(CID.parse(cid), {
-          signal: AbortSignal.timeout(60_000),
-        })) {
-          // drain
-        }
-        return Date.now() - t
-      },
+      async ({ cid, i }) => (await o.provide(owners[i]!, cid)).ms,
     )
-    const lookups = await pool(
-      keys.map((cid, k) => ({ cid, k })),
-      AT_ONCE,
-      async ({ cid, k }) => {
-        const from = (k * 7 + 3) % size
-        const hops = new HopCounter(o.nodes[from]!.node.peerId)
-        const t = Date.now()
-        for await (const ev of dht(from).findProviders(CID.parse(cid), {
-          signal: AbortSignal.timeout(30_000),
-        })) {
-          hops.see(ev)
-          if (
-            ev.name === 'PROVIDER' &&
-            ev.providers.some((p) => p.id.equals(o.nodes[owners[k]!]!.node.peerId))
-          ) {
-            return { ms: Date.now() - t, hops: hops.of(ev.from) }
-          }
-        }
-        return undefined
-      },
-    )
+    const all = Array.from({ length: size }, (_, i) => i)
     return {
       provide: { p50Ms: percentile(provideMs, 50), p99Ms: percentile(provideMs, 99) },
-      dhtOnly: summarise(lookups),
+      dhtOnly: await lookups(o, keys, owners, all, 'dht'),
     }
   } finally {
-    await o.stop()
+    await o.close()
   }
 }
 
@@ -267,7 +246,13 @@ function printTable(
   console.log(row('hops p50 / max', (l) => `${fmt(l.hopsP50)} / ${fmt(l.hopsMax)}`))
   console.log(row('found', (l) => `${l.ok}/${l.n} (${fmt(l.successRate * 100, 1)}%)`))
   console.log(
-    `  ${'provide p50/p99 ms'.padEnd(18)}${`${fmt(r.provide.p50Ms)} / ${fmt(r.provide.p99Ms)} (edge ${r.provide.edge}, dht ${r.provide.dht}, DHT walk p50 ${fmt(r.provide.dhtWalkP50Ms)})`.padStart(48)}${''.padStart(24)}${`${fmt(st.provide.p50Ms)} / ${fmt(st.provide.p99Ms)}`.padStart(24)}`,
+    `  ${'provide p50/p99 ms'.padEnd(18)}${`${fmt(r.provide.p50Ms)} / ${fmt(r.provide.p99Ms)} (edge ${r.provide.edge}, dht ${r.provide.dht})`.padStart(48)}${''.padStart(24)}${`${fmt(st.provide.p50Ms)} / ${fmt(st.provide.p99Ms)}`.padStart(24)}`,
+  )
+  console.log(
+    `  provide p50s: edge stored ${fmt(r.provide.edgeP50Ms)} ms; DHT walk to the closest peers ${fmt(r.provide.dhtLookupP50Ms)} ms, 3rd acknowledgement ${fmt(r.provide.dhtThirdAckP50Ms)} ms, all stored ${fmt(r.provide.dhtWalkP50Ms)} ms (${fmt(r.provide.dhtWalkPeersP50)} peers)`,
+  )
+  console.log(
+    `  found in the DHT alone right after provide() returned: ${r.provide.dhtFoundAtReturn}/${r.provide.n}; of those returned with DHT acknowledgements ${r.provide.dhtFoundAtReturnOfStored}/${r.provide.dhtStoredAtReturn}`,
   )
   console.log(`  neighbours per peer: p50 ${r.neighbours.p50}, max ${r.neighbours.max} (target 24)`)
 }

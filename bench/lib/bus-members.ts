@@ -3,16 +3,14 @@
  * processes (bench/messaging-peer.ts, JSON lines over stdin/stdout) and Chromium tabs (the page script
  * bench/messaging-tab.ts, bundled here and served from loopback). Both answer the same commands.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { build } from 'esbuild'
 import type { Browser, BrowserContext } from 'playwright-core'
 import { browserBuildOptions } from '../../scripts/lib/browser-build.ts'
-import { waitFor } from '../../scripts/lib/wait.ts'
 import type { BusCommand, BusEvent } from './bus-peer.ts'
+import { spawnJsonWorker } from './json-worker.ts'
 
 export interface Member {
   name: string
@@ -23,62 +21,14 @@ export interface Member {
   close(): Promise<void>
 }
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void }
-
 export function spawnWorker(name: string, onEvent: (e: BusEvent) => void): Member {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [join(import.meta.dirname, '..', 'messaging-peer.ts')],
-    {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      // a session of its own, as Chromium (Playwright) and workerd (wrangler) get: with the kernel's
-      // autogroup scheduling each session is one scheduling entity, so the workers left in ours shared
-      // one share of the CPU among all their peers (docs/NOTES.md, "Messaging"). It still exits when
-      // our end of its stdin closes.
-      detached: true,
-    },
-  )
-  const pending = new Map<number, Pending>()
-  let req = 0
-  let stderr = ''
-  let exited = false
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4_000)
-  })
-  child.once('exit', (code) => {
-    exited = true
-    for (const p of pending.values()) p.reject(new Error(`worker ${name} exited (${code}): ${stderr}`))
-    pending.clear()
-  })
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    const msg = JSON.parse(line) as { req?: number; reply?: unknown; error?: string } & BusEvent
-    if (msg.event !== undefined) return onEvent(msg)
-    const p = pending.get(msg.req!)
-    pending.delete(msg.req!)
-    if (msg.error !== undefined) p?.reject(new Error(`worker ${name}: ${msg.error}`))
-    else p?.resolve(msg.reply)
-  })
-  const call = <T>(cmd: BusCommand) =>
-    new Promise<T>((resolve, reject) => {
-      if (exited) return reject(new Error(`worker ${name} has exited: ${stderr}`))
-      const id = req++
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
-      child.stdin!.write(`${JSON.stringify({ req: id, cmd })}\n`)
-    })
-  return {
+  const w = spawnJsonWorker<BusCommand, BusEvent>(
     name,
-    kind: 'worker',
-    pid: child.pid,
-    call,
-    close: async () => {
-      if (exited) return
-      await call({ op: 'close' }).catch(() => undefined)
-      child.stdin!.end()
-      await waitFor(`worker ${name} to exit`, () => exited, 10_000).catch(() => {
-        if (!exited && child.pid !== undefined) process.kill(child.pid, 'SIGKILL')
-      })
-    },
-  }
+    join(import.meta.dirname, '..', 'messaging-peer.ts'),
+    { op: 'close' },
+    onEvent,
+  )
+  return { ...w, kind: 'worker' }
 }
 
 /**

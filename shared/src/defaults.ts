@@ -231,8 +231,18 @@ export const DEFAULT_ROUTING_EDGE_TIMEOUT_MS = 5_000
 export const DEFAULT_ROUTING_ANNOUNCE_TIMEOUT_MS = 15_000
 /** Announcement attempts (timeouts, network errors and 5xx are retried with backoff; 4xx never). */
 export const DEFAULT_ROUTING_ANNOUNCE_ATTEMPTS = 3
-/** After the edge stored a provide, how long (ms) provide() still waits for the DHT before returning (it continues). */
+/**
+ * After the edge stored a provide, how long (ms) provide() still waits for the DHT (DEFAULT_ROUTING_PROVIDE_DHT_PEERS
+ * acknowledgements) before returning; the walk continues either way.
+ */
 export const DEFAULT_ROUTING_PROVIDE_WAIT_MS = 2_000
+/**
+ * provide() returns once this many of the key's closest peers acknowledged the DHT record (kad-dht sends
+ * ADD_PROVIDER closest first, after its walk): a lookup converging on the key asks those peers, so the
+ * record is findable in the DHT alone from then on; the other ~17 of K = 20 are stored in the background
+ * (docs/NOTES.md, "Routing": what provide latency counts). 0 waits for the whole walk.
+ */
+export const DEFAULT_ROUTING_PROVIDE_DHT_PEERS = 3
 /** A DHT lookup gives up after this long (ms). */
 export const DEFAULT_ROUTING_DHT_TIMEOUT_MS = 30_000
 /**

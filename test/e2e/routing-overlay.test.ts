@@ -93,8 +93,9 @@ describe('routing across a 50-peer overlay', () => {
     )
     stage('routing tables filled')
     for (let i = 0; i < SIZE; i++) cids.push(await cidOf(i))
-    // provide() returns once the edge stored the record and lets the DHT walk go on in the background;
-    // each slot here waits for that walk too, so that at most LOOKUPS_AT_ONCE walks share the process
+    // provide() returns once the edge stored the record and the key's 3 closest DHT peers acknowledged it;
+    // the walk stores the rest in the background. Each slot here waits for that walk too, so that at most
+    // LOOKUPS_AT_ONCE walks share the process
     const results = await pool(overlay.nodes, LOOKUPS_AT_ONCE, async (n) => {
       const r = await n.routing.provide(cids[overlay.nodes.indexOf(n)]!)
       await waitFor('the DHT provide finished', () => n.events.includes('routing.dht-provided'), 60_000, 200)

@@ -14,6 +14,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Libp2p } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { peerLibp2pOptions } from '../../shared/src/peer/libp2p-options.ts'
 import { type PeerEnvironment, type PeerService, ServiceHost } from '../../shared/src/peer/service.ts'
@@ -48,6 +49,8 @@ export interface OverlayOptions {
   libp2pServices?: () => Record<string, unknown>
   /** Nodes built, and nodes joining, at once. @default 16 */
   concurrency?: number
+  /** Sees every event the node's services emit, with its fields (the bench times provides with it). */
+  onEvent?: (name: string, fields: Record<string, unknown>) => void
 }
 
 export interface Overlay {
@@ -56,7 +59,8 @@ export interface Overlay {
   stop: () => Promise<void>
 }
 
-async function startNode(opts: OverlayOptions): Promise<OverlayNode> {
+/** One overlay node, not joined to any other (the routing bench's worker processes build theirs so). */
+export async function startOverlayNode(opts: OverlayOptions): Promise<OverlayNode> {
   const host = new ServiceHost(opts.services?.() ?? [routingService(opts.routing) as PeerService])
   const env: PeerEnvironment = {
     runtime: 'node',
@@ -93,8 +97,9 @@ async function startNode(opts: OverlayOptions): Promise<OverlayNode> {
   await host.start({
     ...env,
     node,
-    events: (name) => {
+    events: (name, fields) => {
       if (events.length < 10_000) events.push(name)
+      opts.onEvent?.(name, (fields ?? {}) as Record<string, unknown>)
     },
   })
   const self: OverlayNode = {
@@ -119,21 +124,32 @@ async function startNode(opts: OverlayOptions): Promise<OverlayNode> {
  * tries is an error.
  */
 async function join(n: OverlayNode, all: readonly OverlayNode[], want: number): Promise<void> {
-  const others = all.filter((o) => o !== n).sort(() => Math.random() - 0.5)
+  const others = all.filter((o) => o !== n).map((o) => o.node.getMultiaddrs()[0]!.toString())
+  await joinAddrs(n, others, want, String(all.indexOf(n)))
+}
+
+/** `join` over addresses (`/ip4/…/tcp/…/p2p/…`, never the node's own): nodes in other processes too. */
+export async function joinAddrs(
+  n: OverlayNode,
+  addrs: readonly string[],
+  want: number,
+  name: string,
+): Promise<void> {
+  const others = [...addrs].sort(() => Math.random() - 0.5)
   let ok = 0
   let lastError: unknown
-  for (const o of others.slice(0, Math.max(want, 8))) {
+  for (const addr of others.slice(0, Math.max(want, 8))) {
     if (ok >= want) break
     try {
       // generous: on a loaded 2-core machine a noise handshake has taken > 10 s
-      await n.node.dial(o.node.getMultiaddrs()[0]!, { signal: AbortSignal.timeout(60_000) })
+      await n.node.dial(multiaddr(addr), { signal: AbortSignal.timeout(60_000) })
       ok++
     } catch (err) {
       lastError = err
     }
   }
   if (want > 0 && others.length > 0 && ok === 0) {
-    throw new Error(`overlay node ${all.indexOf(n)} joined nobody: ${String(lastError)}`)
+    throw new Error(`overlay node ${name} joined nobody: ${String(lastError)}`)
   }
 }
 
@@ -160,7 +176,7 @@ export async function startOverlay(opts: OverlayOptions): Promise<Overlay> {
   const nodes = await pool(
     Array.from({ length: opts.size }, (_, i) => i),
     opts.concurrency ?? 16,
-    () => startNode(opts),
+    () => startOverlayNode(opts),
   )
   try {
     await pool(nodes, opts.concurrency ?? 16, (n) => join(n, nodes, opts.joinVia ?? 3))

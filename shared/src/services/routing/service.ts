@@ -64,6 +64,11 @@ export interface RoutingInit {
   fetch?: typeof fetch
   /** @default DEFAULT_ROUTING_DHT_TIMEOUT_MS */
   dhtTimeoutMs?: number
+  /**
+   * Closest peers that must acknowledge the DHT record before provide() returns (0: the whole walk).
+   * @default DEFAULT_ROUTING_PROVIDE_DHT_PEERS
+   */
+  provideDhtPeers?: number
   /** kad-dht tuning (parallelism, paths, request time floor); server mode follows `isPublic()`. */
   dht?: Omit<OverlayDhtInit, 'server'>
 }
@@ -229,50 +234,77 @@ class RoutingRuntime {
                 'warn',
               ),
           )
-    const dht = this.#dhtProvide(cid, options.signal)
-      .then((acks) => {
-        if (acks > 0) stored.push('dht')
-      })
-      .catch((err: unknown) =>
-        this.#ctx.events(
-          'routing.provide-failed',
-          { cid: text, source: 'dht', error: toError(err).message },
-          'debug',
-        ),
+    let held: () => void = () => {}
+    const dhtHolds = new Promise<void>((r) => (held = r))
+    const onAck = (acks: number) => {
+      if (acks === 1) stored.push('dht')
+      const want = Math.min(
+        this.#init.provideDhtPeers ?? D.DEFAULT_ROUTING_PROVIDE_DHT_PEERS,
+        this.#neighbours.routingTableSize(),
       )
-    // the edge confirms in one round trip; once it has, the DHT provide (a full lookup, then K stores)
-    // gets a short wait and otherwise finishes in the background
+      if (want > 0 && acks >= want) held()
+    }
+    const dht = this.#dhtProvide(cid, onAck, options.signal).catch((err: unknown) =>
+      this.#ctx.events(
+        'routing.provide-failed',
+        { cid: text, source: 'dht', error: toError(err).message },
+        'debug',
+      ),
+    )
+    // the edge confirms in one round trip; the DHT holds the record once the key's closest peers
+    // acknowledged it (its walk to the key ends first). Then provide() returns: findable through the edge
+    // and through the DHT alone; the walk stores the rest in the background. With the edge stored, the
+    // DHT gets at most DEFAULT_ROUTING_PROVIDE_WAIT_MS.
+    const dhtDone = Promise.race([dht, dhtHolds])
     await edge
+    const edgeMs = Date.now() - start
     if (stored.includes('edge')) {
       let timer: ReturnType<typeof setTimeout> | undefined
       await Promise.race([
-        dht,
+        dhtDone,
         new Promise<void>((r) => (timer = setTimeout(r, D.DEFAULT_ROUTING_PROVIDE_WAIT_MS))),
       ])
       if (timer !== undefined) clearTimeout(timer)
     } else {
-      await dht
+      await dhtDone
     }
     const ms = Date.now() - start
-    this.#ctx.events('routing.provided', { cid: text, stored, ms })
-    return { cid: text, stored, ms }
+    // a copy: the walk goes on and may add 'dht' to `stored` after we return
+    const result = { cid: text, stored: [...stored], ms }
+    this.#ctx.events('routing.provided', { ...result, edgeMs })
+    return result
   }
 
   /**
-   * kad-dht's provide: a lookup for the key's closest peers, then ADD_PROVIDER to each; returns how many
-   * acknowledged (a PEER_RESPONSE to ADD_PROVIDER). Fewer than DEFAULT_DHT_MIN_PROVIDE_PEERS (or the whole
-   * table, when smaller) and the provide is walked again, up to DEFAULT_DHT_PROVIDE_ATTEMPTS times: on
-   * a loaded machine one walk stored the record at 0-4 of the 20 closest peers, where lookups miss it.
+   * kad-dht's provide: a lookup for the key's closest peers, then ADD_PROVIDER to each, closest first;
+   * `onAck` sees the count after each acknowledgement (a PEER_RESPONSE to ADD_PROVIDER), and the
+   * result is the final count. Fewer than DEFAULT_DHT_MIN_PROVIDE_PEERS (or the whole table, when
+   * smaller) and the provide is walked again, up to DEFAULT_DHT_PROVIDE_ATTEMPTS times: on a loaded
+   * machine one walk stored the record at 0-4 of the 20 closest peers, where lookups miss it.
    */
-  async #dhtProvide(cid: ReturnType<typeof parseCid>['cid'], outer?: AbortSignal): Promise<number> {
+  async #dhtProvide(
+    cid: ReturnType<typeof parseCid>['cid'],
+    onAck: (acks: number) => void,
+    outer?: AbortSignal,
+  ): Promise<number> {
     // kad-dht parks every query until its routing table holds a peer: a lone peer has no DHT to store in
     if (this.#neighbours.routingTableSize() === 0) return 0
     const signal = this.#signal(outer, this.#init.dhtTimeoutMs ?? D.DEFAULT_ROUTING_DHT_TIMEOUT_MS)
     const peers = new Set<string>()
+    const start = Date.now()
+    let lookupMs: number | undefined
+    let thirdAckMs: number | undefined
     try {
       for (let attempt = 0; attempt < D.DEFAULT_DHT_PROVIDE_ATTEMPTS && !signal.aborted; attempt++) {
         for await (const ev of this.#dht.provide(cid, { signal })) {
-          if (ev.name === 'PEER_RESPONSE' && ev.messageName === 'ADD_PROVIDER') peers.add(ev.from.toString())
+          // the walk's closest peers come as FINAL_PEER events once it has ended
+          if (ev.name === 'FINAL_PEER') lookupMs ??= Date.now() - start
+          if (ev.name !== 'PEER_RESPONSE' || ev.messageName !== 'ADD_PROVIDER') continue
+          const before = peers.size
+          peers.add(ev.from.toString())
+          if (peers.size === before) continue
+          if (peers.size === 3) thirdAckMs = Date.now() - start
+          onAck(peers.size)
         }
         if (peers.size >= Math.min(D.DEFAULT_DHT_MIN_PROVIDE_PEERS, this.#neighbours.routingTableSize()))
           break
@@ -281,7 +313,11 @@ class RoutingRuntime {
       // out of time: the peers that acknowledged hold the record all the same
       if (peers.size === 0) throw err
     } finally {
-      this.#ctx.events('routing.dht-provided', { cid: cid.toString(), peers: peers.size }, 'debug')
+      this.#ctx.events(
+        'routing.dht-provided',
+        { cid: cid.toString(), peers: peers.size, lookupMs, thirdAckMs, ms: Date.now() - start },
+        'debug',
+      )
     }
     return peers.size
   }
