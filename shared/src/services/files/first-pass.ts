@@ -10,7 +10,7 @@
  * written: a write ends when the bytes are in the connection's buffers, which on a slow uplink hold
  * seconds of data (on a 10 Mbit/s uplink to 8 downloaders the seed had written a chunk ~5 s before it
  * arrived, and the old rule then sent the crowd's last chunk 9 times). A repeat is then refused while
- * the chunk is on its way (sent less than `lostMs` ago and reported by nobody) or already held by a
+ * the chunk is on its way (its write ended less than `lostMs` ago, or has not ended, and nobody reported it) or already held by a
  * downloader (fetch it there). A chunk whose downloader left before reporting it counts as never sent
  * (it may be nowhere else), and one unreported for `lostMs` is offered and sent again. The pass ends
  * when every chunk has been reported.
@@ -44,7 +44,7 @@ export interface QueuedWants {
 export interface FirstPassOptions {
   /** The listener feeds downloaders' have-maps to {@link FirstPass.seen}: a chunk is spread once reported. */
   reports?: boolean
-  /** A chunk sent this long ago (ms) and reported by nobody may be sent again. @default DEFAULT_FILES_STALL_TIMEOUT_MS */
+  /** A chunk whose write ended this long ago (ms) and that nobody reported may be sent again. @default DEFAULT_FILES_STALL_TIMEOUT_MS */
   lostMs?: number
   now?: () => number
 }
@@ -53,8 +53,11 @@ export class FirstPass {
   readonly #index = new Map<string, number>()
   readonly #sent: Bitmap
   readonly #seen: Bitmap
-  /** The stream each chunk went to, and when (while no downloader reported it). */
-  readonly #sentTo = new Map<number, { s: QueuedWants; at: number }>()
+  /**
+   * The stream each chunk went to, and when its write ended (while no downloader reported it; `at` is
+   * unset while the write waits for room in the connection's buffers, which can take seconds).
+   */
+  readonly #sentTo = new Map<number, { s: QueuedWants; at?: number }>()
   readonly #streams = new Set<QueuedWants>()
   readonly #reports: boolean
   readonly #lostMs: number
@@ -129,11 +132,18 @@ export class FirstPass {
     return out.bytes
   }
 
-  /** With reports: sent `lostMs` ago or more and reported by nobody. */
+  /** The listener finished writing `cid` (admitted `fresh`): the chunk's `lostMs` starts now. */
+  written(cid: CID): void {
+    const idx = this.#index.get(cid.toString())
+    const t = idx === undefined ? undefined : this.#sentTo.get(idx)
+    if (t !== undefined && t.at === undefined) t.at = this.#now()
+  }
+
+  /** With reports: written `lostMs` ago or more and reported by nobody. */
   #lost(i: number): boolean {
     if (!this.#reports || this.#seen.get(i)) return false
     const t = this.#sentTo.get(i)
-    return t !== undefined && this.#now() - t.at >= this.#lostMs
+    return t?.at !== undefined && this.#now() - t.at >= this.#lostMs
   }
 
   /**
@@ -145,7 +155,7 @@ export class FirstPass {
     if (idx === undefined) return 'repeat'
     if (!this.#sent.get(idx)) {
       this.#sent.set(idx)
-      this.#sentTo.set(idx, { s: from, at: this.#now() })
+      this.#sentTo.set(idx, { s: from })
       return 'fresh'
     }
     if (!this.active || !this.#streams.has(from)) return 'repeat'

@@ -223,12 +223,16 @@ describe('first pass with reports (the seed polls its downloaders)', () => {
     expect(pass.admit(two, a.cid)).toBe('repeat')
   })
 
-  it('a chunk nobody reports within lostMs is offered and sent again', async () => {
+  it('a chunk nobody reports within lostMs of its write ending is offered and sent again', async () => {
     const { a, b, pass, one, two, tick } = await setup()
     expect(pass.admit(one, a.cid)).toBe('fresh')
     expect(pass.admit(one, b.cid)).toBe('fresh')
     pass.seen({ kind: 'bitmap', bitmap: Uint8Array.of(0b10) }) // b arrived, a did not
     expect(bits(pass)).toEqual([0])
+    // the clock starts when the write ends: a write waiting for room in the buffers is not lost
+    tick(60_000)
+    expect(pass.admit(two, a.cid)).toBe(false)
+    pass.written(a.cid)
     tick(4_999)
     expect(pass.admit(two, a.cid)).toBe(false)
     tick(1)

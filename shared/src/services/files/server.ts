@@ -177,6 +177,7 @@ export function filesHandler(c: ServerComponents) {
           mine.sendingFresh = admitted === 'fresh'
           try {
             await lp.write(encodeFrame({ type: BLOCK, cid: frame.cid, bytes }))
+            if (admitted === 'fresh') pass?.pass.written(frame.cid)
           } finally {
             mine.sendingFresh = false
           }
