@@ -378,7 +378,7 @@ describe('compute scheduler', () => {
   })
 
   it('batches shrink as the work left runs out: at most a share of it per slot, down to single tasks', () => {
-    const s = frozenClock({ tasks: 60, batchMs: 100, maxBatch: 64 })
+    const s = frozenClock({ tasks: 100, batchMs: 100, maxBatch: 64 })
     s.addWorker('a', 1)
     s.addWorker('b', 1)
     // one task each to learn the run time: 10 ms, so batches of 10 while enough work is left
@@ -388,7 +388,7 @@ describe('compute scheduler', () => {
     }
     const sizes: number[] = []
     let handed = 2
-    while (handed < 60) {
+    while (handed < 100) {
       for (const w of ['a', 'b']) {
         const batch: Assignment[] = []
         for (let a = s.next(w); a !== undefined; a = s.next(w)) batch.push(a)
@@ -397,18 +397,26 @@ describe('compute scheduler', () => {
         for (const a of batch) s.complete(a.id, `d${a.index}`, new Uint8Array([a.index]), 10)
       }
     }
-    // 58 left over 2 slots x pipeline 2: full batches of 10 while 40 or more are left, then shares of
-    // what is left (floor(left / 4)), then single tasks; every task handed out exactly once
-    // 58 left over 2 slots x pipeline 2: 'a' takes a batch of 10 and then one of floor(48 / 4) capped
-    // at 10, cut where the share of what is left falls to 9 (39 left); from then on each batch is at
-    // most a quarter of what is left, falling to single tasks: [19, 9, 8, 5, 4, 3, 3, 2, 2, 2, 1]
-    expect(sizes[0]).toBe(19)
-    expect(sizes.slice(1).every((n, i) => n <= (i === 0 ? 9 : sizes[i]!))).toBe(true)
+    // 98 left over 2 slots x pipeline 2: both workers start with two full batches of 10 (the work left
+    // fills every pipeline), then each batch is at most a quarter of what is left, falling to single
+    // tasks instead of one frame per task at once
+    expect(sizes.slice(0, 2)).toEqual([20, 20])
+    expect(sizes.slice(2).every((n, i) => n <= (i === 0 ? 20 : sizes[i + 1]!))).toBe(true)
     expect(sizes.at(-1)).toBe(1)
-    expect(sizes.reduce((a, b) => a + b, 0)).toBe(58) // every task handed out exactly once
-    // the 39 tasks of the tail went out in 10 frames, not 39
-    expect(sizes.length - 1).toBeLessThanOrEqual(12)
-    expect(s.accepted().size).toBe(60)
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(98) // every task handed out exactly once
+    const tail = sizes.slice(2)
+    expect(tail.length).toBeLessThan(tail.reduce((a, b) => a + b, 0) / 2) // the 58-task tail: few frames
+    expect(s.accepted().size).toBe(100)
+  })
+
+  it('a small job goes out task by task: batching starts only while the work left fills every pipeline', () => {
+    const s = frozenClock({ tasks: 30, batchMs: 100, maxBatch: 64 })
+    s.addWorker('a', 1)
+    const first = s.next('a')!
+    s.complete(first.id, 'd0', new Uint8Array([0]), 10) // batches of 10 would need 40 tasks left for 2 slots
+    s.addWorker('b', 1)
+    expect(s.batchSize('a')).toBe(1)
+    expect([s.next('a'), s.next('a'), s.next('a')].filter((x) => x !== undefined).length).toBe(2)
   })
 
   it('with K=2 a worker gets single tasks until it is trusted, then batches', () => {

@@ -72,6 +72,8 @@ export interface WorkerState {
   meanMs?: number
   /** Its mean task run time as it reports it (ms): its batches are sized from it. */
   taskMs?: number
+  /** It got full batches (the work left filled every pipeline with them): later ones may shrink. */
+  batching?: boolean
   /** Tasks still to hand out in the batch being filled (see `Scheduler.next`). */
   open: number
   banned: boolean
@@ -263,9 +265,10 @@ export class TaskBook {
 
   /**
    * Tasks to send `worker` per batch: about `batchMs` of its work on one slot, from the run time it
-   * reports (1 until it reported one, and for tasks that take longer than `batchMs`), and at most the
-   * work not yet handed out divided by every live slot's pipeline (guided self-scheduling): batches
-   * shrink towards the end of a job instead of stopping at once, so the tail takes a few frames of
+   * reports (1 until it reported one, and for tasks that take longer than `batchMs`). Batching starts
+   * while the work not yet handed out fills every live slot's pipeline with such batches; from then on
+   * a batch holds at most that work divided by every live slot's pipeline (guided self-scheduling):
+   * batches shrink towards the end of a job instead of stopping at once, so the tail takes a few frames of
    * falling size rather than one frame per task, and no worker holds more than its share of what is
    * left. With K > 1, also 1 while the worker is not trusted: whether a fresh task runs once is
    * decided when it is handed out, so batches queued ahead while a worker earns its trust would all
@@ -275,11 +278,15 @@ export class TaskBook {
     const w = typeof worker === 'string' ? this.workers.get(worker) : worker
     if (w?.taskMs === undefined || this.init.batchMs <= 0) return 1
     if (this.init.replicas > 1 && !this.trusted(w)) return 1
-    const n = Math.floor(this.init.batchMs / Math.max(w.taskMs, 0.1))
+    const n = Math.min(this.init.maxBatch, Math.floor(this.init.batchMs / Math.max(w.taskMs, 0.1)))
     if (n <= 1) return 1
     const { left, slots } = this.#unstarted()
+    // batching starts only while the work left fills every slot's pipeline with full batches (a small
+    // job goes out task by task, so a worker that gets ready a moment later still gets its share)
+    if (left >= slots * n * this.init.pipeline) w.batching = true
+    if (w.batching !== true) return 1
     const share = Math.floor(left / Math.max(1, slots * this.init.pipeline))
-    return Math.max(1, Math.min(this.init.maxBatch, n, share))
+    return Math.max(1, Math.min(n, share))
   }
 
   /** Tasks not handed out yet (fresh and wanted again), and the slots of the live workers. */
