@@ -279,14 +279,12 @@ export class JobRun {
     const session = this.#sessions.get(worker)
     if (session?.ready !== true) return
     const out: Array<{ entry: TaskEntry; body: Uint8Array }> = []
-    // sized before handing out: batches shrink as the work left runs out (the size after is smaller)
-    const size = this.#s.batchSize(worker)
     for (let a = this.#s.next(worker, extra); a !== undefined; a = this.#s.next(worker, extra)) {
       const input = this.#i.inputs[a.index]!
       const entry = { id: a.id, index: a.index, len: input.length, ...(a.urgent ? { first: true } : {}) }
       out.push({ entry, body: input })
     }
-    for (const b of packBatches(out, size)) {
+    for (const b of packBatches(out, this.#s.batchSize(worker))) {
       void sendFrame(session.stream, encodeFrame({ t: 'tasks', tasks: b.entries }, b.body)).catch(
         (err: unknown) =>
           this.#i.ctx.events('compute.send-failed', { peer: worker, error: toError(err).message }, 'debug'),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type Assignment, Scheduler, type SchedulerInit } from './scheduler.ts'
+import { Scheduler, type SchedulerInit } from './scheduler.ts'
 
 /** A simulated worker: how long a task takes and what it answers (virtual time, no timers). */
 interface SimWorker {
@@ -375,48 +375,6 @@ describe('compute scheduler', () => {
     // reports that are not a duration are ignored
     s.complete(9_999, 'x', new Uint8Array(0), Number.NaN)
     expect(s.batchSize('a')).toBe(1)
-  })
-
-  it('batches shrink as the work left runs out: at most a share of it per slot, down to single tasks', () => {
-    const s = frozenClock({ tasks: 100, batchMs: 100, maxBatch: 64 })
-    s.addWorker('a', 1)
-    s.addWorker('b', 1)
-    // one task each to learn the run time: 10 ms, so batches of 10 while enough work is left
-    for (const w of ['a', 'b']) {
-      const a = s.next(w)!
-      s.complete(a.id, `d${a.index}`, new Uint8Array([a.index]), 10)
-    }
-    const sizes: number[] = []
-    let handed = 2
-    while (handed < 100) {
-      for (const w of ['a', 'b']) {
-        const batch: Assignment[] = []
-        for (let a = s.next(w); a !== undefined; a = s.next(w)) batch.push(a)
-        if (batch.length > 0) sizes.push(batch.length)
-        handed += batch.length
-        for (const a of batch) s.complete(a.id, `d${a.index}`, new Uint8Array([a.index]), 10)
-      }
-    }
-    // 98 left over 2 slots x pipeline 2: both workers start with two full batches of 10 (the work left
-    // fills every pipeline), then each batch is at most a quarter of what is left, falling to single
-    // tasks instead of one frame per task at once
-    expect(sizes.slice(0, 2)).toEqual([20, 20])
-    expect(sizes.slice(2).every((n, i) => n <= (i === 0 ? 20 : sizes[i + 1]!))).toBe(true)
-    expect(sizes.at(-1)).toBe(1)
-    expect(sizes.reduce((a, b) => a + b, 0)).toBe(98) // every task handed out exactly once
-    const tail = sizes.slice(2)
-    expect(tail.length).toBeLessThan(tail.reduce((a, b) => a + b, 0) / 2) // the 58-task tail: few frames
-    expect(s.accepted().size).toBe(100)
-  })
-
-  it('a small job goes out task by task: batching starts only while the work left fills every pipeline', () => {
-    const s = frozenClock({ tasks: 30, batchMs: 100, maxBatch: 64 })
-    s.addWorker('a', 1)
-    const first = s.next('a')!
-    s.complete(first.id, 'd0', new Uint8Array([0]), 10) // batches of 10 would need 40 tasks left for 2 slots
-    s.addWorker('b', 1)
-    expect(s.batchSize('a')).toBe(1)
-    expect([s.next('a'), s.next('a'), s.next('a')].filter((x) => x !== undefined).length).toBe(2)
   })
 
   it('with K=2 a worker gets single tasks until it is trusted, then batches', () => {

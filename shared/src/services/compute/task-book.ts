@@ -72,8 +72,6 @@ export interface WorkerState {
   meanMs?: number
   /** Its mean task run time as it reports it (ms): its batches are sized from it. */
   taskMs?: number
-  /** It got full batches (the work left filled every pipeline with them): later ones may shrink. */
-  batching?: boolean
   /** Tasks still to hand out in the batch being filled (see `Scheduler.next`). */
   open: number
   banned: boolean
@@ -248,54 +246,37 @@ export class TaskBook {
   }
 
   /**
-   * Tasks a worker may have in flight: `pipeline` batches per slot while it gets batches (see
-   * {@link batchSize}: they shrink as the work left runs out); then `pipeline` single tasks per slot
-   * while there is more work left than slots to start it, so no slot waits a round trip for its next
-   * task; at the very end only one per slot, so the last tasks start at once on idle slots instead of
-   * queueing behind busy ones. Batches are handed out whole (`Scheduler.next`): between `pipeline - 1`
-   * and `pipeline` batches per slot are in flight.
+   * Tasks a worker may have in flight: `pipeline` batches per slot while the work left would fill every
+   * slot's pipeline with batches; then `pipeline` single tasks per slot while there is more work left
+   * than slots to start it, so no slot waits a round trip for its next task; at the very end only one
+   * per slot, so the last tasks start at once on idle slots instead of queueing behind busy ones. (A
+   * worker's batches already queued when batching stops are what the others' single tasks balance.)
+   * Batches are handed out whole (`Scheduler.next`): between `pipeline - 1` and `pipeline` batches
+   * per slot are in flight.
    */
   protected inFlightLimit(w: WorkerState): number {
     if (this.init.pipeline <= 1) return w.capacity
+    let left = this.demand.length + this.init.tasks - this.fresh
+    if (left > 0 && this.tasks.has(this.fresh)) left-- // `fresh` advances lazily
+    let slots = 0
+    for (const x of this.workers.values()) if (!x.banned && !x.gone) slots += x.capacity / this.init.pipeline
     const batch = this.batchSize(w)
-    if (batch > 1) return w.capacity * batch
-    const { left, slots } = this.#unstarted()
+    if (batch > 1 && left >= slots * batch * this.init.pipeline) return w.capacity * batch
     return left >= slots ? w.capacity : w.capacity / this.init.pipeline
   }
 
   /**
    * Tasks to send `worker` per batch: about `batchMs` of its work on one slot, from the run time it
-   * reports (1 until it reported one, and for tasks that take longer than `batchMs`). Batching starts
-   * while the work not yet handed out fills every live slot's pipeline with such batches; from then on
-   * a batch holds at most that work divided by every live slot's pipeline (guided self-scheduling):
-   * batches shrink towards the end of a job instead of stopping at once, so the tail takes a few frames of
-   * falling size rather than one frame per task, and no worker holds more than its share of what is
-   * left. With K > 1, also 1 while the worker is not trusted: whether a fresh task runs once is
-   * decided when it is handed out, so batches queued ahead while a worker earns its trust would all
-   * be replicated.
+   * reports (1 until it reported one, and for tasks that take longer than `batchMs`). With K > 1, also
+   * 1 while the worker is not trusted: whether a fresh task runs once is decided when it is handed out,
+   * so batches queued ahead while a worker earns its trust would all be replicated.
    */
   batchSize(worker: string | WorkerState): number {
     const w = typeof worker === 'string' ? this.workers.get(worker) : worker
     if (w?.taskMs === undefined || this.init.batchMs <= 0) return 1
     if (this.init.replicas > 1 && !this.trusted(w)) return 1
-    const n = Math.min(this.init.maxBatch, Math.floor(this.init.batchMs / Math.max(w.taskMs, 0.1)))
-    if (n <= 1) return 1
-    const { left, slots } = this.#unstarted()
-    // batching starts only while the work left fills every slot's pipeline with full batches (a small
-    // job goes out task by task, so a worker that gets ready a moment later still gets its share)
-    if (left >= slots * n * this.init.pipeline) w.batching = true
-    if (w.batching !== true) return 1
-    const share = Math.floor(left / Math.max(1, slots * this.init.pipeline))
-    return Math.max(1, Math.min(n, share))
-  }
-
-  /** Tasks not handed out yet (fresh and wanted again), and the slots of the live workers. */
-  #unstarted(): { left: number; slots: number } {
-    let left = this.demand.length + this.init.tasks - this.fresh
-    if (left > 0 && this.tasks.has(this.fresh)) left-- // `fresh` advances lazily
-    let slots = 0
-    for (const x of this.workers.values()) if (!x.banned && !x.gone) slots += x.capacity / this.init.pipeline
-    return { left, slots }
+    const n = Math.floor(this.init.batchMs / Math.max(w.taskMs, 0.1))
+    return Math.max(1, Math.min(this.init.maxBatch, n))
   }
 
   /** The run time a worker reported for one task (ms): sizes its batches (see {@link batchSize}). */
