@@ -17,10 +17,10 @@
  * ```
  */
 import { availableParallelism, loadavg } from 'node:os'
+import type { TaskExecutor } from '#shared/services/compute/executor.ts'
+import { checkModule } from '#shared/services/compute/module-check.ts'
+import { runWasmTask } from '#shared/services/compute/wasm-task.ts'
 import { threadExecutor } from '../node/src/compute/thread-executor.ts'
-import type { TaskExecutor } from '../shared/src/services/compute/executor.ts'
-import { checkModule } from '../shared/src/services/compute/module-check.ts'
-import { runWasmTask } from '../shared/src/services/compute/wasm-task.ts'
 import { type ComputePeer, computePeer, rangeInputs } from '../test/helpers/compute-peers.ts'
 import { mandelbrot } from '../test/helpers/wasm.ts'
 import { machineBusy, machineCpuTimes } from './lib/proc.ts'

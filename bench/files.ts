@@ -20,7 +20,7 @@ import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { verifyBlock } from '../shared/src/services/files/verify.ts'
+import { verifyBlock } from '#shared/services/files/verify.ts'
 import { pseudoRandom } from '../test/helpers/files-peers.ts'
 import { exec, type NsProcess, spawnIn } from '../test/nat/netns.ts'
 

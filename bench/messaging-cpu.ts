@@ -23,16 +23,12 @@ import { type GossipSub, gossipsub, type Message } from '@libp2p/gossipsub'
 import type { Libp2p } from '@libp2p/interface'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
+import { peerLibp2pOptions } from '#shared/peer/libp2p-options.ts'
+import { type GossipInternals, gossipOptions, scoreTopic } from '#shared/services/messaging/gossip-options.ts'
+import { payloadCodec } from '#shared/services/messaging/payload.ts'
+import { messageValidator } from '#shared/services/messaging/validator.ts'
 import { installNodeWebSocket } from '../node/src/websocket.ts'
 import { waitFor } from '../scripts/lib/wait.ts'
-import { peerLibp2pOptions } from '../shared/src/peer/libp2p-options.ts'
-import {
-  type GossipInternals,
-  gossipOptions,
-  scoreTopic,
-} from '../shared/src/services/messaging/gossip-options.ts'
-import { payloadCodec } from '../shared/src/services/messaging/payload.ts'
-import { messageValidator } from '../shared/src/services/messaging/validator.ts'
 
 const TOPIC = 'bench'
 

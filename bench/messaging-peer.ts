@@ -8,7 +8,7 @@
 import { createInterface } from 'node:readline'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { webSockets } from '@libp2p/websockets'
-import { allowHttpPath } from '../shared/src/http-path.ts'
+import { allowHttpPath } from '#shared/http-path.ts'
 import { circuitListenViaHttpPath, installNodeWebSocket } from '../test/helpers/peers.ts'
 import { type BusCommand, BusHost } from './lib/bus-peer.ts'
 

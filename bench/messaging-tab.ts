@@ -7,8 +7,8 @@
  */
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
-import { allowHttpPath } from '../shared/src/http-path.ts'
-import { circuitTransport } from '../shared/src/peer/circuit.ts'
+import { allowHttpPath } from '#shared/http-path.ts'
+import { circuitTransport } from '#shared/peer/circuit.ts'
 import { type BusEvent, BusHost } from './lib/bus-peer.ts'
 
 const g = globalThis as unknown as { benchHost: BusHost; benchEmit: (e: BusEvent) => void }

@@ -28,12 +28,7 @@ import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import WebSocket from 'ws'
-import {
-  randomChunks,
-  receiveTransfer,
-  sendTransfer,
-  TRANSFER_PROTOCOL,
-} from '../shared/src/protocol/transfer.ts'
+import { randomChunks, receiveTransfer, sendTransfer, TRANSFER_PROTOCOL } from '#shared/protocol/transfer.ts'
 
 class NoDeflateWebSocket extends WebSocket {
   constructor(url: string | URL, protocols?: string | string[]) {

@@ -10,7 +10,7 @@ import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
-import { RELAY_DEFAULTS } from '../shared/src/config.ts'
+import { RELAY_DEFAULTS } from '#shared/config.ts'
 
 const node = await createLibp2p({
   addresses: { listen: ['/ip4/127.0.0.1/tcp/0/ws'] },

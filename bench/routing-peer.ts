@@ -6,8 +6,8 @@
  */
 import { type KadDHT, kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { CID } from 'multiformats/cid'
-import { kadRoutingTableOf } from '../shared/src/libp2p-compat/kad-routing-table.ts'
-import { dhtProviders, HopCounter } from '../shared/src/services/routing/dht.ts'
+import { kadRoutingTableOf } from '#shared/libp2p-compat/kad-routing-table.ts'
+import { dhtProviders, HopCounter } from '#shared/services/routing/dht.ts'
 import {
   joinAddrs,
   type OverlayNode,

@@ -21,13 +21,9 @@ import { gossipsub } from '@libp2p/gossipsub'
 import { FaultTolerance, type Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { peerLibp2pOptions } from '#shared/peer/libp2p-options.ts'
+import { type GossipInternals, gossipOptions, scoreTopic } from '#shared/services/messaging/gossip-options.ts'
 import { waitFor } from '../../scripts/lib/wait.ts'
-import { peerLibp2pOptions } from '../../shared/src/peer/libp2p-options.ts'
-import {
-  type GossipInternals,
-  gossipOptions,
-  scoreTopic,
-} from '../../shared/src/services/messaging/gossip-options.ts'
 
 export const BENCH_TOPIC = 'bench'
 
