@@ -13,7 +13,8 @@ import { threadExecutor } from './thread-executor.ts'
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 
-describe('compute service over real libp2p connections', { timeout: 120_000 }, () => {
+// real connections, like the harness projects: a case that fails is run once more (vitest.config.ts)
+describe('compute service over real libp2p connections', { timeout: 120_000, retry: 1 }, () => {
   let coordinator: ComputePeer
   const workers: ComputePeer[] = []
   let module: Uint8Array
