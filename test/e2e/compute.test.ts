@@ -28,6 +28,7 @@ import { waitFor } from '../helpers/wait.ts'
 import { FIXTURES, MANDELBROT_WASM, mandelbrot, wat } from '../helpers/wasm.ts'
 
 const TASKS = 1000
+const ITERATIONS = 16_000
 
 describe('compute: 1,000 tasks over home nodes on the local edge', () => {
   let edge: Edge
@@ -76,9 +77,10 @@ describe('compute: 1,000 tasks over home nodes on the local edge', () => {
   it('results equal a local run; a killed worker loses nothing, the liar is banned', async () => {
     const out = join(dir, 'rows.txt')
     const workers = [...daemons.map(loopbackTcpAddr), ...peers.map((p) => p.addr)]
-    // text inputs "y,4000": rows with a higher iteration limit, so the job lasts long enough to kill a worker mid-way
+    // text inputs "y,16000": rows with a higher iteration limit, so the job lasts long enough to kill a
+    // worker mid-way (at 4000 a CI machine finished the whole job, 2.2 s of CPU, between two status polls)
     const inputsFile = join(dir, 'rows.in')
-    writeFileSync(inputsFile, Array.from({ length: TASKS }, (_, y) => `${y},4000\n`).join(''))
+    writeFileSync(inputsFile, Array.from({ length: TASKS }, (_, y) => `${y},${ITERATIONS}\n`).join(''))
     // a generous time limit: 5 worker threads share 2 cores with the daemons and workerd here
     const args = [
       'compute',
@@ -142,7 +144,7 @@ describe('compute: 1,000 tasks over home nodes on the local edge', () => {
     expect(lies.lies).toBeGreaterThan(0)
 
     const mod = await checkModule(readFileSync(MANDELBROT_WASM), { maxMemoryPages: 256 })
-    const local = Array.from({ length: TASKS }, (_, y) => new TextEncoder().encode(`${y},4000`)).map(
+    const local = Array.from({ length: TASKS }, (_, y) => new TextEncoder().encode(`${y},${ITERATIONS}`)).map(
       (input, id) => {
         const r = runWasmTask({ id, module: mod, input, maxOutputBytes: 1 << 20 })
         return r.ok ? Buffer.from(r.output).toString('hex') : `error ${r.reason}`

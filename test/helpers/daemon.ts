@@ -22,7 +22,8 @@ export function loopbackTcpAddr(d: RunningDaemon): string {
   const tcp = (started.listen as string[]).find(
     (a) => a.startsWith('/ip4/127.0.0.1/tcp/') && !a.includes('/ws'),
   )!
-  return `${tcp}/p2p/${d.peerId}`
+  // libp2p lists its own addresses with the /p2p/<id> suffix already; a doubled suffix is undialable
+  return tcp.includes('/p2p/') ? tcp : `${tcp}/p2p/${d.peerId}`
 }
 
 export interface LocalEdge {

@@ -53,28 +53,20 @@ describe('compute service over real libp2p connections', { timeout: 120_000, ret
   it('catches and bans a lying worker; none of its wrong results is accepted', async () => {
     const liar = await computePeer()
     const counter = { lies: 0 }
-    await liar.compute.startWorker(lyingExecutor(threadExecutor(1), 3, counter))
+    // it lies from its first answer on: a liar that joined late may get one or two tasks of a short job
+    // (the warm workers take the rest), and a liar that lied only every third answer then never lied.
+    // A job's worker list adds to the compute peers the coordinator is connected to, so a warm-up job
+    // "on the liar alone" ran on the warm workers and did not warm it.
+    await liar.compute.startWorker(lyingExecutor(threadExecutor(1), 1, counter))
     try {
-      // warm, like the others (module fetched and compiled): a fresh liar that is still fetching the
-      // module when the job starts may find every task handed out to the warm workers, on a loaded
-      // machine, and never answer three times. Its two honest answers here make its first answer in
-      // the job below a lie.
-      const warm = await coordinator.compute.run({
-        module,
-        inputs: rangeInputs(0, 1),
-        replicas: 1,
-        workers: [liar.addr],
-      })
-      await warm.done
-      expect(counter.lies).toBe(0)
       const job = await coordinator.compute.run({
         module,
-        inputs: rangeInputs(200, 399),
+        inputs: rangeInputs(200, 399, 4_000),
         workers: [...workers, liar].map((w) => w.addr),
       })
       const results = await job.done
       const m = await checkModule(module, { maxMemoryPages: 256 })
-      const expected = rangeInputs(200, 399).map((input, id) => {
+      const expected = rangeInputs(200, 399, 4_000).map((input, id) => {
         const r = runWasmTask({ id, module: m, input, maxOutputBytes: 1 << 20 })
         return r.ok ? hex(r.output) : ''
       })
