@@ -74,7 +74,7 @@ export function edgeswarmGossipsub(): ReturnType<typeof gossipsub> {
 
 /**
  * What we use of the GossipSub instance beyond its interface (public members of the class in
- * @libp2p/gossipsub 17.1, checked by gossip-options.test.ts): scores, mesh, and the live score params,
+ * @libp2p/gossipsub 17.1, checked by gossip-options.test.ts in Node and Chromium): scores, mesh, and the live score params,
  * whose `topics` map gains an entry when we subscribe (createPeerScoreParams copies the map we pass,
  * so it cannot be filled from outside later).
  */
