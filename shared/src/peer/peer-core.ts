@@ -176,14 +176,19 @@ export class PeerCore {
     if (conn === undefined) {
       let addrs = await this.#candidates(peer)
       if (choice === 'relayed') addrs = addrs.filter(isRelayed)
-      try {
-        conn = await node.dial(addrs, {
+      const dial = () =>
+        node.dial(addrs, {
           signal: AbortSignal.timeout(D.DEFAULT_DIAL_TIMEOUT_MS),
           // no usable connection exists (best() found none), but libp2p would hand back any open one:
           // an unverified direct connection (a WebRTC attempt whose ICE never connected) would then
           // cost a whole verify timeout before the relay is tried. Dial the candidates themselves.
           force: true,
         })
+      try {
+        conn = await dial()
+        // libp2p's dial queue joins a dial to a peer that is already being dialled (a neighbour's direct
+        // dial, say) and answers that dial's connection: dial the circuits again once it has ended
+        if (choice === 'relayed' && !isRelayed(conn.remoteAddr)) conn = await dial()
       } catch (err) {
         throw new InvalidInputError(`cannot reach ${peer}: ${toError(err).message.split('\n')[0]}`)
       }
