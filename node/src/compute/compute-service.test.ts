@@ -168,6 +168,22 @@ describe('compute service over real libp2p connections', { timeout: 120_000, ret
     })
   })
 
+  it('refuses worker addresses it cannot dial with a clear error, before the job starts', async () => {
+    const id = workers[0]!.node.peerId.toString()
+    const before = (await coordinator.compute.jobs()).length
+    for (const [addr, why] of [
+      ['not-a-multiaddr', /is not a multiaddr/],
+      ['/ip4/127.0.0.1/tcp/4001', /must end with one \/p2p\/<peer id>/],
+      [`/ip4/127.0.0.1/tcp/4001/p2p/${id}/p2p/${id}`, /must end with one \/p2p\/<peer id>/],
+      ['/ip4/127.0.0.1/tcp/4001/p2p/QmNotAPeer', /names no valid peer ID|is not a multiaddr/],
+    ] as const) {
+      await expect(
+        coordinator.compute.run({ module, inputs: rangeInputs(0, 1), workers: [addr] }),
+      ).rejects.toMatchObject({ name: 'InvalidMultiaddrError', message: expect.stringMatching(why) })
+    }
+    expect(await coordinator.compute.jobs()).toHaveLength(before) // no job was created
+  })
+
   it('refuses a module with imports; kills a task that loops forever', async () => {
     await expect(
       coordinator.compute.run({ module: await wat(FIXTURES.imports), inputs: rangeInputs(0, 1) }),

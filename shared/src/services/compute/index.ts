@@ -11,6 +11,8 @@
  * const results = await job.done                        // Uint8Array[] in input order
  * ```
  */
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import { MAX_TASK_INPUT_BYTES } from '../../constants.ts'
 import {
   DEFAULT_COMPUTE_MAX_MEMORY_PAGES,
@@ -18,7 +20,7 @@ import {
   DEFAULT_COMPUTE_REPLICAS,
   DEFAULT_COMPUTE_TIME_LIMIT_MS,
 } from '../../defaults.ts'
-import { InvalidInputError, toError } from '../../errors.ts'
+import { InvalidInputError, InvalidMultiaddrError, toError } from '../../errors.ts'
 import type { PeerService, ServiceContext } from '../../peer/service.ts'
 import type { FileStore } from '../files/types.ts'
 import { rawCid, sha256Hex } from './content-id.ts'
@@ -166,6 +168,7 @@ export function computeService(): PeerService<Compute> {
         if (v !== undefined && (!Number.isInteger(v) || v < 0))
           throw new InvalidInputError(`${k} must be an integer >= 0, got ${v}`)
       }
+      for (const a of spec.workers ?? []) checkWorkerAddr(a)
       if (spec.inputs.length === 0) throw new InvalidInputError('a job needs at least one input')
       const big = spec.inputs.findIndex((i) => i.length > MAX_TASK_INPUT_BYTES)
       if (big >= 0) throw new InvalidInputError(`input ${big} is larger than ${MAX_TASK_INPUT_BYTES} bytes`)
@@ -241,5 +244,33 @@ export function computeService(): PeerService<Compute> {
       active.clear()
       await worker?.stop()
     },
+  }
+}
+
+/**
+ * A worker address the job was given: a multiaddr whose last component names the worker
+ * (`.../p2p/<peer id>`), with no /p2p/ directly after another (a doubled suffix no transport dials;
+ * libp2p lists its own addresses with the suffix already). Throws InvalidMultiaddrError saying which.
+ */
+export function checkWorkerAddr(addr: string): void {
+  let names: Array<{ name: string; value?: string }>
+  try {
+    names = multiaddr(addr).getComponents()
+  } catch (err) {
+    throw new InvalidMultiaddrError(
+      `worker address ${JSON.stringify(addr)} is not a multiaddr: ${toError(err).message}`,
+    )
+  }
+  const last = names.at(-1)
+  const doubled = names.some((c, i) => c.name === 'p2p' && names[i - 1]?.name === 'p2p')
+  if (last?.name !== 'p2p' || last.value === undefined || doubled) {
+    throw new InvalidMultiaddrError(
+      `worker address ${JSON.stringify(addr)} must end with one /p2p/<peer id>, e.g. /ip4/192.0.2.1/tcp/4001/p2p/12D3KooW...`,
+    )
+  }
+  try {
+    peerIdFromString(last.value)
+  } catch {
+    throw new InvalidMultiaddrError(`worker address ${JSON.stringify(addr)} names no valid peer ID`)
   }
 }
