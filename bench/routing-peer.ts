@@ -53,6 +53,15 @@ export interface Walked {
   /** From the walk's start to its end (the closest peers known), and to the third acknowledgement. */
   lookupMs?: number
   thirdAckMs?: number
+  /** The walk's FIND_NODE requests: asked, answered, failed, never answered, the slowest, error texts. */
+  requests?: {
+    asked: number
+    answered: number
+    failed: number
+    unanswered: number
+    slowestMs: number
+    errors: string[]
+  }
 }
 
 let blocked = false
@@ -130,6 +139,7 @@ async function walkedOf(cid: string): Promise<Walked | null> {
     dhtPeers: Number(w.fields.peers),
     lookupMs: num(w.fields.lookupMs),
     thirdAckMs: num(w.fields.thirdAckMs),
+    ...(w.fields.walk === undefined ? {} : { requests: w.fields.walk as NonNullable<Walked['requests']> }),
   }
 }
 

@@ -179,6 +179,27 @@ async function benchOurs(size: number, edgeUrl: string) {
           walks.map((w) => w.dhtPeers),
           50,
         ),
+        // the walks' FIND_NODE requests (p50 of each walk's count; the errors seen, most frequent first)
+        walkRequests: (() => {
+          const req = walks.flatMap((w) => (w.requests === undefined ? [] : [w.requests]))
+          const errors = new Map<string, number>()
+          for (const r of req) for (const e of r.errors) errors.set(e, (errors.get(e) ?? 0) + 1)
+          return {
+            askedP50: percentile(
+              req.map((r) => r.asked),
+              50,
+            ),
+            failedP50: percentile(
+              req.map((r) => r.failed + r.unanswered),
+              50,
+            ),
+            slowestP50Ms: percentile(
+              req.map((r) => r.slowestMs),
+              50,
+            ),
+            errors: [...errors].sort((a, b) => b[1] - a[1]).slice(0, 3),
+          }
+        })(),
         dhtFoundAtReturn: provides.filter((p) => p.atReturn !== null).length,
         // the provides that returned with the DHT's acknowledgements (the others ran out of the wait)
         dhtStoredAtReturn: provides.filter((p) => p.stored.includes('dht')).length,
@@ -250,6 +271,10 @@ function printTable(
   )
   console.log(
     `  provide p50s: edge stored ${fmt(r.provide.edgeP50Ms)} ms; DHT walk to the closest peers ${fmt(r.provide.dhtLookupP50Ms)} ms, 3rd acknowledgement ${fmt(r.provide.dhtThirdAckP50Ms)} ms, all stored ${fmt(r.provide.dhtWalkP50Ms)} ms (${fmt(r.provide.dhtWalkPeersP50)} peers)`,
+  )
+  const wr = r.provide.walkRequests
+  console.log(
+    `  the walks' FIND_NODE requests (p50 per walk): ${fmt(wr.askedP50)} asked, ${fmt(wr.failedP50)} failed or unanswered, the slowest ${fmt(wr.slowestP50Ms)} ms${wr.errors.length === 0 ? '' : `; errors: ${wr.errors.map(([e, n]) => `${n}x ${e}`).join('; ')}`}`,
   )
   console.log(
     `  found in the DHT alone right after provide() returned: ${r.provide.dhtFoundAtReturn}/${r.provide.n}; of those returned with DHT acknowledgements ${r.provide.dhtFoundAtReturnOfStored}/${r.provide.dhtStoredAtReturn}`,

@@ -294,9 +294,29 @@ class RoutingRuntime {
     const start = Date.now()
     let lookupMs: number | undefined
     let thirdAckMs: number | undefined
+    // where a walk's time goes: each request's time from sending to its answer or its error
+    const sentAt = new Map<string, number>()
+    const walk = { asked: 0, answered: 0, failed: 0, slowestMs: 0, errors: new Set<string>() }
+    const answered = (peer: string, ok: boolean) => {
+      const at = sentAt.get(peer)
+      if (at === undefined) return
+      sentAt.delete(peer)
+      walk.slowestMs = Math.max(walk.slowestMs, Date.now() - at)
+      if (ok) walk.answered++
+      else walk.failed++
+    }
     try {
       for (let attempt = 0; attempt < D.DEFAULT_DHT_PROVIDE_ATTEMPTS && !signal.aborted; attempt++) {
         for await (const ev of this.#dht.provide(cid, { signal })) {
+          if (ev.name === 'SEND_QUERY' && ev.messageName === 'FIND_NODE') {
+            walk.asked++
+            sentAt.set(ev.to.toString(), Date.now())
+          } else if (ev.name === 'PEER_RESPONSE' && ev.messageName === 'FIND_NODE') {
+            answered(ev.from.toString(), true)
+          } else if (ev.name === 'QUERY_ERROR') {
+            answered(ev.from.toString(), false)
+            if (walk.errors.size < 3) walk.errors.add(ev.error.message.split('\n')[0]!.slice(0, 120))
+          }
           // the walk's closest peers come as FINAL_PEER events once it has ended
           if (ev.name === 'FINAL_PEER') lookupMs ??= Date.now() - start
           if (ev.name !== 'PEER_RESPONSE' || ev.messageName !== 'ADD_PROVIDER') continue
@@ -315,7 +335,14 @@ class RoutingRuntime {
     } finally {
       this.#ctx.events(
         'routing.dht-provided',
-        { cid: cid.toString(), peers: peers.size, lookupMs, thirdAckMs, ms: Date.now() - start },
+        {
+          cid: cid.toString(),
+          peers: peers.size,
+          lookupMs,
+          thirdAckMs,
+          ms: Date.now() - start,
+          walk: { ...walk, unanswered: sentAt.size, errors: [...walk.errors] },
+        },
         'debug',
       )
     }
