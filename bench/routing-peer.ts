@@ -163,9 +163,33 @@ async function findWithin(
 ): Promise<Found | null> {
   const n = nodes[i]!
   if (!stock && via === 'routing') {
+    const got: string[] = []
     for await (const p of n.routing.findProviders(cid, { signal })) {
       if (p.peerId === want) return { ms: p.ms, hops: p.hops, source: p.source }
+      got.push(`${p.peerId.slice(-6)}@${p.source}`)
     }
+    // a miss: what the lookup had, and what kad-dht's own query says at once after it
+    const stats = { responses: 0, errors: new Map<string, number>(), providers: 0, found: false }
+    try {
+      for await (const ev of dht(i).findProviders(CID.parse(cid), { signal: AbortSignal.timeout(30_000) })) {
+        if (ev.name === 'PEER_RESPONSE') stats.responses++
+        if (ev.name === 'QUERY_ERROR') {
+          const e = ev.error.message.split('\n')[0]!.slice(0, 80)
+          stats.errors.set(e, (stats.errors.get(e) ?? 0) + 1)
+        }
+        if (ev.name === 'PROVIDER') {
+          stats.providers += ev.providers.length
+          stats.found ||= ev.providers.some((p) => p.id.toString() === want)
+        }
+      }
+    } catch (err) {
+      stats.errors.set(`query threw: ${(err as Error).message}`, 1)
+    }
+    console.error(
+      `[bench] miss ${cid.slice(-8)} at peer ${i} (table ${kadRoutingTableOf(dht(i)).size}, got [${got.join(' ')}]): ` +
+        `a second kad-dht query ${stats.found ? 'found it' : 'did not'}, ${stats.responses} responses, ` +
+        `${stats.providers} providers, errors ${JSON.stringify([...stats.errors])}`,
+    )
     return null
   }
   if (!stock) {

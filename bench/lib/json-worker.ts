@@ -61,6 +61,10 @@ export function spawnJsonWorker<C, E extends { event?: unknown }>(
   child.stderr!.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4_000)
   })
+  // a worker's own report lines (`[bench] ...` on its stderr) go to ours
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    if (line.startsWith('[bench] ')) process.stderr.write(`${name}: ${line.slice(8)}\n`)
+  })
   child.once('exit', (code) => {
     exited = true
     if (child.pid !== undefined) running.delete(child.pid)
