@@ -53,6 +53,8 @@ export interface Walked {
   /** From the walk's start to its end (the closest peers known), and to the third acknowledgement. */
   lookupMs?: number
   thirdAckMs?: number
+  /** The provider's routing table size when the walk ended. */
+  table?: number
   /** The walk's FIND_NODE requests: asked, answered, failed, never answered, the slowest, error texts. */
   requests?: {
     asked: number
@@ -139,6 +141,7 @@ async function walkedOf(cid: string): Promise<Walked | null> {
     dhtPeers: Number(w.fields.peers),
     lookupMs: num(w.fields.lookupMs),
     thirdAckMs: num(w.fields.thirdAckMs),
+    ...(typeof w.fields.table === 'number' ? { table: w.fields.table } : {}),
     ...(w.fields.walk === undefined ? {} : { requests: w.fields.walk as NonNullable<Walked['requests']> }),
   }
 }

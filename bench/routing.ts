@@ -31,6 +31,8 @@ interface Lookups {
   hopsP50: number
   hopsMax: number
   sources?: Record<string, number>
+  /** Indices (into the keys) of the lookups that found nothing. */
+  missed?: number[]
 }
 
 /**
@@ -91,7 +93,8 @@ async function lookups(
       return (await o.find(live[(k * 7 + 3) % live.length]!, cid, owners[k]!, via)) ?? undefined
     },
   )
-  return summarise(res.filter((r) => r !== null))
+  const missed = res.flatMap((r, k) => (r === undefined ? [k] : []))
+  return { ...summarise(res.filter((r) => r !== null)), missed }
 }
 
 /** Waits until every routing table holds 3 peers (kad-dht parks queries on an empty table). */
@@ -147,6 +150,23 @@ async function benchOurs(size: number, edgeUrl: string) {
     await o.block(false)
     const neighbours = await o.neighbours()
     const walks = provides.flatMap((p) => (p.walk === null ? [] : [p.walk]))
+    // the walks of the records the DHT alone missed, beside the provider's table at every walk's end
+    const walkOf = (k: number) => provides[k]?.walk ?? undefined
+    const tables = walks.flatMap((w) => (w.table === undefined ? [] : [w.table]))
+    console.log(
+      `  provider tables at the walks' end: p50 ${fmt(percentile(tables, 50))}, min ${fmt(Math.min(...tables))}, max ${fmt(Math.max(...tables))}`,
+    )
+    for (const [what, l] of [
+      ['DHT alone', dhtOnly],
+      ['30% stopped', churn],
+    ] as const) {
+      for (const k of l.missed ?? []) {
+        const w = walkOf(k)
+        console.log(
+          `  ${what} missed key ${k} (provided ${k + 1}th): its walk ${w === undefined ? 'did not end' : `ended with the provider's table at ${w.table ?? '?'}, ${w.dhtPeers} acknowledgements, ${w.requests?.asked ?? '?'} asked`}`,
+        )
+      }
+    }
     return {
       provide: {
         p50Ms: percentile(

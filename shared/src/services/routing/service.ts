@@ -341,6 +341,8 @@ class RoutingRuntime {
           lookupMs,
           thirdAckMs,
           ms: Date.now() - start,
+          // our routing table when the walk ended: a walk through young tables may end short of the key's closest peers
+          table: this.#neighbours.routingTableSize(),
           walk: { ...walk, unanswered: sentAt.size, errors: [...walk.errors] },
         },
         'debug',
