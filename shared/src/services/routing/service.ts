@@ -69,6 +69,10 @@ export interface RoutingInit {
    * @default DEFAULT_ROUTING_PROVIDE_DHT_PEERS
    */
   provideDhtPeers?: number
+  /** Growth of the routing table that walks a record again. @default DEFAULT_ROUTING_REWALK_GROWTH */
+  rewalkGrowth?: number
+  /** @default DEFAULT_ROUTING_REWALK_CHECK_MS */
+  rewalkCheckMs?: number
   /** kad-dht tuning (parallelism, paths, request time floor); server mode follows `isPublic()`. */
   dht?: Omit<OverlayDhtInit, 'server'>
 }
@@ -103,6 +107,9 @@ class RoutingRuntime {
   readonly #edge: EdgeIndexClient | undefined
   readonly #neighbours: NeighbourManager
   readonly #provided = new Set<string>()
+  /** Routing table size at each provided record's last DHT walk (#rewalk). */
+  readonly #walkedAt = new Map<string, number>()
+  #rewalking = false
   readonly #timers: ReturnType<typeof setInterval>[] = []
   readonly #ttl: number
   #peerAnnounce: ReturnType<typeof setTimeout> | undefined
@@ -136,10 +143,17 @@ class RoutingRuntime {
 
   async start(): Promise<void> {
     const kv = this.#ctx.storage.kv('routing')
-    for (const cid of (await kv.get<string[]>(PROVIDED_KEY)) ?? []) this.#provided.add(cid)
+    for (const cid of (await kv.get<string[]>(PROVIDED_KEY)) ?? []) {
+      this.#provided.add(cid)
+      // kad-dht keeps no provider records across restarts: walked again once the table has grown
+      this.#walkedAt.set(cid, 0)
+    }
     await this.#syncMode()
     this.#timers.push(setInterval(() => void this.#syncMode(), D.DEFAULT_DHT_MODE_CHECK_MS))
     this.#timers.push(setInterval(() => void this.#reannounce(), (this.#ttl * 1000) / 2))
+    this.#timers.push(
+      setInterval(() => void this.#rewalk(), this.#init.rewalkCheckMs ?? D.DEFAULT_ROUTING_REWALK_CHECK_MS),
+    )
     this.#ctx.node.addEventListener('self:peer:update', this.#onSelfUpdate)
     this.#neighbours.start()
     this.#schedulePeerRecord()
@@ -288,7 +302,10 @@ class RoutingRuntime {
     outer?: AbortSignal,
   ): Promise<number> {
     // kad-dht parks every query until its routing table holds a peer: a lone peer has no DHT to store in
-    if (this.#neighbours.routingTableSize() === 0) return 0
+    if (this.#neighbours.routingTableSize() === 0) {
+      this.#walkedAt.set(cid.toString(), 0) // walked once the table has grown (#rewalk)
+      return 0
+    }
     const signal = this.#signal(outer, this.#init.dhtTimeoutMs ?? D.DEFAULT_ROUTING_DHT_TIMEOUT_MS)
     const peers = new Set<string>()
     const start = Date.now()
@@ -333,6 +350,7 @@ class RoutingRuntime {
       // out of time: the peers that acknowledged hold the record all the same
       if (peers.size === 0) throw err
     } finally {
+      this.#walkedAt.set(cid.toString(), this.#neighbours.routingTableSize())
       this.#ctx.events(
         'routing.dht-provided',
         {
@@ -349,6 +367,30 @@ class RoutingRuntime {
       )
     }
     return peers.size
+  }
+
+  /**
+   * Walks a provided record again once the routing table has grown enough since its last walk
+   * (DEFAULT_ROUTING_REWALK_GROWTH), one walk at a time; kad-dht's reprovide (hours) does the rest.
+   */
+  async #rewalk(): Promise<void> {
+    if (this.#rewalking) return
+    this.#rewalking = true
+    try {
+      for (const [text, at] of [...this.#walkedAt]) {
+        if (this.#ctx.signal.aborted) return
+        if (!this.#provided.has(text)) {
+          this.#walkedAt.delete(text)
+          continue
+        }
+        const now = this.#neighbours.routingTableSize()
+        if (now < 2 * at || now - at < (this.#init.rewalkGrowth ?? D.DEFAULT_ROUTING_REWALK_GROWTH)) continue
+        const acks = await this.#dhtProvide(parseCid(text).cid, () => {}).catch(() => 0)
+        this.#ctx.events('routing.rewalked', { cid: text, tableBefore: at, table: now, peers: acks }, 'debug')
+      }
+    } finally {
+      this.#rewalking = false
+    }
   }
 
   async unprovide(cidText: string): Promise<void> {
