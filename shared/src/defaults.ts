@@ -300,8 +300,14 @@ export const DEFAULT_DHT_PROVIDE_ATTEMPTS = 3
  * through the DHT alone (docs/NOTES.md, "Routing").
  */
 export const DEFAULT_ROUTING_REWALK_GROWTH = 20
-/** How often (ms) a node checks whether its records need a walk again (DEFAULT_ROUTING_REWALK_GROWTH). */
+/**
+ * How often (ms) a node checks whether its records need a walk again (DEFAULT_ROUTING_REWALK_GROWTH). A
+ * walk that no peer acknowledged (at 200 peers, the first provides' walks ran out of their 30 s under
+ * the overlay's start) is tried again after twice this, doubling each time it fails again.
+ */
 export const DEFAULT_ROUTING_REWALK_CHECK_MS = 10_000
+/** The longest wait (ms) before a record whose walks no peer acknowledged is walked again. */
+export const DEFAULT_ROUTING_REWALK_RETRY_MAX_MS = 600_000
 /** How often a node checks whether it became public (then serves the DHT) or stopped being so (ms). */
 export const DEFAULT_DHT_MODE_CHECK_MS = 5_000
 // ---- distributed computing (shared/src/services/compute) ----

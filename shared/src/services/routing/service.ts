@@ -107,8 +107,11 @@ class RoutingRuntime {
   readonly #edge: EdgeIndexClient | undefined
   readonly #neighbours: NeighbourManager
   readonly #provided = new Set<string>()
-  /** Routing table size at each provided record's last DHT walk (#rewalk). */
-  readonly #walkedAt = new Map<string, number>()
+  /**
+   * Each provided record's last DHT walk (#rewalk): the routing table size at its last walk that some
+   * peer acknowledged, when the last walk ended, and how many walks in a row no peer acknowledged.
+   */
+  readonly #walked = new Map<string, { table: number; at: number; fails: number }>()
   #rewalking = false
   readonly #timers: ReturnType<typeof setInterval>[] = []
   readonly #ttl: number
@@ -146,7 +149,7 @@ class RoutingRuntime {
     for (const cid of (await kv.get<string[]>(PROVIDED_KEY)) ?? []) {
       this.#provided.add(cid)
       // kad-dht keeps no provider records across restarts: walked again once the table has grown
-      this.#walkedAt.set(cid, 0)
+      this.#walked.set(cid, { table: 0, at: Date.now(), fails: 0 })
     }
     await this.#syncMode()
     this.#timers.push(setInterval(() => void this.#syncMode(), D.DEFAULT_DHT_MODE_CHECK_MS))
@@ -303,7 +306,8 @@ class RoutingRuntime {
   ): Promise<number> {
     // kad-dht parks every query until its routing table holds a peer: a lone peer has no DHT to store in
     if (this.#neighbours.routingTableSize() === 0) {
-      this.#walkedAt.set(cid.toString(), 0) // walked once the table has grown (#rewalk)
+      // walked once the table has grown (#rewalk)
+      this.#walked.set(cid.toString(), { table: 0, at: Date.now(), fails: 0 })
       return 0
     }
     const signal = this.#signal(outer, this.#init.dhtTimeoutMs ?? D.DEFAULT_ROUTING_DHT_TIMEOUT_MS)
@@ -350,7 +354,13 @@ class RoutingRuntime {
       // out of time: the peers that acknowledged hold the record all the same
       if (peers.size === 0) throw err
     } finally {
-      this.#walkedAt.set(cid.toString(), this.#neighbours.routingTableSize())
+      const prev = this.#walked.get(cid.toString())
+      this.#walked.set(
+        cid.toString(),
+        peers.size > 0
+          ? { table: this.#neighbours.routingTableSize(), at: Date.now(), fails: 0 }
+          : { table: prev?.table ?? 0, at: Date.now(), fails: (prev?.fails ?? 0) + 1 },
+      )
       this.#ctx.events(
         'routing.dht-provided',
         {
@@ -377,16 +387,28 @@ class RoutingRuntime {
     if (this.#rewalking) return
     this.#rewalking = true
     try {
-      for (const [text, at] of [...this.#walkedAt]) {
+      const checkMs = this.#init.rewalkCheckMs ?? D.DEFAULT_ROUTING_REWALK_CHECK_MS
+      for (const [text, w] of [...this.#walked]) {
         if (this.#ctx.signal.aborted) return
         if (!this.#provided.has(text)) {
-          this.#walkedAt.delete(text)
+          this.#walked.delete(text)
           continue
         }
         const now = this.#neighbours.routingTableSize()
-        if (now < 2 * at || now - at < (this.#init.rewalkGrowth ?? D.DEFAULT_ROUTING_REWALK_GROWTH)) continue
+        const grown =
+          now >= 2 * w.table && now - w.table >= (this.#init.rewalkGrowth ?? D.DEFAULT_ROUTING_REWALK_GROWTH)
+        // a walk no peer acknowledged (timed out under load, say) is tried again with backoff
+        const retry =
+          w.fails > 0 &&
+          now > 0 &&
+          Date.now() - w.at >= Math.min(D.DEFAULT_ROUTING_REWALK_RETRY_MAX_MS, checkMs * 2 ** w.fails)
+        if (!grown && !retry) continue
         const acks = await this.#dhtProvide(parseCid(text).cid, () => {}).catch(() => 0)
-        this.#ctx.events('routing.rewalked', { cid: text, tableBefore: at, table: now, peers: acks }, 'debug')
+        this.#ctx.events(
+          'routing.rewalked',
+          { cid: text, tableBefore: w.table, table: now, failedBefore: w.fails, peers: acks },
+          'debug',
+        )
       }
     } finally {
       this.#rewalking = false
