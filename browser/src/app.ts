@@ -7,21 +7,21 @@
 import type { Connection, Libp2p } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import pTimeout from 'p-timeout'
-import { BOOTSTRAP_PATH } from '../../shared/src/constants.ts'
+import { BOOTSTRAP_PATH } from '#shared/constants.ts'
 import {
   DEFAULT_BROWSER_AUTO_DIAL_PEERS,
   DEFAULT_BROWSER_BOOTSTRAP_REFRESH_MS,
   DEFAULT_BROWSER_DIAL_WAIT_MS,
   DEFAULT_TRANSFER_TIMEOUT_MS,
-} from '../../shared/src/defaults.ts'
-import { BootstrapSource } from '../../shared/src/peer/bootstrap-client.ts'
-import { peerEvents } from '../../shared/src/peer/events.ts'
-import { PeerCore } from '../../shared/src/peer/peer-core.ts'
-import { type PeerEnvironment, ServiceHost } from '../../shared/src/peer/service.ts'
-import type { SendReport } from '../../shared/src/peer/transfer.ts'
-import type { BootstrapPeer } from '../../shared/src/protocol/bootstrap.ts'
-import { overlayServices } from '../../shared/src/services/index.ts'
-import { MailboxDrain } from '../../shared/src/services/messaging/mailbox-drain.ts'
+} from '#shared/defaults.ts'
+import { BootstrapSource } from '#shared/peer/bootstrap-client.ts'
+import { peerEvents } from '#shared/peer/events.ts'
+import { PeerCore } from '#shared/peer/peer-core.ts'
+import { type PeerEnvironment, ServiceHost } from '#shared/peer/service.ts'
+import type { SendReport } from '#shared/peer/transfer.ts'
+import type { BootstrapPeer } from '#shared/protocol/bootstrap.ts'
+import { overlayServices } from '#shared/services/index.ts'
+import { MailboxDrain } from '#shared/services/messaging/mailbox-drain.ts'
 import { EventLog } from './events.ts'
 import { loadIdentity } from './identity.ts'
 import { BROWSER_AGENT, createBrowserPeer } from './peer.ts'

@@ -3,11 +3,11 @@
  * shared/src/peer/events.ts, the same as the node's events.jsonl) plus the overlay services' own
  * `area.what` events, kept in memory (bounded), printed to the console and pushed to the view.
  */
-import { DEFAULT_EVENT_HISTORY } from '../../shared/src/defaults.ts'
-import type { StampedEvent } from '../../shared/src/peer/events.ts'
-import type { EventSink } from '../../shared/src/peer/service.ts'
+import { DEFAULT_EVENT_HISTORY } from '#shared/defaults.ts'
+import type { StampedEvent } from '#shared/peer/events.ts'
+import type { EventSink } from '#shared/peer/service.ts'
 
-export type { StampedEvent } from '../../shared/src/peer/events.ts'
+export type { StampedEvent } from '#shared/peer/events.ts'
 
 export class EventLog {
   readonly events: StampedEvent[] = []

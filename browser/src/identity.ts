@@ -5,7 +5,7 @@
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { toString as bytesToString, fromString } from 'uint8arrays'
-import { IdentityError } from '../../shared/src/errors.ts'
+import { IdentityError } from '#shared/errors.ts'
 
 export const IDENTITY_STORAGE_KEY = 'edgeswarm:identity'
 

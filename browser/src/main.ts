@@ -3,8 +3,8 @@
  * Starts the peer (app.ts), redraws the live view once a second, and installs `window.edgeswarm`.
  */
 
-import type { FilesApi } from '../../shared/src/services/files/service.ts'
-import type { RoutingService } from '../../shared/src/services/routing/service.ts'
+import type { FilesApi } from '#shared/services/files/service.ts'
+import type { RoutingService } from '#shared/services/routing/service.ts'
 import { BrowserApp } from './app.ts'
 import { installHook } from './hook.ts'
 import { mountChat } from './view/chat.ts'

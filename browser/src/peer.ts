@@ -5,7 +5,7 @@
  */
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { createLibp2p } from 'libp2p'
-import { peerLibp2pOptions } from '../../shared/src/peer/libp2p-options.ts'
+import { peerLibp2pOptions } from '#shared/peer/libp2p-options.ts'
 import { browserTransports, webRtcAvailable } from './transports.ts'
 
 /** Our identify agent name: tells tabs from Node peers on the page. */

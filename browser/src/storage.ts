@@ -5,7 +5,7 @@
 import { IDBBlockstore } from 'blockstore-idb'
 import { createStore, del, entries, get, set } from 'idb-keyval'
 import type { Blockstore } from 'interface-blockstore'
-import type { KvStore, PeerStorage } from '../../shared/src/peer/storage.ts'
+import type { KvStore, PeerStorage } from '#shared/peer/storage.ts'
 
 function idbKv(ns: string): KvStore {
   const store = createStore(`edgeswarm-kv-${ns}`, 'kv')

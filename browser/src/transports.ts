@@ -6,8 +6,8 @@
 import type { Transport } from '@libp2p/interface'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
-import { allowHttpPath } from '../../shared/src/http-path.ts'
-import { circuitTransport } from '../../shared/src/peer/circuit.ts'
+import { allowHttpPath } from '#shared/http-path.ts'
+import { circuitTransport } from '#shared/peer/circuit.ts'
 
 /** Feature detection, not browser sniffing: some browsers, policies and extensions remove WebRTC. */
 export function webRtcAvailable(): boolean {

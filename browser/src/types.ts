@@ -4,17 +4,17 @@
  * Paths, relays, transfers and events use the peer core's types (shared/src/peer), the same the
  * node's control API answers with.
  */
-import type { PathChoice } from '../../shared/src/peer/classify.ts'
-import type { StampedEvent } from '../../shared/src/peer/events.ts'
-import type { ConnectionView } from '../../shared/src/peer/path-manager.ts'
-import type { RelayStatus } from '../../shared/src/peer/reservations.ts'
-import type { SendReport, TransferRecord } from '../../shared/src/peer/transfer.ts'
-import type { BootstrapPeer } from '../../shared/src/protocol/bootstrap.ts'
+import type { PathChoice } from '#shared/peer/classify.ts'
+import type { StampedEvent } from '#shared/peer/events.ts'
+import type { ConnectionView } from '#shared/peer/path-manager.ts'
+import type { RelayStatus } from '#shared/peer/reservations.ts'
+import type { SendReport, TransferRecord } from '#shared/peer/transfer.ts'
+import type { BootstrapPeer } from '#shared/protocol/bootstrap.ts'
 
-export type { PathChoice, PathKind } from '../../shared/src/peer/classify.ts'
-export type { StampedEvent } from '../../shared/src/peer/events.ts'
-export type { RelayStatus } from '../../shared/src/peer/reservations.ts'
-export type { SendReport, TransferRecord } from '../../shared/src/peer/transfer.ts'
+export type { PathChoice, PathKind } from '#shared/peer/classify.ts'
+export type { StampedEvent } from '#shared/peer/events.ts'
+export type { RelayStatus } from '#shared/peer/reservations.ts'
+export type { SendReport, TransferRecord } from '#shared/peer/transfer.ts'
 
 export interface Snapshot {
   peerId?: string

@@ -3,8 +3,8 @@
  * outlives its limit. The worker's code is `runWasmTask` itself, shipped as source text in a Blob URL
  * (it references nothing outside its body), so the page needs no second bundle.
  */
-import { type TaskExecutor, threadPoolExecutor } from '../../../shared/src/services/compute/executor.ts'
-import { runWasmTask, type TaskReply } from '../../../shared/src/services/compute/wasm-task.ts'
+import { type TaskExecutor, threadPoolExecutor } from '#shared/services/compute/executor.ts'
+import { runWasmTask, type TaskReply } from '#shared/services/compute/wasm-task.ts'
 
 let workerUrl: string | undefined
 

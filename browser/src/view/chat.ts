@@ -4,7 +4,7 @@
  * Built once and kept outside the once-a-second redraw, so typing is never interrupted; it talks to
  * the shared services only (`pubsub`, `messages`), as the CLI does through the daemon.
  */
-import type { Messages, PubSub, PubSubMessage } from '../../../shared/src/services/messaging/types.ts'
+import type { Messages, PubSub, PubSubMessage } from '#shared/services/messaging/types.ts'
 import type { BrowserApp } from '../app.ts'
 import { h, short } from './dom.ts'
 

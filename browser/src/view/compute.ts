@@ -2,7 +2,7 @@
  * The "contribute CPU" switch: while on, this tab is a compute worker, running tasks of other peers'
  * jobs in Web Workers (sandboxed: no imports, a memory cap, killed past the time limit).
  */
-import type { Compute } from '../../../shared/src/services/compute/index.ts'
+import type { Compute } from '#shared/services/compute/index.ts'
 import { defaultBrowserSlots, webWorkerExecutor } from '../compute/web-worker-executor.ts'
 import { h } from './dom.ts'
 

@@ -4,8 +4,8 @@
  * half-typed CID or a running download survives it. The service itself is the shared `files` service
  * (blocks in IndexedDB), reachable from tests as `window.edgeswarm.service('files')`.
  */
-import type { DownloadProgress } from '../../../shared/src/services/files/download.ts'
-import type { FilesApi, SharedFile } from '../../../shared/src/services/files/service.ts'
+import type { DownloadProgress } from '#shared/services/files/download.ts'
+import type { FilesApi, SharedFile } from '#shared/services/files/service.ts'
 import { h } from './dom.ts'
 
 const MiB = 1024 * 1024

@@ -5,7 +5,7 @@
  * bootstrap document). Neighbours of the bounded-degree overlay (the routing service's status) wear a
  * blue ring; the caption gives their count against the target and the DHT routing table's size.
  */
-import type { RoutingStatus } from '../../../shared/src/services/routing/service.ts'
+import type { RoutingStatus } from '#shared/services/routing/service.ts'
 import type { Snapshot } from '../types.ts'
 import { s, short } from './dom.ts'
 

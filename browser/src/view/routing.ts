@@ -4,8 +4,8 @@
  * Built once and kept (the page redraws every second; the lookup form must keep what was typed).
  */
 
-import { toError } from '../../../shared/src/errors.ts'
-import type { RoutingService, RoutingStatus } from '../../../shared/src/services/routing/service.ts'
+import { toError } from '#shared/errors.ts'
+import type { RoutingService, RoutingStatus } from '#shared/services/routing/service.ts'
 import { h, short } from './dom.ts'
 
 export function routingPanel(routing: () => RoutingService | undefined): {
