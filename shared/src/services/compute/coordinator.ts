@@ -186,9 +186,10 @@ export class JobRun {
       void this.#open(id, addrs)
     }
     for (const a of this.#i.workers ?? []) {
+      // the last /p2p/ names the worker (checkWorkerAddr); an earlier one is a relay on a circuit address
       const id = multiaddr(a)
         .getComponents()
-        .find((c) => c.name === 'p2p')?.value
+        .findLast((c) => c.name === 'p2p')?.value
       if (id !== undefined) tryPeer(id, [a])
     }
     for (const peer of ctx.node.getPeers()) {
