@@ -121,10 +121,18 @@ export async function download(
   finished.catch(() => {})
   signal.addEventListener('abort', () => fail(toError(signal.reason)), { once: true })
 
+  /** Resolves at the next HAVE answer: what a download still waiting for its DAG's structure waits on. */
+  let haveChanged: () => void = () => {}
+  const nextHave = () =>
+    new Promise<void>((resolve) => {
+      haveChanged = resolve
+    })
+
   const applyHave = (peer: string, have: HaveAnswer) => {
     const st = links.get(peer)
     if (st === undefined) return
     st.have = have
+    haveChanged()
     st.corrected = false
     if (have.kind === 'all' || have.bitmap.some((b) => b !== 0)) lastUsefulAt = Date.now()
     if (sched !== undefined && layout !== undefined) {
@@ -187,6 +195,7 @@ export async function download(
   const getStructure = async (cid: CID): Promise<Uint8Array> => {
     if (await c.blockstore.has(cid)) return readBlock(c.blockstore, cid)
     for (;;) {
+      const changed = nextHave()
       for (const [peer, st] of links) {
         if (st.have === undefined || st.have.kind === 'none' || st.link.closed) continue
         let f: Frame
@@ -207,7 +216,17 @@ export async function download(
         throw new NotFoundError(
           `no peer provided ${root} within ${findTimeoutMs / 1000} s (asked ${links.size + failedAt.size + refused.size} peers)`,
         )
-      await new Promise((r) => setTimeout(r, 200))
+      // no linked peer gave it: wait for the next HAVE answer (a new peer, a refresh), not a fixed poll;
+      // the first chunk of a download then starts as soon as one peer answered
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([
+        changed,
+        finished.catch(() => {}),
+        new Promise((r) => {
+          timer = setTimeout(r, Math.max(0, findTimeoutMs - (Date.now() - lastUsefulAt)) + 1)
+        }),
+      ])
+      clearTimeout(timer)
       if (signal.aborted) throw toError(signal.reason)
     }
   }
