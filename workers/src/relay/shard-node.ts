@@ -8,7 +8,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { identify, identifyPush } from '@libp2p/identify'
-import type { Libp2p, Peer, PrivateKey } from '@libp2p/interface'
+import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
@@ -59,20 +59,25 @@ export class ShardNode {
   readonly #shard: string
   readonly #started = Date.now()
   /**
-   * Peers whose identify (or identify push) lists circuit-relay-v2 hop, kept from peer store updates
-   * so that a stats answer looks at a few peers, not every connection; dropped on disconnect.
+   * Peers whose own identify (or identify push) lists circuit-relay-v2 hop, with the addresses it
+   * gave, so that a stats answer looks at a few peers, not every connection; dropped on disconnect.
+   * Not from the peer store: libp2p adds to a peer's protocols every protocol that peer opens a stream
+   * with, and every node asking this shard for a reservation opens a hop stream. A node whose
+   * reservation was refused and retried was then listed as a super-peer although it never offered hop
+   * (the flaky super-peer case of test/e2e/node-relay.test.ts).
    */
-  readonly #hopPeers = new Map<string, Peer>()
+  readonly #hopPeers = new Map<string, { id: PeerId; addrs: string[] }>()
 
   private constructor(shard: string, hub: SocketHub, guard: RelayGuard, node: Libp2p) {
     this.#shard = shard
     this.hub = hub
     this.guard = guard
     this.node = node
-    node.addEventListener('peer:update', (evt) => {
-      const { peer } = evt.detail
-      if (offersHop(peer.protocols)) this.#hopPeers.set(peer.id.toString(), peer)
-      else this.#hopPeers.delete(peer.id.toString())
+    node.addEventListener('peer:identify', (evt) => {
+      const { peerId, protocols, listenAddrs, signedPeerRecord } = evt.detail
+      const addrs = (signedPeerRecord?.addresses ?? listenAddrs).map((a) => a.toString())
+      if (offersHop(protocols)) this.#hopPeers.set(peerId.toString(), { id: peerId, addrs })
+      else this.#hopPeers.delete(peerId.toString())
     })
     node.addEventListener('peer:disconnect', (evt) => this.#hopPeers.delete(evt.detail.toString()))
   }
@@ -148,11 +153,7 @@ export class ShardNode {
         const ip = conn.status === 'open' ? ipOf(conn.remoteAddr.toString()) : undefined
         if (ip !== undefined) ips.add(ip)
       }
-      const addrs = listedAddrs(
-        peerId,
-        peer.addresses.map((a) => a.multiaddr.toString()),
-        ips,
-      )
+      const addrs = listedAddrs(peerId, peer.addrs, ips)
       if (addrs.length > 0) out.push({ peerId, addrs })
     }
     return out

@@ -1,6 +1,7 @@
 /**
  * Which connected peers a shard reports as home super-peers (`ShardStats.superPeers`, listed by the
- * bootstrap API): peers that advertise circuit-relay-v2 hop (from identify, via the peer store) and have
+ * bootstrap API): peers that advertise circuit-relay-v2 hop in their own identify (not the peer store,
+ * which also lists every protocol a peer opened a stream with: a reservation request is a hop stream) and have
  * direct (non-circuit) listen addresses.
  *
  * Anti-abuse rule: an address is listed only when its IP is the IP this shard sees the peer's own
