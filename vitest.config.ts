@@ -23,13 +23,15 @@ export default defineConfig({
         // The same runtime-neutral unit tests again, inside Debian's Chromium: the peer core and the
         // services run in the tab too, so their tests must pass where the page runs them. The relay
         // side's libp2p contracts (a relay needs a WebSocket server; node:* hooks; package-internal
-        // paths) stay in `unit` alone.
+        // paths) and tests that need TCP stay in `unit` alone.
         test: {
           name: 'unit-chromium',
           include: ['shared/src/**/*.test.ts'],
           exclude: [
             'shared/src/libp2p-compat/node/**',
             'shared/src/libp2p-compat/{hop-status,relay-server,reservation-log}.test.ts',
+            // two kad-dht nodes over TCP: the ADD_PROVIDER wire contract
+            'shared/src/services/routing/optimistic.test.ts',
           ],
           browser: {
             enabled: true,

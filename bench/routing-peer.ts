@@ -55,6 +55,8 @@ export interface Walked {
   thirdAckMs?: number
   /** The provider's routing table size when the walk ended. */
   table?: number
+  /** Optimistic provide: our estimate of the network's size, records sent to peers the walk met, stored. */
+  optimistic?: { networkEstimate?: number; sent: number; acked: number }
   /** The walk's FIND_NODE requests: asked, answered, failed, never answered, the slowest, error texts. */
   requests?: {
     asked: number
@@ -143,6 +145,9 @@ async function walkedOf(cid: string): Promise<Walked | null> {
     thirdAckMs: num(w.fields.thirdAckMs),
     ...(typeof w.fields.table === 'number' ? { table: w.fields.table } : {}),
     ...(w.fields.walk === undefined ? {} : { requests: w.fields.walk as NonNullable<Walked['requests']> }),
+    ...(w.fields.optimistic === undefined
+      ? {}
+      : { optimistic: w.fields.optimistic as NonNullable<Walked['optimistic']> }),
   }
 }
 

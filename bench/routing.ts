@@ -231,6 +231,18 @@ async function benchOurs(size: number, edgeUrl: string) {
             errors: [...errors].sort((a, b) => b[1] - a[1]).slice(0, 3),
           }
         })(),
+        // optimistic provide: p50 per walk of the network-size estimate, records sent early, stored early
+        optimistic: (() => {
+          const o = walks.flatMap((w) => (w.optimistic === undefined ? [] : [w.optimistic]))
+          const p50 = (xs: number[]) => percentile(xs, 50)
+          return {
+            networkEstimateP50: p50(
+              o.flatMap((x) => (x.networkEstimate === undefined ? [] : [x.networkEstimate])),
+            ),
+            sentP50: p50(o.map((x) => x.sent)),
+            ackedP50: p50(o.map((x) => x.acked)),
+          }
+        })(),
         dhtFoundAtReturn: provides.filter((p) => p.atReturn !== null).length,
         // the provides that returned with the DHT's acknowledgements (the others ran out of the wait)
         dhtStoredAtReturn: provides.filter((p) => p.stored.includes('dht')).length,
@@ -306,6 +318,10 @@ function printTable(
   )
   console.log(
     `  provide p50s: edge stored ${fmt(r.provide.edgeP50Ms)} ms; DHT walk to the closest peers ${fmt(r.provide.dhtLookupP50Ms)} ms, 3rd acknowledgement ${fmt(r.provide.dhtThirdAckP50Ms)} ms, all stored ${fmt(r.provide.dhtWalkP50Ms)} ms (${fmt(r.provide.dhtWalkPeersP50)} peers)`,
+  )
+  const op = r.provide.optimistic
+  console.log(
+    `  optimistic provide (p50 per walk): network size estimated at ${fmt(op.networkEstimateP50)} peers, record sent early to ${fmt(op.sentP50)} peers the walk met, stored by ${fmt(op.ackedP50)}`,
   )
   const wr = r.provide.walkRequests
   console.log(

@@ -237,10 +237,12 @@ export const DEFAULT_ROUTING_ANNOUNCE_ATTEMPTS = 3
  */
 export const DEFAULT_ROUTING_PROVIDE_WAIT_MS = 2_000
 /**
- * provide() returns once this many of the key's closest peers acknowledged the DHT record (kad-dht sends
- * ADD_PROVIDER closest first, after its walk): a lookup converging on the key asks those peers, so the
- * record is findable in the DHT alone from then on; the other ~17 of K = 20 are stored in the background
- * (docs/NOTES.md, "Routing": what provide latency counts). 0 waits for the whole walk.
+ * provide() returns once this many peers among the key's closest acknowledged the DHT record: peers the
+ * walk meets within the expected distance of the key's K-th closest get it at once (optimistic provide,
+ * ../services/routing/optimistic.ts), the walk's final closest set after it. A lookup converging on the
+ * key asks those peers, so the record is findable in the DHT alone from then on; the rest of K = 20 are
+ * stored in the background (docs/NOTES.md, "Routing": what provide latency counts). 0 waits for the
+ * whole walk.
  */
 export const DEFAULT_ROUTING_PROVIDE_DHT_PEERS = 3
 /** A DHT lookup gives up after this long (ms). */
@@ -288,6 +290,12 @@ export const DEFAULT_DHT_REQUEST_TIMEOUT_MS = 15_000
 export const DEFAULT_DHT_THIN_TABLE = 20
 /** First wait between refreshes of a thin routing table (ms); doubles while it stays thin, up to 5 min. */
 export const DEFAULT_DHT_THIN_REFRESH_MS = 15_000
+/**
+ * K of Kademlia: the closest peers a key's records live on (kad-dht's kBucketSize default, which we do
+ * not change). Optimistic provide sends the record to a peer the walk meets within the distance of the
+ * key's K-th closest peer, expected at K/(N+1) of the key space in a network of N.
+ */
+export const DEFAULT_DHT_K = 20
 /** A DHT provide acknowledged by fewer peers than this (of K = 20) is walked again. */
 export const DEFAULT_DHT_MIN_PROVIDE_PEERS = 10
 /** Walks one DHT provide gets at most (each a full lookup plus ADD_PROVIDER to the closest peers). */

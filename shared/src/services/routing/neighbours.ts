@@ -143,6 +143,11 @@ export class NeighbourManager {
     return kadRoutingTableOf(this.#init.dht).size
   }
 
+  /** The kad IDs of every routing-table contact (optimistic provide estimates the network's size from them). */
+  contactKadIds(): Uint8Array[] {
+    return this.#contacts().map((c) => c.kadId)
+  }
+
   #contacts(): KadContact[] {
     return [...kadRoutingTableOf(this.#init.dht).kb.toIterable()]
   }

@@ -3,8 +3,9 @@
  * service, hybrid — the edge's super-peer index and the peers' Kademlia DHT asked in parallel, each
  * answer tagged with its source, hops and milliseconds (contract: ./types.ts).
  *
- * - provide: one signed record to the edge (./record.ts) and a kad-dht provide, in parallel; the CID
- *   is re-announced to the edge every half TTL (kad-dht republishes its own records) until unprovide.
+ * - provide: one signed record to the edge (./record.ts) and a kad-dht provide, in parallel, whose walk
+ *   stores the record early at peers expected among the key's closest (./optimistic.ts); the CID is
+ *   re-announced to the edge every half TTL (kad-dht republishes its own records) until unprovide.
  * - findProviders: edge and DHT streamed together, each peer once, first answer first.
  * - findPeer: edge and DHT raced; NotFoundError when neither knows the peer.
  * - The peer's own record (its vouched addresses) is announced at start and when its addresses change.
@@ -27,7 +28,8 @@ import type { PeerService, ServiceContext } from '../../peer/service.ts'
 import { dhtFindPeer, dhtProviders, type OverlayDhtInit, overlayDht } from './dht.ts'
 import { EdgeIndexClient } from './edge-client.ts'
 import { parseCid, parsePeerId } from './keys.ts'
-import { NeighbourManager } from './neighbours.ts'
+import { kadIdOf, NeighbourManager } from './neighbours.ts'
+import { encodeAddProvider, networkSizeEstimate, sendAddProvider, withinKClosest } from './optimistic.ts'
 import type { RecordSigner } from './signer.ts'
 import { recordSigner } from './signer.ts'
 import type { PeerResult, ProvideResult, ProviderResult, Routing, RoutingSource } from './types.ts'
@@ -315,6 +317,14 @@ class RoutingRuntime {
     const start = Date.now()
     let lookupMs: number | undefined
     let thirdAckMs: number | undefined
+    const ack = (peer: string) => {
+      const before = peers.size
+      peers.add(peer)
+      if (peers.size === before) return
+      if (peers.size === 3) thirdAckMs = Date.now() - start
+      onAck(peers.size)
+    }
+    const early = await this.#optimistic(cid, signal, ack)
     // where a walk's time goes: each request's time from sending to its answer or its error
     const sentAt = new Map<string, number>()
     const walk = { asked: 0, answered: 0, failed: 0, slowestMs: 0, errors: new Set<string>() }
@@ -334,6 +344,7 @@ class RoutingRuntime {
             sentAt.set(ev.to.toString(), Date.now())
           } else if (ev.name === 'PEER_RESPONSE' && ev.messageName === 'FIND_NODE') {
             answered(ev.from.toString(), true)
+            early.answered(ev.from)
           } else if (ev.name === 'QUERY_ERROR') {
             answered(ev.from.toString(), false)
             if (walk.errors.size < 3) walk.errors.add(ev.error.message.split('\n')[0]!.slice(0, 120))
@@ -341,11 +352,7 @@ class RoutingRuntime {
           // the walk's closest peers come as FINAL_PEER events once it has ended
           if (ev.name === 'FINAL_PEER') lookupMs ??= Date.now() - start
           if (ev.name !== 'PEER_RESPONSE' || ev.messageName !== 'ADD_PROVIDER') continue
-          const before = peers.size
-          peers.add(ev.from.toString())
-          if (peers.size === before) continue
-          if (peers.size === 3) thirdAckMs = Date.now() - start
-          onAck(peers.size)
+          ack(ev.from.toString())
         }
         if (peers.size >= Math.min(D.DEFAULT_DHT_MIN_PROVIDE_PEERS, this.#neighbours.routingTableSize()))
           break
@@ -372,11 +379,56 @@ class RoutingRuntime {
           // our routing table when the walk ended: a walk through young tables may end short of the key's closest peers
           table: this.#neighbours.routingTableSize(),
           walk: { ...walk, unanswered: sentAt.size, errors: [...walk.errors] },
+          optimistic: early.stats(),
         },
         'debug',
       )
     }
     return peers.size
+  }
+
+  /**
+   * Optimistic provide (./optimistic.ts): `answered(peer)` is called for every peer that answers the
+   * walk; one expected among the key's K closest (from our estimate of the network's size) is sent the
+   * provider record at once, and `ack` counts it like kad-dht's own ADD_PROVIDER at the walk's end.
+   */
+  async #optimistic(
+    cid: ReturnType<typeof parseCid>['cid'],
+    signal: AbortSignal,
+    ack: (peer: string) => void,
+  ): Promise<{ answered: (peer: PeerId) => void; stats: () => Record<string, number | undefined> }> {
+    const node = this.#ctx.node
+    const key = new Uint8Array(
+      await crypto.subtle.digest('SHA-256', cid.multihash.bytes as Uint8Array<ArrayBuffer>),
+    )
+    const n = networkSizeEstimate(await kadIdOf(node.peerId), this.#neighbours.contactKadIds())
+    const addrs = node.getMultiaddrs()
+    const seen = new Set<string>()
+    const stats = { networkEstimate: n === undefined ? undefined : Math.round(n), sent: 0, acked: 0 }
+    // stock kad-dht ignores a provider record without an address (a peer reachable only through
+    // a circuit it has not reserved yet): nothing to send then
+    const msg = addrs.length > 0 ? encodeAddProvider(cid, node.peerId, addrs) : undefined
+    const answered = (peer: PeerId) => {
+      const id = peer.toString()
+      if (msg === undefined || n === undefined || seen.has(id) || signal.aborted) return
+      seen.add(id)
+      void kadIdOf(peer)
+        .then(async (kadId) => {
+          if (!withinKClosest(key, kadId, n, D.DEFAULT_DHT_K)) return
+          stats.sent++
+          await sendAddProvider(node, peer, msg, signal)
+          stats.acked++
+          ack(id)
+        })
+        .catch((err: unknown) =>
+          this.#ctx.events(
+            'routing.optimistic-provide-failed',
+            { cid: cid.toString(), peer: id, error: toError(err).message },
+            'debug',
+          ),
+        )
+    }
+    return { answered, stats: () => ({ ...stats }) }
   }
 
   /**
