@@ -10,7 +10,7 @@
  * Errors print one line (`edgeswarm: <name>: <message>`) and exit 1 (2 for usage errors); `--debug`
  * adds the stack.
  */
-import { toError } from '../../shared/src/errors.ts'
+import { toError } from '#shared/errors.ts'
 import { serviceProgram } from './commands/index.ts'
 import { HELP_CODES } from './commands/program.ts'
 

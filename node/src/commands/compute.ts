@@ -10,12 +10,9 @@
  */
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import {
-  DEFAULT_COMPUTE_BLOCKED_WAIT_MS,
-  DEFAULT_COMPUTE_WORKER_WAIT_MS,
-} from '../../../shared/src/defaults.ts'
-import { InvalidInputError } from '../../../shared/src/errors.ts'
-import type { JobProgress, WorkerInfo, WorkerStats } from '../../../shared/src/services/compute/index.ts'
+import { DEFAULT_COMPUTE_BLOCKED_WAIT_MS, DEFAULT_COMPUTE_WORKER_WAIT_MS } from '#shared/defaults.ts'
+import { InvalidInputError } from '#shared/errors.ts'
+import type { JobProgress, WorkerInfo, WorkerStats } from '#shared/services/compute/index.ts'
 import { callDaemon, streamDaemon } from '../control/client.ts'
 import { type ClientFlags, clientCommand, dataDirOf } from './index.ts'
 

@@ -11,8 +11,8 @@
  */
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { DEFAULT_FILES_FIND_TIMEOUT_MS } from '../../../shared/src/defaults.ts'
-import { InvalidInputError } from '../../../shared/src/errors.ts'
+import { DEFAULT_FILES_FIND_TIMEOUT_MS } from '#shared/defaults.ts'
+import { InvalidInputError } from '#shared/errors.ts'
 import { callDaemon, streamDaemon } from '../control/client.ts'
 import { type ClientFlags, clientCommand, dataDirOf } from './program.ts'
 

@@ -1,5 +1,5 @@
 /** Value parsers of the CLI's flags: one clear InvalidInputError naming the flag and the value. */
-import { InvalidInputError } from '../../../shared/src/errors.ts'
+import { InvalidInputError } from '#shared/errors.ts'
 
 export function intFlag(name: string, raw: string | undefined, min: number, max: number): number | undefined {
   if (raw === undefined) return undefined

@@ -5,8 +5,8 @@
  * which an ES module namespace cannot patch. A synchronous load hook (`module.registerHooks`,
  * Node >= 22.15) rewrites that file as it loads so that it asks `globalThis[global]` first. It must be
  * installed before libp2p is imported. Contract test: private-ip.test.ts (the line we rewrite is
- * there, and the rewritten module answers as told). This folder is left out of the workers and
- * browser type checks (their tsconfig `exclude`).
+ * there, and the rewritten module answers as told). This folder is left out of the workers type
+ * check (its tsconfig `exclude`); the page never imports it.
  */
 import { registerHooks } from 'node:module'
 
