@@ -18,6 +18,7 @@
  * ```
  */
 import { readFileSync, rmSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { build, type Plugin } from 'esbuild'
 import { PUBLIC_CIDR_GLOBAL } from '../node/src/nat/public-cidr.ts'
@@ -36,6 +37,30 @@ const privateIp: Plugin = {
       contents: rewritePrivateIpSource(readFileSync(args.path, 'utf8'), PUBLIC_CIDR_GLOBAL),
       loader: 'js',
     }))
+  },
+}
+
+/**
+ * `import … from 'node:http'` in an ES module makes Node build the module's ESM facade, which reads
+ * every export, including the lazy `WebSocket`, `CloseEvent` and `MessageEvent` getters that load undici:
+ * ~20 ms of CPU at every start (seen in a `--cpu-prof` of a join; docs/NOTES.md, "Start-up"), for
+ * classes nothing here uses. Such imports get the module through `require` instead, with its plain
+ * (non-getter) exports as named exports.
+ */
+const httpWithoutUndici: Plugin = {
+  name: 'edgeswarm-http-without-undici',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?http$/ }, (args) =>
+      args.kind === 'require-call' ? undefined : { path: 'node:http', namespace: 'cjs-builtin' },
+    )
+    b.onLoad({ filter: /.*/, namespace: 'cjs-builtin' }, (args) => {
+      const mod = createRequire(import.meta.url)(args.path) as Record<string, unknown>
+      const plain = Object.keys(mod).filter((k) => Object.getOwnPropertyDescriptor(mod, k)?.get === undefined)
+      return {
+        contents: `const m = require(${JSON.stringify(args.path)});\nexport default m;\nexport const { ${plain.join(', ')} } = m;\n`,
+        loader: 'js',
+      }
+    })
   },
 }
 
@@ -61,7 +86,7 @@ const result = await build({
   // stay as they are; the linked source map still maps positions for debuggers
   minifyWhitespace: true,
   logLevel: 'warning',
-  plugins: [privateIp],
+  plugins: [privateIp, httpWithoutUndici],
   // CommonJS dependencies inside an ES module bundle still call require() for Node built-ins
   banner: {
     js: "import { createRequire as __esRequire } from 'node:module';const require = __esRequire(import.meta.url);",

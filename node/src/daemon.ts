@@ -21,22 +21,23 @@ import { identifyPush } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
 import { isPrivate } from '@libp2p/utils'
 import { createLibp2p } from 'libp2p'
-import * as D from '../../shared/src/defaults.ts'
-import { BootstrapError, toError } from '../../shared/src/errors.ts'
-import { confirmListenAddrs } from '../../shared/src/libp2p-compat/components.ts'
-import { isRelayed } from '../../shared/src/peer/classify.ts'
-import { peerEvents } from '../../shared/src/peer/events.ts'
-import { peerLibp2pOptions } from '../../shared/src/peer/libp2p-options.ts'
-import { PeerCore } from '../../shared/src/peer/peer-core.ts'
-import type { KeptRelay } from '../../shared/src/peer/reservations.ts'
-import { type EventSink, type PeerEnvironment, ServiceHost } from '../../shared/src/peer/service.ts'
-import type { BootstrapDocument } from '../../shared/src/protocol/bootstrap.ts'
-import { overlayServices } from '../../shared/src/services/index.ts'
-import type { RoutingService } from '../../shared/src/services/routing/service.ts'
+import pTimeout from 'p-timeout'
+import * as D from '#shared/defaults.ts'
+import { BootstrapError, toError } from '#shared/errors.ts'
+import { confirmListenAddrs } from '#shared/libp2p-compat/components.ts'
+import { isRelayed } from '#shared/peer/classify.ts'
+import { peerEvents } from '#shared/peer/events.ts'
+import { peerLibp2pOptions } from '#shared/peer/libp2p-options.ts'
+import { PeerCore } from '#shared/peer/peer-core.ts'
+import type { KeptRelay } from '#shared/peer/reservations.ts'
+import { type EventSink, type PeerEnvironment, ServiceHost } from '#shared/peer/service.ts'
+import type { BootstrapDocument } from '#shared/protocol/bootstrap.ts'
+import { overlayServices } from '#shared/services/index.ts'
+import type { RoutingService } from '#shared/services/routing/service.ts'
 import { startComputeWorker } from './compute/start-worker.ts'
 import { newToken, removeControlInfo, writeControlInfo } from './control/files.ts'
-import { startControlServer } from './control/server.ts'
 import { serviceRoutes } from './control/service-routes.ts'
+import { httpFetch } from './http-fetch.ts'
 import { type LocalStart, startLocal } from './local-start.ts'
 import { setPublicCidrs } from './nat/public-cidr.ts'
 import { ReachabilityTracker } from './nat/reachability.ts'
@@ -104,6 +105,7 @@ export async function startDaemon(
     networkKey: options.networkKey,
     storage,
     isPublic,
+    fetch: httpFetch,
   }
   const node: Libp2p<Record<string, unknown>> = await createLibp2p(
     peerLibp2pOptions({
@@ -174,6 +176,11 @@ export async function startDaemon(
   await core.start()
   mark('core')
   source.startRefreshing(D.DEFAULT_SUPER_PEER_REFRESH_MS)
+  // the join first: starting the overlay services (their modules' first use, protocol handlers, first
+  // requests to the edge) took ~35 ms of CPU from the shards' handshakes on loopback (bench/join.ts);
+  // they start once the first reservations are made or failed, or after DEFAULT_SERVICES_AFTER_JOIN_MAX_MS
+  await pTimeout(core.joined(), { milliseconds: D.DEFAULT_SERVICES_AFTER_JOIN_MAX_MS, fallback: () => {} })
+  mark('joined')
   await overlay.start({ ...env, node, events })
   if (options.workerCpus > 0) await startComputeWorker(overlay, options.workerCpus)
 
@@ -188,6 +195,9 @@ export async function startDaemon(
     }),
     ...serviceRoutes(overlay),
   }
+  // loaded here, after the join: @hono/node-server subclasses the global Request and Response when its
+  // module is evaluated, and reading those globals loads undici (~20 ms of CPU, docs/NOTES.md "Start-up")
+  const { startControlServer } = await import('./control/server.ts')
   const control = await startControlServer(options.controlPort, token, routes, (err) =>
     events('control.error', { error: err.message }, 'error'),
   )

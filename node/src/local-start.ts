@@ -18,13 +18,14 @@
  * ```
  */
 import type { PrivateKey } from '@libp2p/interface'
-import { BootstrapSource } from '../../shared/src/peer/bootstrap-client.ts'
-import { peerEvents } from '../../shared/src/peer/events.ts'
-import type { EventSink } from '../../shared/src/peer/service.ts'
-import type { PeerStorage } from '../../shared/src/peer/storage.ts'
-import type { BootstrapDocument } from '../../shared/src/protocol/bootstrap.ts'
-import { MailboxDrain } from '../../shared/src/services/messaging/mailbox-drain.ts'
+import { BootstrapSource } from '#shared/peer/bootstrap-client.ts'
+import { peerEvents } from '#shared/peer/events.ts'
+import type { EventSink } from '#shared/peer/service.ts'
+import type { PeerStorage } from '#shared/peer/storage.ts'
+import type { BootstrapDocument } from '#shared/protocol/bootstrap.ts'
+import { MailboxDrain } from '#shared/services/messaging/mailbox-drain.ts'
 import { assertNoRunningDaemon } from './control/files.ts'
+import { httpFetch } from './http-fetch.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import type { NodeOptions } from './options.ts'
 import { nodeStorage } from './storage.ts'
@@ -46,6 +47,7 @@ function bootstrapSource(options: NodeOptions, events: EventSink): BootstrapSour
   return new BootstrapSource({
     url: options.bootstrapUrl,
     events: peerEvents(events),
+    fetch: httpFetch,
     ...(options.networkKey === undefined ? {} : { networkKey: options.networkKey }),
     unauthorized: (status) =>
       `bootstrap ${options.bootstrapUrl} answered HTTP ${status} (wrong or missing --network-key?)`,
@@ -88,6 +90,7 @@ export async function startLocal(options: NodeOptions, events: EventSink): Promi
     networkKey: options.networkKey,
     storage,
     events,
+    fetch: httpFetch,
   })
   drain.poll()
   return { privateKey, storage, drain, source, loading, readyMs: performance.now() }

@@ -66,6 +66,11 @@ export const DEFAULT_NODE_RESERVATIONS = 2
  * does not load the edge; one is enough, the shards remain the fallback.
  */
 export const DEFAULT_NODE_SUPER_PEER_RESERVATIONS = 1
+/**
+ * A home node starts its overlay services once its first reservations are made or failed, at the latest
+ * this long after they began (ms): their start took ~35 ms of CPU from the join's handshakes on loopback.
+ */
+export const DEFAULT_SERVICES_AFTER_JOIN_MAX_MS = 2_000
 /** How often a node re-reads the bootstrap document for super-peers that appeared since it joined (ms). */
 export const DEFAULT_SUPER_PEER_REFRESH_MS = 60_000
 /** First retry delay after a relay drops (ms); doubles up to the max. */

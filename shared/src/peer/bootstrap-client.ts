@@ -18,6 +18,7 @@ import {
   DEFAULT_BOOTSTRAP_TIMEOUT_MS,
 } from '../defaults.ts'
 import { BootstrapError, toError } from '../errors.ts'
+import { type FetchLike, globalFetch, type ResponseLike } from '../fetch-like.ts'
 import { type BootstrapDocument, parseBootstrapDocument } from '../protocol/bootstrap.ts'
 import { Backoff } from './backoff.ts'
 import type { PeerEvents } from './events.ts'
@@ -29,6 +30,8 @@ export interface FetchBootstrapOptions {
   timeoutMs?: number
   /** The message for a 401/403 answer: how this shell tells its user to pass the key. */
   unauthorized?: (status: number, hadKey: boolean) => string
+  /** @default the runtime's `fetch` */
+  fetch?: FetchLike
 }
 
 function causeOf(err: unknown): string {
@@ -43,9 +46,9 @@ export async function fetchBootstrap(
 ): Promise<BootstrapDocument> {
   const headers: Record<string, string> = { accept: 'application/json' }
   if (opts.networkKey !== undefined) headers.authorization = `Bearer ${opts.networkKey}`
-  let res: Response
+  let res: ResponseLike
   try {
-    res = await fetch(url, {
+    res = await (opts.fetch ?? globalFetch)(url, {
       headers,
       signal: AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_BOOTSTRAP_TIMEOUT_MS),
     })

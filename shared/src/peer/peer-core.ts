@@ -112,6 +112,11 @@ export class PeerCore {
     this.superPeers?.start()
   }
 
+  /** Resolves once the first reservations on the edge's shards have been made or have failed once. */
+  joined(): Promise<void> {
+    return this.shards.firstRound()
+  }
+
   stop(): void {
     this.shards.stop()
     this.superPeers?.stop()

@@ -95,6 +95,42 @@ describe('ReservationKeeper', () => {
     keeper.stop()
   })
 
+  it('firstRound() settles once every first attempt was made or failed, not before', async () => {
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const s = setup((id) => id !== R1)
+    const slow = s.node.dial as unknown as ReturnType<typeof vi.fn>
+    const dial = slow.getMockImplementation() as (addrs: unknown) => Promise<void>
+    // shard 0 answers only when released; shard 1 refuses at once
+    slow.mockImplementation(async (addrs: Array<{ toString: () => string }>) => {
+      if (addrs[0]!.toString().includes(R0)) await gate
+      return dial(addrs)
+    })
+    const keeper = new ReservationKeeper({
+      node: s.node,
+      transport: s.transport,
+      relays: [relay('0', R0), relay('1', R1)],
+      want: 2,
+      events: s.sink,
+      random: () => 1,
+    })
+    keeper.start()
+    let settled = false
+    void keeper.firstRound().then(() => {
+      settled = true
+    })
+    await vi.advanceTimersByTimeAsync(10)
+    expect(settled).toBe(false)
+    expect(s.events.map((e) => e.name)).toContain('reservation.retry')
+    release()
+    await vi.advanceTimersByTimeAsync(10)
+    expect(settled).toBe(true)
+    expect(keeper.list().map((r) => r.shard)).toEqual(['0'])
+    keeper.stop()
+  })
+
   it('asks for a fresh relay list after repeated failures', async () => {
     const s = setup((id) => id !== R0)
     const R2 = '12D3KooWF5pGamRojcLMjkt1HpxJeWnKa8JvgYFg7tnAHDLHyKQB'

@@ -115,6 +115,7 @@ export class ReservationKeeper {
   #shards: Shard[]
   #refreshing = false
   #stopped = false
+  #firstRound: Promise<void> = Promise.resolve()
 
   constructor(init: ReservationKeeperInit) {
     this.#init = init
@@ -161,7 +162,12 @@ export class ReservationKeeper {
   }
 
   start(): void {
-    this.#fill()
+    this.#firstRound = Promise.allSettled(this.#fill()).then(() => {})
+  }
+
+  /** Resolves once every reservation `start()` began has been made or has failed once. */
+  firstRound(): Promise<void> {
+    return this.#firstRound
   }
 
   stop(): void {
@@ -223,17 +229,19 @@ export class ReservationKeeper {
       : { kind: 'super-peer', relay: shard.relay.peerId }
   }
 
-  /** Starts reservations (all at once) until `want` are held or under way. */
-  #fill(): void {
-    if (this.#stopped) return
+  /** Starts reservations (all at once) until `want` are held or under way; answers the attempts begun. */
+  #fill(): Array<Promise<void>> {
+    const started: Array<Promise<void>> = []
+    if (this.#stopped) return started
     const target = Math.min(this.#init.want, this.#shards.length)
     let active = this.#shards.filter((s) => s.state === 'reserved' || s.state === 'reserving').length
     for (const shard of this.#shards) {
-      if (active >= target) return
+      if (active >= target) break
       if (shard.state !== 'idle') continue
       active++
-      void this.#reserve(shard)
+      started.push(this.#reserve(shard))
     }
+    return started
   }
 
   async #reserve(shard: Shard): Promise<void> {

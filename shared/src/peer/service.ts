@@ -26,6 +26,7 @@
  * ```
  */
 import type { Libp2p } from '@libp2p/interface'
+import type { FetchLike } from '../fetch-like.ts'
 import type { PeerStorage } from './storage.ts'
 
 export type EventLevel = 'error' | 'warn' | 'info' | 'debug'
@@ -45,6 +46,8 @@ export interface PeerEnvironment {
   storage: PeerStorage
   /** True when the peer has proven public reachability (may serve as a DHT server / super-peer). */
   isPublic: () => boolean
+  /** HTTP client for the edge's APIs. @default the runtime's `fetch` (shared/src/fetch-like.ts) */
+  fetch?: FetchLike
 }
 
 export interface ServiceContext extends PeerEnvironment {

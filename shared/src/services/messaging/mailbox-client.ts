@@ -7,6 +7,7 @@ import type { PrivateKey } from '@libp2p/interface'
 import { MAILBOX_PATH_PREFIX } from '../../constants.ts'
 import { DEFAULT_BOOTSTRAP_TIMEOUT_MS } from '../../defaults.ts'
 import { MailboxFullError } from '../../errors.ts'
+import { type FetchLike, globalFetch } from '../../fetch-like.ts'
 import {
   type MailboxEnvelope,
   type MailboxItem,
@@ -25,6 +26,8 @@ export interface MailboxClientInit {
    * deterministic: both give the same bytes.
    */
   key: PrivateKey
+  /** @default the runtime's `fetch` */
+  fetch?: FetchLike | undefined
 }
 
 export class MailboxClient {
@@ -41,12 +44,15 @@ export class MailboxClient {
   async #post(path: string, body: unknown): Promise<unknown> {
     const headers: Record<string, string> = { 'content-type': 'application/json' }
     if (this.#init.networkKey !== undefined) headers.authorization = `Bearer ${this.#init.networkKey}`
-    const res = await fetch(new URL(`${MAILBOX_PATH_PREFIX}${path}`, this.#init.edgeUrl), {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(DEFAULT_BOOTSTRAP_TIMEOUT_MS),
-    })
+    const res = await (this.#init.fetch ?? globalFetch)(
+      new URL(`${MAILBOX_PATH_PREFIX}${path}`, this.#init.edgeUrl),
+      {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(DEFAULT_BOOTSTRAP_TIMEOUT_MS),
+      },
+    )
     const json = (await res.json().catch(() => ({}))) as { error?: string; message?: string }
     if (res.ok) return json
     if (json.error === 'mailbox_full' || json.error === 'sender_quota') {

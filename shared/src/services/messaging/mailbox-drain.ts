@@ -18,6 +18,7 @@
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { toError } from '../../errors.ts'
+import type { FetchLike } from '../../fetch-like.ts'
 import type { EventSink } from '../../peer/service.ts'
 import type { PeerStorage } from '../../peer/storage.ts'
 import { Inbox } from './inbox.ts'
@@ -33,6 +34,8 @@ export interface MailboxDrainInit {
   networkKey?: string | undefined
   storage: PeerStorage
   events: EventSink
+  /** @default the runtime's `fetch` */
+  fetch?: FetchLike | undefined
 }
 
 export class MailboxDrain {
@@ -60,6 +63,7 @@ export class MailboxDrain {
       networkKey: init.networkKey,
       self: this.self,
       key: init.privateKey,
+      fetch: init.fetch,
     })
   }
 

@@ -63,6 +63,7 @@ export function messagesService(init: MessagesInit = {}): PeerService<Messages> 
           networkKey: ctx.networkKey,
           storage: ctx.storage,
           events: ctx.events,
+          fetch: ctx.fetch,
         })
       if (drain.self !== self) throw new Error('the mailbox drain was built for another identity')
       const { inbox } = drain
@@ -71,6 +72,7 @@ export function messagesService(init: MessagesInit = {}): PeerService<Messages> 
         networkKey: ctx.networkKey,
         self,
         key,
+        fetch: ctx.fetch,
       })
 
       const deliver = async (m: DirectMessage) => {

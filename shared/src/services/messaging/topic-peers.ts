@@ -16,6 +16,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { BOOTSTRAP_PATH, MAX_BOOTSTRAP_PEERS } from '../../constants.ts'
 import * as D from '../../defaults.ts'
 import { toError } from '../../errors.ts'
+import { globalFetch } from '../../fetch-like.ts'
 import type { ServiceContext } from '../../peer/service.ts'
 import { type BootstrapDocument, parseBootstrapDocument } from '../../protocol/bootstrap.ts'
 
@@ -29,13 +30,16 @@ export interface TopicPeerFinderInit {
 
 /** Reads the edge's bootstrap document (the same one the shells read), with the network key if any. */
 export async function readBootstrap(
-  ctx: Pick<ServiceContext, 'edgeUrl' | 'networkKey'>,
+  ctx: Pick<ServiceContext, 'edgeUrl' | 'networkKey' | 'fetch'>,
 ): Promise<BootstrapDocument> {
   const url = new URL(BOOTSTRAP_PATH, ctx.edgeUrl)
   url.searchParams.set('peers', String(MAX_BOOTSTRAP_PEERS))
   const headers: Record<string, string> = { accept: 'application/json' }
   if (ctx.networkKey !== undefined) headers.authorization = `Bearer ${ctx.networkKey}`
-  const res = await fetch(url, { headers, signal: AbortSignal.timeout(D.DEFAULT_BOOTSTRAP_TIMEOUT_MS) })
+  const res = await (ctx.fetch ?? globalFetch)(url, {
+    headers,
+    signal: AbortSignal.timeout(D.DEFAULT_BOOTSTRAP_TIMEOUT_MS),
+  })
   if (!res.ok) throw new Error(`bootstrap answered HTTP ${res.status}`)
   return parseBootstrapDocument(await res.json())
 }

@@ -21,6 +21,7 @@ import {
   DEFAULT_ROUTING_EDGE_TIMEOUT_MS,
 } from '../../defaults.ts'
 import { BootstrapError, QuotaExceededError } from '../../errors.ts'
+import { type FetchLike, globalFetch } from '../../fetch-like.ts'
 import { NDJSON_CONTENT_TYPE, readPeerRecord } from './delegated.ts'
 import type { SignedRecord } from './record.ts'
 
@@ -34,7 +35,7 @@ export interface EdgeIndexInit {
   /** Announcement attempts. @default DEFAULT_ROUTING_ANNOUNCE_ATTEMPTS */
   announceAttempts?: number
   /** Injected for tests (e.g. to block the edge's routing API). @default globalThis.fetch */
-  fetch?: typeof fetch
+  fetch?: FetchLike
 }
 
 export interface EdgePeer {
@@ -51,13 +52,13 @@ export interface AnnounceAnswer {
 export class EdgeIndexClient {
   readonly #base: string
   readonly #init: EdgeIndexInit
-  readonly #fetch: typeof fetch
+  readonly #fetch: FetchLike
 
   constructor(init: EdgeIndexInit) {
     // shells pass the bootstrap URL, which may name the bootstrap endpoint itself
     this.#base = init.edgeUrl.replace(/\/+$/, '').replace(new RegExp(`${BOOTSTRAP_PATH}$`), '')
     this.#init = init
-    this.#fetch = init.fetch ?? ((input, opts) => globalThis.fetch(input, opts))
+    this.#fetch = init.fetch ?? globalFetch
   }
 
   #headers(extra: Record<string, string>): Record<string, string> {

@@ -24,6 +24,7 @@ import type { KadDHT } from '@libp2p/kad-dht'
 import { MAX_ROUTING_RECORD_CIDS } from '../../constants.ts'
 import * as D from '../../defaults.ts'
 import { NotFoundError, toError } from '../../errors.ts'
+import type { FetchLike } from '../../fetch-like.ts'
 import type { PeerService, ServiceContext } from '../../peer/service.ts'
 import { dhtFindPeer, dhtProviders, type OverlayDhtInit, overlayDht } from './dht.ts'
 import { EdgeIndexClient } from './edge-client.ts'
@@ -63,7 +64,7 @@ export interface RoutingInit {
   /** Ask the edge index at all (tests and benchmarks measure the DHT alone). @default true */
   edge?: boolean
   /** fetch for the edge's API (tests inject one that blocks it). @default globalThis.fetch */
-  fetch?: typeof fetch
+  fetch?: FetchLike
   /** @default DEFAULT_ROUTING_DHT_TIMEOUT_MS */
   dhtTimeoutMs?: number
   /**
@@ -132,7 +133,9 @@ class RoutingRuntime {
         : new EdgeIndexClient({
             edgeUrl: ctx.edgeUrl,
             networkKey: ctx.networkKey,
-            ...(init.fetch === undefined ? {} : { fetch: init.fetch }),
+            ...(init.fetch === undefined && ctx.fetch === undefined
+              ? {}
+              : { fetch: init.fetch ?? ctx.fetch }),
           })
     this.#neighbours = new NeighbourManager({
       node: ctx.node,
