@@ -15,7 +15,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { LabPeer, PathKind, PeerDriver, ReceiveRecord, SendOutcome } from './drivers/types.ts'
+import type {
+  DirectUpgrade,
+  LabPeer,
+  PathKind,
+  PeerDriver,
+  ReceiveRecord,
+  SendOutcome,
+} from './drivers/types.ts'
 import type { LabEdge } from './edge.ts'
 import type { Lab } from './lab.ts'
 import { diffCounters, type NatMode, type RouterCounters } from './router.ts'
@@ -72,7 +79,7 @@ export interface PairResult {
   /** First contact: path and time from dial to first byte. */
   first: { path: PathKind; dialMs: number }
   /** The relayed → direct upgrade, when it happened inside the window. */
-  upgrade?: { path: PathKind; upgradeMs: number }
+  upgrade?: DirectUpgrade
   send: SendOutcome
   receipt: ReceiveRecord
   /** Router counters over the bulk transfer only. */
@@ -152,12 +159,23 @@ export async function runPair(ctx: NatContext, natA: NatMode, natB: NatMode, opt
 }
 
 /** One line per cell for logs and the bench: path, timings, where the bulk went. */
+/** Where an upgrade's time went: attempt start, dial, verify, and the WebRTC steps (ms into the dial). */
+function upgradeSteps(u: DirectUpgrade | undefined): string {
+  if (u?.startMs === undefined || u.dialMs === undefined) return ''
+  const verify = u.upgradeMs - u.startMs - u.dialMs
+  const steps = Object.entries(u.phases ?? {})
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')
+  return ` (start ${u.startMs}, dial ${u.dialMs}${steps === '' ? '' : ` [${steps}]`}, verify ${verify})`
+}
+
 export function describePair(r: PairResult): string {
   const mb = (n: number) => (n / MiB).toFixed(1)
   return (
     `${r.cell}: ${r.send.path} (bulk via ${r.bulkVia}: up-to-edge ${mb(r.routerA.upToServices)} MiB, ` +
     `up-to-peer ${mb(r.routerA.upToOthers)} MiB), reserved ${r.reservedMs.a}/${r.reservedMs.b} ms, ` +
-    `first byte ${r.first.dialMs} ms (${r.first.path}), upgrade ${r.upgrade?.upgradeMs ?? '-'} ms, ` +
+    `first byte ${r.first.dialMs} ms (${r.first.path}), upgrade ${r.upgrade?.upgradeMs ?? '-'} ms` +
+    `${upgradeSteps(r.upgrade)}, ` +
     `${mb(r.send.bytes)} MiB in ${r.send.transferMs} ms`
   )
 }

@@ -125,7 +125,17 @@ export const daemonDriver: PeerDriver = {
         // relayed -> verified direct, as the daemon timed it (`afterMs`: from the relayed connection
         // opening to the direct one answering a ping), without the CLI's own start-up; the stock
         // driver likewise times its dial and ping inside the process
-        if (typeof ev?.afterMs === 'number') return { path: asPath(res.path), upgradeMs: ev.afterMs }
+        if (typeof ev?.afterMs === 'number') {
+          return {
+            path: asPath(res.path),
+            upgradeMs: ev.afterMs,
+            ...(typeof ev.startMs === 'number' ? { startMs: ev.startMs } : {}),
+            ...(typeof ev.dialMs === 'number' ? { dialMs: ev.dialMs } : {}),
+            ...(typeof ev.phases === 'object' && ev.phases !== null
+              ? { phases: ev.phases as Record<string, number> }
+              : {}),
+          }
+        }
         const at = ev === undefined ? Date.now() : Date.parse(ev.ts)
         return { path: asPath(res.path), upgradeMs: Math.max(0, at - connectStartedAt) }
       },

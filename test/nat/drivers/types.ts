@@ -41,7 +41,7 @@ export interface LabPeer {
   /** Opens a connection to `to` by peer ID (through the bootstrap / relay) and proves it with a ping. */
   connect: (to: LabPeer) => Promise<{ path: PathKind; dialMs: number }>
   /** Waits until the connection to `to` is direct and carried traffic; undefined after `timeoutMs`. */
-  waitDirect: (to: LabPeer, timeoutMs: number) => Promise<{ path: PathKind; upgradeMs: number } | undefined>
+  waitDirect: (to: LabPeer, timeoutMs: number) => Promise<DirectUpgrade | undefined>
   send: (to: LabPeer, bytes: number) => Promise<SendOutcome>
   /** What this peer received from `from` (the receiver's own digest), once it has. */
   received: (from: LabPeer, timeoutMs?: number) => Promise<ReceiveRecord>
@@ -61,4 +61,15 @@ export interface PeerStartOptions {
 export interface PeerDriver {
   name: string
   start: (opts: PeerStartOptions) => Promise<LabPeer>
+}
+
+/** Relayed -> verified direct: the path, the time, and (our daemon) where the time went. */
+export interface DirectUpgrade {
+  path: PathKind
+  upgradeMs: number
+  /** ms after the relayed connection opened: the attempt began, its dial ended (`path.direct`) */
+  startMs?: number
+  dialMs?: number
+  /** ms into the WebRTC dial at which each step first happened (`path.direct`'s `phases`) */
+  phases?: Record<string, number>
 }
