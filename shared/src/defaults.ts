@@ -133,6 +133,15 @@ export const DEFAULT_UPGRADE_RETRY_MAX_MS = 120_000
  * tries itself only when nothing worked after this long (ms), e.g. when the other side is a stock peer.
  */
 export const DEFAULT_UPGRADE_ANSWERER_GRACE_MS = 5_000
+/**
+ * A WebRTC upgrade that has not connected after this many round trips of the relayed connection gets a
+ * second attempt alongside (a dial is ~8: signalling stream, offer/answer, ICE, DTLS, SCTP, the init
+ * channel): node-datachannel resends a lost first DTLS flight only after a fixed 1 s, which happened in
+ * 2 of 7 upgrades in the NAT lab's eim x eim cell (2026-12-01). Within [MIN, MAX] ms.
+ */
+export const DEFAULT_WEBRTC_HEDGE_RTTS = 6
+export const DEFAULT_WEBRTC_HEDGE_MIN_MS = 200
+export const DEFAULT_WEBRTC_HEDGE_MAX_MS = 3_000
 /** How often every open connection is pinged (ms): RTT for the page and `status`, and dead direct links found. */
 export const DEFAULT_PATH_PING_INTERVAL_MS = 5_000
 /** Failed pings in a row after which a direct connection is dead: one lost ping under a bulk transfer is not. */

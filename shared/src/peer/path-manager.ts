@@ -28,7 +28,7 @@ import { Backoff } from './backoff.ts'
 import { classifyAddr, isRelayed, type PathChoice } from './classify.ts'
 import type { ConnectionView, ConnState, PathManagerInit, PeerUpgrade } from './path-types.ts'
 import { pingConnection } from './ping.ts'
-import { dialPublicAddrs, dialWebRTC } from './upgrade-dials.ts'
+import { dialPublicAddrs, dialWebRTCHedged } from './upgrade-dials.ts'
 
 export type { ConnectionView, PathManagerInit } from './path-types.ts'
 
@@ -187,6 +187,12 @@ export class PathManager {
       return true
     }
     const reason = `${path} connection carried no traffic (no ping echo within ${this.#verifyMs} ms)`
+    if (this.hasVerifiedDirect(peer)) {
+      // a spare direct connection (e.g. the answering side of a hedged WebRTC attempt that lost): the
+      // peer is reached directly already, nothing falls back
+      conn.abort(new Error(reason))
+      return false
+    }
     const failed = this.#peer(peer.toString())
     failed.error = reason
     failed.errorAt = Date.now()
@@ -270,6 +276,10 @@ export class PathManager {
     if (timer !== undefined) clearTimeout(timer)
     this.#identifying.delete(conn.id)
     const peer = conn.remotePeer
+    const relayedAt = this.#peers.get(peer.toString())?.relayedAt
+    if (timer !== undefined && relayedAt !== undefined) {
+      this.#peer(peer.toString()).identifyMs ??= Date.now() - relayedAt
+    }
     if (this.#stopped || !isRelayed(conn.remoteAddr) || this.#init.isRelayPeer(peer.toString())) return
     if (this.relayed(peer) === undefined || this.hasVerifiedDirect(peer)) return
     void this.upgrade(peer)
@@ -353,10 +363,31 @@ export class PathManager {
   async #tryWebRTC(peer: PeerId, relayed: Connection): Promise<true | string> {
     const attempt = this.#attempt(peer)
     attempt.phases = {}
-    const dialled = await dialWebRTC(this.#init.node, peer, relayed, this.#upgradeMs, attempt.phases)
+    const dialled = await dialWebRTCHedged(
+      this.#init.node,
+      peer,
+      relayed,
+      this.#upgradeMs,
+      this.#hedgeMs(peer, relayed),
+      attempt.phases,
+    )
     attempt.dialMs = Math.round(Date.now() - attempt.startedAt)
     if (typeof dialled === 'string') return dialled
     return (await this.verify(dialled)) ? true : 'WebRTC connection carried no traffic'
+  }
+
+  /**
+   * When a WebRTC dial that has not connected gets a second attempt: DEFAULT_WEBRTC_HEDGE_RTTS round
+   * trips of the relayed connection (its last ping, else how long identify took on it), within
+   * [DEFAULT_WEBRTC_HEDGE_MIN_MS, DEFAULT_WEBRTC_HEDGE_MAX_MS]; the cap when neither is known.
+   */
+  #hedgeMs(peer: PeerId, relayed: Connection): number {
+    const rtt = this.#state.get(relayed)?.rttMs ?? this.#peers.get(peer.toString())?.identifyMs
+    if (rtt === undefined) return D.DEFAULT_WEBRTC_HEDGE_MAX_MS
+    return Math.min(
+      D.DEFAULT_WEBRTC_HEDGE_MAX_MS,
+      Math.max(D.DEFAULT_WEBRTC_HEDGE_MIN_MS, Math.ceil(rtt * D.DEFAULT_WEBRTC_HEDGE_RTTS)),
+    )
   }
 
   async #fallBack(peer: PeerId, reason: string): Promise<void> {

@@ -49,6 +49,8 @@ export interface PeerUpgrade {
   errorAt?: number
   /** When the relayed connection opened (for `path.direct`'s `afterMs`). */
   relayedAt?: number
+  /** How long identify took on the relayed connection (ms): a round-trip estimate before any ping. */
+  identifyMs?: number
   /** The last direct attempt: when it began and how long its dial took (for `path.direct`). */
   attempt?: { startedAt: number; dialMs?: number; phases?: Record<string, number> }
   /** Wake as soon as a direct path verified (a waiting answerer, `whenDirect` callers). */
