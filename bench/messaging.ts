@@ -132,14 +132,19 @@ function addrFor(from: Peer, to: Peer): string {
     : `${circuit}/p2p/${to.id}`
 }
 
-/** Each peer of `from` dials `degree` random others (a Node peer with a listener is dialled by a tab, not the reverse). */
+/**
+ * Each peer of `from` dials `degree` random others. A Node peer with a listener is dialled by a tab or a
+ * relay-only peer, not the reverse: a peer without a listener reaches a listening one directly, as the
+ * product's path manager does once identify brings the listener's public address, so only links with
+ * no direct path (relay-only or tab to relay-only) go through the edge.
+ */
 async function wire(all: Peer[], degree: number, from: Peer[]): Promise<void> {
   const plan = new Map<Peer, string[]>()
   for (const p of from) {
     const others = all.filter((q) => q !== p)
     for (let k = 0; k < Math.min(degree, others.length); k++) {
       const q = pick(others)
-      const [a, b] = p.ws !== undefined && q.kind === 'tab' ? [q, p] : [p, q]
+      const [a, b] = p.ws !== undefined && q.ws === undefined ? [q, p] : [p, q]
       plan.set(a, [...(plan.get(a) ?? []), addrFor(a, b)])
     }
   }
@@ -147,10 +152,17 @@ async function wire(all: Peer[], degree: number, from: Peer[]): Promise<void> {
 }
 
 /** The overlay at one moment, over every peer that reported one: mesh sizes, isolated peers, dead mesh links. */
-function overlaySummary(reports: PeerReport[], at: 'atMark' | 'atReport') {
+function overlaySummary(reports: PeerReport[], at: 'atMark' | 'atReport', kindOf: (key: string) => Kind) {
   const snaps = reports.flatMap((r) =>
     r.overlay[at] === undefined ? [] : [r.overlay[at] as OverlaySnapshot],
   )
+  // relayed circuits by the kind of peer at this end: a listening Node peer should have none (every
+  // peer can reach it directly), so the edge carries only links with no direct path
+  const relayedByKind: Record<string, number> = { node: 0, 'relay-only': 0, tab: 0 }
+  for (const r of reports) {
+    const k = kindOf(r.key)
+    relayedByKind[k] = (relayedByKind[k] ?? 0) + (r.overlay[at]?.relayed ?? 0)
+  }
   const meshes = snaps.flatMap((x) => (x.mesh === undefined ? [] : [x.mesh]))
   const sum = (f: (x: OverlaySnapshot) => number | undefined) => snaps.reduce((a, x) => a + (f(x) ?? 0), 0)
   return {
@@ -172,6 +184,7 @@ function overlaySummary(reports: PeerReport[], at: 'atMark' | 'atReport') {
     peersWithoutStream: sum((x) => x.peersWithoutStream),
     connections: sum((x) => x.connections),
     relayedConnections: sum((x) => x.relayed),
+    relayedConnectionsByKind: relayedByKind,
   }
 }
 
@@ -325,6 +338,7 @@ async function runOne(router: Router, n: number, o: MessagingBenchOptions, s: Se
     const delivered = Object.values(byKind).reduce((a, k) => a + k.delivered, 0)
     const ratio = (k: { expected: number; delivered: number }) =>
       k.expected === 0 ? null : round(k.delivered / k.expected, 4)
+    const kindOf = (key: string): Kind => peers.get(key)?.kind ?? 'node'
     const messages = Math.max(1, sent.length)
     return {
       router,
@@ -363,8 +377,8 @@ async function runOne(router: Router, n: number, o: MessagingBenchOptions, s: Se
       workerRunQueueWait: round(workerWait, 3),
       /** The overlay before publishing and at the end; connections that closed meanwhile. */
       overlay: {
-        atMark: overlaySummary(reports, 'atMark'),
-        atReport: overlaySummary(reports, 'atReport'),
+        atMark: overlaySummary(reports, 'atMark', kindOf),
+        atReport: overlaySummary(reports, 'atReport', kindOf),
         connectionsClosed,
         /** `local|remote <error> <path>`: connections closed while publishing, by who closed, why and path. */
         closeReasons,
@@ -492,7 +506,8 @@ export async function runMessagingBench(o: MessagingBenchOptions = messagingBenc
           const { deliveryRatio: d, deliveryByKind: k, latencyMs: l, overlay: ov } = row
           console.error(
             `[${n} ${name}] delivery ${d} (node ${k.node}, relay-only ${k.relayOnly}, tab ${k.tab}), ` +
-              `p50/p99 ${l.p50}/${l.p99} ms, copies ${row.copiesPerMessagePerPeer}, edge share ${row.edgeShareOfMessageBytes}, ` +
+              `p50/p99 ${l.p50}/${l.p99} ms, copies ${row.copiesPerMessagePerPeer}, edge share ${row.edgeShareOfMessageBytes} ` +
+              `(relayed circuits by peer kind ${JSON.stringify(ov.atMark.relayedConnectionsByKind)}), ` +
               `cores ${JSON.stringify(row.cores.publishing)}, lag p99 w/t ${row.loopLagMs.workers.p99}/${row.loopLagMs.tabs.p99} ms, ` +
               `run-queue wait ${row.workerRunQueueWait}, mesh ${JSON.stringify(ov.atMark.mesh)} -> ${JSON.stringify(ov.atReport.mesh)}, ` +
               `${ov.connectionsClosed} closed, busy ${row.machineBusy}, load ${row.loadAverage.atStart}->${row.loadAverage.atEnd}`,

@@ -285,8 +285,12 @@ export class BusHost {
         const peer = await startPeer(this.#rt, router, relay, relayOnly)
         this.#peers.set(key, peer)
         this.#watchReady(key, peer)
-        const ws = peer.node.getMultiaddrs().find((a) => a.toString().includes('/ws/'))
-        return { key, id: peer.node.peerId.toString(), ws: ws?.toString() }
+        // its own WebSocket listener, never a circuit address through the shard (also `/ws/`)
+        const ws = peer.node
+          .getMultiaddrs()
+          .map((a) => a.toString())
+          .find((a) => a.includes('/ws/') && !a.includes('/p2p-circuit'))
+        return { key, id: peer.node.peerId.toString(), ws }
       } catch (err) {
         if (attempt === 3) throw err
       }
