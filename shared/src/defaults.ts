@@ -142,6 +142,14 @@ export const DEFAULT_UPGRADE_ANSWERER_GRACE_MS = 5_000
 export const DEFAULT_WEBRTC_HEDGE_RTTS = 6
 export const DEFAULT_WEBRTC_HEDGE_MIN_MS = 200
 export const DEFAULT_WEBRTC_HEDGE_MAX_MS = 3_000
+/**
+ * A send of at least this many bytes on a relayed connection that opened less than
+ * DEFAULT_SEND_AWAIT_UPGRADE_MS ago waits (up to then) for the upgrade under way: a 64 MiB first send
+ * queued the upgrade's signalling behind it on the relay and the upgrade took 1.1-2.4 s instead of
+ * ~0.2 s (NAT lab eim x eim, 2026-12-01).
+ */
+export const DEFAULT_SEND_AWAIT_UPGRADE_MIN_BYTES = 256 * 1024
+export const DEFAULT_SEND_AWAIT_UPGRADE_MS = 600
 /** How often every open connection is pinged (ms): RTT for the page and `status`, and dead direct links found. */
 export const DEFAULT_PATH_PING_INTERVAL_MS = 5_000
 /** Failed pings in a row after which a direct connection is dead: one lost ping under a bulk transfer is not. */

@@ -208,6 +208,7 @@ export class PathManager {
     const p = this.#peer(peer.toString())
     p.running ??= this.#upgrade(peer, p).finally(() => {
       p.running = undefined
+      for (const wake of p.settledWaiters) wake()
     })
     return p.running
   }
@@ -235,6 +236,7 @@ export class PathManager {
         backoff: new Backoff(D.DEFAULT_UPGRADE_RETRY_MIN_MS, D.DEFAULT_UPGRADE_RETRY_MAX_MS),
         waiters: new Set(),
         graceWaiters: new Set(),
+        settledWaiters: new Set(),
       }
       this.#peers.set(id, p)
     }
@@ -327,6 +329,32 @@ export class PathManager {
       p.timer = setTimeout(() => void this.upgrade(peer), retryInMs)
       ;(p.timer as { unref?: () => void }).unref?.()
     }
+  }
+
+  /**
+   * Until the upgrade under way for `peer` (identify on its relayed connection, then the attempt) has
+   * ended or a direct path verified, at most until `ms` after the relayed connection opened: a bulk
+   * transfer started on the relayed connection meanwhile queues the upgrade's own signalling behind it
+   * (docs/NOTES.md, "NAT, DCUtR and WebRTC"). Resolves at once when nothing is under way.
+   */
+  async whenSettled(peer: PeerId, ms: number): Promise<void> {
+    const p = this.#peers.get(peer.toString())
+    if (p === undefined || this.hasVerifiedDirect(peer)) return
+    const identifying = this.#init.node.getConnections(peer).some((c) => this.#identifying.has(c.id))
+    if (p.running === undefined && !identifying) return
+    const left = (p.relayedAt ?? Date.now()) + ms - Date.now()
+    if (left <= 0) return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, left)
+      function done() {
+        clearTimeout(timer)
+        p!.waiters.delete(done)
+        p!.settledWaiters.delete(done)
+        resolve()
+      }
+      p.waiters.add(done)
+      p.settledWaiters.add(done)
+    })
   }
 
   /** Resolves true as soon as a verified direct connection to `peer` exists, false after `ms`. */

@@ -57,6 +57,8 @@ export interface PeerUpgrade {
   waiters: Set<() => void>
   /** Also woken when a direct connection failed its check (an answerer's grace: try ourselves now). */
   graceWaiters: Set<() => void>
+  /** Woken when an upgrade attempt ends, whatever its outcome (`whenSettled` callers). */
+  settledWaiters: Set<() => void>
 }
 
 export interface ConnectionView {

@@ -291,6 +291,12 @@ export class PeerCore {
 
   async send(peer: PeerId, bytes: number, choice: PathChoice, timeoutMs?: number) {
     const opts = timeoutMs === undefined ? {} : { timeoutMs }
+    if (choice === 'any' && bytes >= D.DEFAULT_SEND_AWAIT_UPGRADE_MIN_BYTES) {
+      // a bulk send on a fresh relayed connection lets the upgrade under way finish first (bounded): it
+      // then goes direct, and the upgrade's signalling does not queue behind it on the relay
+      const conn = await this.connect(peer, 'any')
+      if (isRelayed(conn.remoteAddr)) await this.paths.whenSettled(peer, D.DEFAULT_SEND_AWAIT_UPGRADE_MS)
+    }
     const { out } = await this.withFallback(peer, choice, (c) =>
       this.transfers.send(c, bytes, {
         ...opts,
