@@ -297,7 +297,11 @@ export class PathManager {
     else {
       if (this.#init.node.peerId.toString() > peer.toString() && p.backoff.attempts === 0) {
         // the peer starts WebRTC; verify what arrives, and try ourselves only if nothing does
-        await this.#waitDirect(p, this.#init.answererGraceMs ?? D.DEFAULT_UPGRADE_ANSWERER_GRACE_MS, true)
+        await this.#waitDirect(
+          p,
+          this.#init.answererGraceMs ?? D.DEFAULT_UPGRADE_ANSWERER_GRACE_MS,
+          'failure',
+        )
         if (this.hasVerifiedDirect(peer) || this.#stopped) return
       }
       const relayed = this.relayed(peer)
@@ -344,17 +348,7 @@ export class PathManager {
     if (p.running === undefined && !identifying) return
     const left = (p.relayedAt ?? Date.now()) + ms - Date.now()
     if (left <= 0) return
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, left)
-      function done() {
-        clearTimeout(timer)
-        p!.waiters.delete(done)
-        p!.settledWaiters.delete(done)
-        resolve()
-      }
-      p.waiters.add(done)
-      p.settledWaiters.add(done)
-    })
+    await this.#waitDirect(p, left, 'attempt-end')
   }
 
   /** Resolves true as soon as a verified direct connection to `peer` exists, false after `ms`. */
@@ -364,18 +358,22 @@ export class PathManager {
     return this.hasVerifiedDirect(peer)
   }
 
-  /** Until a direct path verified, `ms` passed, or (`orFailure`) a direct connection failed its check. */
-  #waitDirect(p: PeerUpgrade, ms: number, orFailure = false): Promise<void> {
+  /**
+   * Until a direct path verified or `ms` passed, or also (`failure`) a direct connection failed its check,
+   * or (`attempt-end`) the upgrade attempt ended.
+   */
+  #waitDirect(p: PeerUpgrade, ms: number, also?: 'failure' | 'attempt-end'): Promise<void> {
+    const extra = also === 'failure' ? p.graceWaiters : also === 'attempt-end' ? p.settledWaiters : undefined
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms)
       function done() {
         clearTimeout(timer)
         p.waiters.delete(done)
-        p.graceWaiters.delete(done)
+        extra?.delete(done)
         resolve()
       }
       p.waiters.add(done)
-      if (orFailure) p.graceWaiters.add(done)
+      extra?.add(done)
     })
   }
 
