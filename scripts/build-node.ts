@@ -21,8 +21,8 @@ import { readFileSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { build, type Plugin } from 'esbuild'
+import { PRIVATE_IP_TARGET, rewritePrivateIpSource } from '#shared/libp2p-compat/node/private-ip.ts'
 import { PUBLIC_CIDR_GLOBAL } from '../node/src/nat/public-cidr.ts'
-import { PRIVATE_IP_TARGET, rewritePrivateIpSource } from '../shared/src/libp2p-compat/node/private-ip.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 const OUT = join(ROOT, 'dist', 'node')

@@ -15,7 +15,7 @@ import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { IdentityError } from '../../shared/src/errors.ts'
+import { IdentityError } from '#shared/errors.ts'
 
 export const IDENTITY_FILE = 'identity.key'
 

@@ -6,9 +6,9 @@
 import { availableParallelism, homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
-import { DEFAULT_CONTROL_PORT, DEFAULT_NEIGHBOURS, DEFAULT_NODE_TCP_PORT } from '../../shared/src/defaults.ts'
-import { InvalidInputError, InvalidMultiaddrError } from '../../shared/src/errors.ts'
-import { STUN_URL_PATTERN } from '../../shared/src/protocol/bootstrap.ts'
+import { DEFAULT_CONTROL_PORT, DEFAULT_NEIGHBOURS, DEFAULT_NODE_TCP_PORT } from '#shared/defaults.ts'
+import { InvalidInputError, InvalidMultiaddrError } from '#shared/errors.ts'
+import { STUN_URL_PATTERN } from '#shared/protocol/bootstrap.ts'
 import { type Cidr, parseCidr } from './nat/cidr.ts'
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const

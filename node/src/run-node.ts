@@ -4,7 +4,7 @@
  * `process.exitCode`: 0 after a clean stop, 1 if stopping took over 10 s, 130 on a second signal).
  */
 import { join } from 'node:path'
-import { toError } from '../../shared/src/errors.ts'
+import { toError } from '#shared/errors.ts'
 import { intFlag } from './commands/flags.ts'
 import { type NodeFlags, nodeInit } from './commands/node.ts'
 import { installPublicCidrHook } from './nat/public-cidr.ts'

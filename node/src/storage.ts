@@ -8,7 +8,7 @@ import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/p
 import { join } from 'node:path'
 import { FsBlockstore } from 'blockstore-fs'
 import type { Blockstore } from 'interface-blockstore'
-import type { KvStore, PeerStorage } from '../../shared/src/peer/storage.ts'
+import type { KvStore, PeerStorage } from '#shared/peer/storage.ts'
 
 /** Keys become file names: every byte outside [A-Za-z0-9._-] is %-escaped (order-preserving for ASCII). */
 const encodeKey = (k: string) =>

@@ -8,8 +8,8 @@ import type { Transport } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
-import { allowHttpPath } from '../../shared/src/http-path.ts'
-import { circuitTransport } from '../../shared/src/peer/circuit.ts'
+import { allowHttpPath } from '#shared/http-path.ts'
+import { circuitTransport } from '#shared/peer/circuit.ts'
 import { installNodeWebSocket } from './websocket.ts'
 
 export interface NodeTransports {

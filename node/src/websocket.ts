@@ -12,7 +12,7 @@
  */
 import { logger } from '@libp2p/logger'
 import WebSocket from 'ws'
-import { DEFAULT_NODE_WS_MAX_PAYLOAD_BYTES } from '../../shared/src/defaults.ts'
+import { DEFAULT_NODE_WS_MAX_PAYLOAD_BYTES } from '#shared/defaults.ts'
 
 const log = logger('edgeswarm:node:transport')
 

@@ -1,4 +1,4 @@
-import { TimeoutError } from '../../shared/src/errors.ts'
+import { TimeoutError } from '#shared/errors.ts'
 
 /** Polls `check` until it returns a non-undefined, non-false value; fails with `what` after `timeoutMs`. */
 export async function waitFor<T>(

@@ -7,7 +7,7 @@
  */
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { PubSub, PubSubMessage } from '../../shared/src/services/messaging/types.ts'
+import type { PubSub, PubSubMessage } from '#shared/services/messaging/types.ts'
 import { type CliStream, startCliStream } from '../helpers/cli-stream.ts'
 import { cliJson, type RunningDaemon, startDaemon } from '../helpers/daemon.ts'
 import { type Edge, startEdge } from '../helpers/edge.ts'

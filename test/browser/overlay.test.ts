@@ -11,7 +11,7 @@ import {
   DEFAULT_PATH_VERIFY_TIMEOUT_MS,
   DEFAULT_UPGRADE_ANSWERER_GRACE_MS,
   DEFAULT_UPGRADE_TIMEOUT_MS,
-} from '../../shared/src/defaults.ts'
+} from '#shared/defaults.ts'
 import { cliJson, type RunningDaemon, startDaemon } from '../helpers/daemon.ts'
 import { type Edge, startEdge } from '../helpers/edge.ts'
 import { waitFor } from '../helpers/wait.ts'

@@ -6,7 +6,7 @@
  */
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ProviderResult } from '../../shared/src/services/routing/types.ts'
+import type { ProviderResult } from '#shared/services/routing/types.ts'
 import { cliJson, type RunningDaemon, runCli, startDaemon } from '../helpers/daemon.ts'
 import { type Edge, startEdge } from '../helpers/edge.ts'
 import { waitFor } from '../helpers/wait.ts'

@@ -10,9 +10,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { checkModule } from '#shared/services/compute/module-check.ts'
+import { runWasmTask } from '#shared/services/compute/wasm-task.ts'
 import { threadExecutor } from '../../node/src/compute/thread-executor.ts'
-import { checkModule } from '../../shared/src/services/compute/module-check.ts'
-import { runWasmTask } from '../../shared/src/services/compute/wasm-task.ts'
 import { type ComputePeer, computePeer, lyingExecutor } from '../helpers/compute-peers.ts'
 import {
   CLI,

@@ -13,9 +13,9 @@ import { lpStream } from '@libp2p/utils'
 import { MemoryBlockstore } from 'blockstore-core/memory'
 import { createLibp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
-import { FILES_MAX_FRAME_BYTES, FILES_PROTOCOL } from '../../shared/src/constants.ts'
-import { readBlock } from '../../shared/src/services/files/blocks.ts'
-import { importBytes } from '../../shared/src/services/files/import.ts'
+import { FILES_MAX_FRAME_BYTES, FILES_PROTOCOL } from '#shared/constants.ts'
+import { readBlock } from '#shared/services/files/blocks.ts'
+import { importBytes } from '#shared/services/files/import.ts'
 import {
   BLOCK,
   DONT_HAVE,
@@ -24,7 +24,7 @@ import {
   HAVE,
   HAVE_REQ,
   WANT,
-} from '../../shared/src/services/files/wire.ts'
+} from '#shared/services/files/wire.ts'
 import { createFilesPeer, type FilesPeer, pseudoRandom } from '../helpers/files-peers.ts'
 import { waitFor } from '../helpers/wait.ts'
 

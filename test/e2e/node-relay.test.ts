@@ -5,7 +5,7 @@
  * The last suite runs the real edge (wrangler dev): the bootstrap API lists such a super-peer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type BootstrapDocument, parseBootstrapDocument } from '../../shared/src/protocol/bootstrap.ts'
+import { type BootstrapDocument, parseBootstrapDocument } from '#shared/protocol/bootstrap.ts'
 import {
   cliJson,
   type LocalEdge,

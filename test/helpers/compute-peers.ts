@@ -9,10 +9,10 @@ import type { Libp2p } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
-import { ServiceHost } from '../../shared/src/peer/service.ts'
-import { memoryStorage, type PeerStorage } from '../../shared/src/peer/storage.ts'
-import type { TaskExecutor } from '../../shared/src/services/compute/executor.ts'
-import { type Compute, computeService } from '../../shared/src/services/compute/index.ts'
+import { ServiceHost } from '#shared/peer/service.ts'
+import { memoryStorage, type PeerStorage } from '#shared/peer/storage.ts'
+import type { TaskExecutor } from '#shared/services/compute/executor.ts'
+import { type Compute, computeService } from '#shared/services/compute/index.ts'
 
 export interface ComputePeer {
   node: Libp2p

@@ -8,10 +8,10 @@ import { identify } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
-import { ServiceHost } from '../../shared/src/peer/service.ts'
-import { memoryStorage, type PeerStorage } from '../../shared/src/peer/storage.ts'
-import type { FilesApi } from '../../shared/src/services/files/service.ts'
-import { filesService } from '../../shared/src/services/files/service.ts'
+import { ServiceHost } from '#shared/peer/service.ts'
+import { memoryStorage, type PeerStorage } from '#shared/peer/storage.ts'
+import type { FilesApi } from '#shared/services/files/service.ts'
+import { filesService } from '#shared/services/files/service.ts'
 
 export interface FilesPeer {
   node: Libp2p

@@ -16,7 +16,7 @@ import { webSockets } from '@libp2p/websockets'
 import { MemoryBlockstore } from 'blockstore-core/memory'
 import { createHeliaLight } from 'helia'
 import { CID } from 'multiformats/cid'
-import { allowHttpPath } from '../../shared/src/http-path.ts'
+import { allowHttpPath } from '#shared/http-path.ts'
 
 export interface StockHelia {
   libp2p: Libp2p

@@ -16,14 +16,10 @@ import type { Libp2p } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import { peerLibp2pOptions } from '../../shared/src/peer/libp2p-options.ts'
-import { type PeerEnvironment, type PeerService, ServiceHost } from '../../shared/src/peer/service.ts'
-import { memoryStorage } from '../../shared/src/peer/storage.ts'
-import {
-  type RoutingInit,
-  type RoutingService,
-  routingService,
-} from '../../shared/src/services/routing/service.ts'
+import { peerLibp2pOptions } from '#shared/peer/libp2p-options.ts'
+import { type PeerEnvironment, type PeerService, ServiceHost } from '#shared/peer/service.ts'
+import { memoryStorage } from '#shared/peer/storage.ts'
+import { type RoutingInit, type RoutingService, routingService } from '#shared/services/routing/service.ts'
 
 export interface OverlayNode {
   node: Libp2p<Record<string, unknown>>

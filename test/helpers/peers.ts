@@ -24,15 +24,10 @@ import { ping } from '@libp2p/ping'
 import { webSockets } from '@libp2p/websockets'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { type NetworkAuth, networkAuth } from '#shared/auth.ts'
+import { allowHttpPath } from '#shared/http-path.ts'
+import { randomChunks, receiveTransfer, sendTransfer, TRANSFER_PROTOCOL } from '#shared/protocol/transfer.ts'
 import { installNodeWebSocket } from '../../node/src/websocket.ts'
-import { type NetworkAuth, networkAuth } from '../../shared/src/auth.ts'
-import { allowHttpPath } from '../../shared/src/http-path.ts'
-import {
-  randomChunks,
-  receiveTransfer,
-  sendTransfer,
-  TRANSFER_PROTOCOL,
-} from '../../shared/src/protocol/transfer.ts'
 import { waitFor } from './wait.ts'
 
 export { installNodeWebSocket }

@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { type BootstrapDocument, parseBootstrapDocument } from '../../shared/src/protocol/bootstrap.ts'
+import { type BootstrapDocument, parseBootstrapDocument } from '#shared/protocol/bootstrap.ts'
 import { type Edge, startEdge } from '../helpers/edge.ts'
 import { createPeer, type TestPeer, waitForReservation } from '../helpers/peers.ts'
 import { waitFor } from '../helpers/wait.ts'

@@ -3,7 +3,7 @@
  * with values that follow what peers actually did. Run: `vitest run --project worker test/worker/metrics.test.ts`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseBootstrapDocument } from '../../shared/src/protocol/bootstrap.ts'
+import { parseBootstrapDocument } from '#shared/protocol/bootstrap.ts'
 import { REFUSAL_REASONS } from '../../workers/src/objects/shard-contract.ts'
 import { type Edge, startEdge } from '../helpers/edge.ts'
 import { createPeer, waitForReservation } from '../helpers/peers.ts'

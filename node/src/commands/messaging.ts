@@ -11,7 +11,7 @@
  */
 import { createInterface } from 'node:readline'
 import type { Command } from 'commander'
-import type { DirectMessage, PubSubMessage } from '../../../shared/src/services/messaging/types.ts'
+import type { DirectMessage, PubSubMessage } from '#shared/services/messaging/types.ts'
 import { callDaemon, streamDaemon } from '../control/client.ts'
 import { type ClientFlags, clientCommand, dataDirOf } from './index.ts'
 

@@ -4,7 +4,7 @@
  */
 
 import type { Command } from 'commander'
-import { InvalidInputError } from '../../../shared/src/errors.ts'
+import { InvalidInputError } from '#shared/errors.ts'
 import type { NodeOptionsInit } from '../options.ts'
 import { repeatable } from './program.ts'
 

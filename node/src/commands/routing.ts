@@ -11,10 +11,10 @@
  * ```
  */
 import type { Command } from 'commander'
-import { InvalidInputError } from '../../../shared/src/errors.ts'
-import { parseCid, parsePeerId } from '../../../shared/src/services/routing/keys.ts'
-import type { RoutingStatus } from '../../../shared/src/services/routing/service.ts'
-import type { PeerResult, ProvideResult, ProviderResult } from '../../../shared/src/services/routing/types.ts'
+import { InvalidInputError } from '#shared/errors.ts'
+import { parseCid, parsePeerId } from '#shared/services/routing/keys.ts'
+import type { RoutingStatus } from '#shared/services/routing/service.ts'
+import type { PeerResult, ProvideResult, ProviderResult } from '#shared/services/routing/types.ts'
 import { callDaemon, streamDaemon } from '../control/client.ts'
 import { type ClientFlags, clientCommand, dataDirOf } from './program.ts'
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { checkModule } from '../../../shared/src/services/compute/module-check.ts'
-import { runWasmTask } from '../../../shared/src/services/compute/wasm-task.ts'
+import { checkModule } from '#shared/services/compute/module-check.ts'
+import { runWasmTask } from '#shared/services/compute/wasm-task.ts'
 import {
   type ComputePeer,
   computePeer,

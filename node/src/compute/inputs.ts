@@ -3,7 +3,7 @@
  * without its newline) or `--range A..B` (each integer from A to B inclusive as a little-endian u64).
  */
 import { readFile } from 'node:fs/promises'
-import { InvalidInputError } from '../../../shared/src/errors.ts'
+import { InvalidInputError } from '#shared/errors.ts'
 
 /** Most tasks one job may have: keeps the coordinator's state and persisted inputs bounded. */
 export const MAX_JOB_TASKS = 1_000_000

@@ -1,6 +1,6 @@
 /** `edgeswarm node --worker`: hands the shared compute service this node's sandboxed executor. */
-import type { ServiceHost } from '../../../shared/src/peer/service.ts'
-import type { Compute } from '../../../shared/src/services/compute/index.ts'
+import type { ServiceHost } from '#shared/peer/service.ts'
+import type { Compute } from '#shared/services/compute/index.ts'
 import { threadExecutor } from './thread-executor.ts'
 
 export async function startComputeWorker(host: ServiceHost, cpus: number): Promise<void> {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { checkModule } from '../../../shared/src/services/compute/module-check.ts'
-import { runWasmTask } from '../../../shared/src/services/compute/wasm-task.ts'
+import { checkModule } from '#shared/services/compute/module-check.ts'
+import { runWasmTask } from '#shared/services/compute/wasm-task.ts'
 import { FIXTURES, mandelbrot, wat } from '../../../test/helpers/wasm.ts'
 import { threadExecutor } from './thread-executor.ts'
 

@@ -4,8 +4,8 @@
  * module's declared maximum, checked before it runs) and terminated when a task outlives its limit.
  */
 import { Worker } from 'node:worker_threads'
-import { type TaskExecutor, threadPoolExecutor } from '../../../shared/src/services/compute/executor.ts'
-import type { TaskReply } from '../../../shared/src/services/compute/wasm-task.ts'
+import { type TaskExecutor, threadPoolExecutor } from '#shared/services/compute/executor.ts'
+import type { TaskReply } from '#shared/services/compute/wasm-task.ts'
 
 /** JS heap of a sandbox thread (MiB): the runner itself needs little; task memory is WebAssembly memory. */
 const THREAD_OLD_GENERATION_MB = 32

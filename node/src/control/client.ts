@@ -1,6 +1,6 @@
 /** CLI side of the control API: reads `<data-dir>/control.json` and calls the daemon. */
-import { DEFAULT_CONTROL_TIMEOUT_MS } from '../../../shared/src/defaults.ts'
-import { ControlError } from '../../../shared/src/errors.ts'
+import { DEFAULT_CONTROL_TIMEOUT_MS } from '#shared/defaults.ts'
+import { ControlError } from '#shared/errors.ts'
 import { readControlInfo } from './files.ts'
 
 export class RemoteError extends Error {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ControlError } from '../../../shared/src/errors.ts'
+import { ControlError } from '#shared/errors.ts'
 
 export const CONTROL_FILE = 'control.json'
 

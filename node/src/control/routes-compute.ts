@@ -6,9 +6,9 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { isAbsolute } from 'node:path'
-import { InvalidInputError } from '../../../shared/src/errors.ts'
-import type { ServiceHost } from '../../../shared/src/peer/service.ts'
-import type { Compute, JobProgress } from '../../../shared/src/services/compute/index.ts'
+import { InvalidInputError } from '#shared/errors.ts'
+import type { ServiceHost } from '#shared/peer/service.ts'
+import type { Compute, JobProgress } from '#shared/services/compute/index.ts'
 import { fileInputs, rangeInputs } from '../compute/inputs.ts'
 import type { ControlHandler } from './server.ts'
 

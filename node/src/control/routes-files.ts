@@ -13,11 +13,11 @@ import { access, constants, lstat, mkdir, readdir, rename, rm, stat } from 'node
 import { basename, dirname, isAbsolute, join, relative } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { InvalidInputError, StorageError, toError } from '../../../shared/src/errors.ts'
-import type { ServiceHost } from '../../../shared/src/peer/service.ts'
-import type { DownloadProgress } from '../../../shared/src/services/files/download.ts'
-import type { ImportEntry } from '../../../shared/src/services/files/import.ts'
-import type { FilesApi } from '../../../shared/src/services/files/service.ts'
+import { InvalidInputError, StorageError, toError } from '#shared/errors.ts'
+import type { ServiceHost } from '#shared/peer/service.ts'
+import type { DownloadProgress } from '#shared/services/files/download.ts'
+import type { ImportEntry } from '#shared/services/files/import.ts'
+import type { FilesApi } from '#shared/services/files/service.ts'
 import type { ControlHandler } from './server.ts'
 
 /** Suffix of an output still being written; renamed away only when complete. */

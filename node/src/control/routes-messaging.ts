@@ -4,9 +4,9 @@
  * `{"subscribed": topic}`, then one line per message), `GET /v1/pubsub/stats`,
  * `POST /v1/messages/send {to, message}`, `GET /v1/messages/inbox`.
  */
-import { ControlError, InvalidInputError } from '../../../shared/src/errors.ts'
-import type { ServiceHost } from '../../../shared/src/peer/service.ts'
-import type { Messages, PubSub } from '../../../shared/src/services/messaging/types.ts'
+import { ControlError, InvalidInputError } from '#shared/errors.ts'
+import type { ServiceHost } from '#shared/peer/service.ts'
+import type { Messages, PubSub } from '#shared/services/messaging/types.ts'
 import type { ControlHandler } from './server.ts'
 
 function need<T>(host: ServiceHost, name: string): T {

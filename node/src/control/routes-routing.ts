@@ -8,9 +8,9 @@
  * - `GET /v1/routing/status` → RoutingStatus (mode, routing table size, neighbours, target)
  */
 
-import { InvalidInputError } from '../../../shared/src/errors.ts'
-import type { ServiceHost } from '../../../shared/src/peer/service.ts'
-import type { RoutingService } from '../../../shared/src/services/routing/service.ts'
+import { InvalidInputError } from '#shared/errors.ts'
+import type { ServiceHost } from '#shared/peer/service.ts'
+import type { RoutingService } from '#shared/services/routing/service.ts'
 import type { ControlHandler } from './server.ts'
 
 function routingOf(host: ServiceHost): RoutingService {

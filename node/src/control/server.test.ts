@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ConfigError, InvalidInputError, TimeoutError } from '../../../shared/src/errors.ts'
+import { ConfigError, InvalidInputError, TimeoutError } from '#shared/errors.ts'
 import { type ControlServer, startControlServer } from './server.ts'
 
 const TOKEN = 'ab'.repeat(32)

@@ -16,8 +16,8 @@ import { type Context, Hono } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
-import { ControlError, InvalidInputError, toError } from '../../../shared/src/errors.ts'
-import { httpStatusOf } from '../../../shared/src/http-status.ts'
+import { ControlError, InvalidInputError, toError } from '#shared/errors.ts'
+import { httpStatusOf } from '#shared/http-status.ts'
 
 /**
  * A route: JSON body in, JSON out. A handler that returns an `AsyncIterable` streams it as NDJSON

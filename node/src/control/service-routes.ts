@@ -3,7 +3,7 @@
  * (`routes-<service>.ts`), merged here. A route only translates between the JSON body and the shared
  * service's API (`host.get(name)`): the service itself lives in shared/src/services/.
  */
-import type { ServiceHost } from '../../../shared/src/peer/service.ts'
+import type { ServiceHost } from '#shared/peer/service.ts'
 import { computeRoutes } from './routes-compute.ts'
 import { filesRoutes } from './routes-files.ts'
 import { messagingRoutes } from './routes-messaging.ts'

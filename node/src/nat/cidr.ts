@@ -1,7 +1,7 @@
 /**
  * IPv4 CIDR ranges (`198.51.100.0/24`): parsing with a message that names the flag, and membership.
  */
-import { InvalidInputError } from '../../../shared/src/errors.ts'
+import { InvalidInputError } from '#shared/errors.ts'
 
 export interface Cidr {
   /** The range as given, normalised (`198.51.100.0/24`). */

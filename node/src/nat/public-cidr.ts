@@ -12,7 +12,7 @@
  *
  * Only for labs and tests: on the real internet, reserved ranges are not routable.
  */
-import { installPrivateIpHook } from '../../../shared/src/libp2p-compat/node/private-ip.ts'
+import { installPrivateIpHook } from '#shared/libp2p-compat/node/private-ip.ts'
 import { type Cidr, cidrContains } from './cidr.ts'
 
 /** Global the rewritten `isPrivateIp` consults: a function `(ip) => boolean` (true = treat as public). */

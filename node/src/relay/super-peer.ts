@@ -7,14 +7,14 @@
  */
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import type { ConnectionGater, Libp2p, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
-import { importNetworkKey } from '../../../shared/src/auth.ts'
-import { type RelayConfig, resolveRelayConfig } from '../../../shared/src/config.ts'
-import { RELAY_HOP_PROTOCOL } from '../../../shared/src/constants.ts'
-import { toError } from '../../../shared/src/errors.ts'
-import { registrarOf } from '../../../shared/src/libp2p-compat/components.ts'
-import { RelayAuthGate } from '../../../shared/src/relay/auth-gate.ts'
-import { RelayGuard } from '../../../shared/src/relay/relay-guard.ts'
-import { relayServerInit } from '../../../shared/src/relay/relay-options.ts'
+import { importNetworkKey } from '#shared/auth.ts'
+import { type RelayConfig, resolveRelayConfig } from '#shared/config.ts'
+import { RELAY_HOP_PROTOCOL } from '#shared/constants.ts'
+import { toError } from '#shared/errors.ts'
+import { registrarOf } from '#shared/libp2p-compat/components.ts'
+import { RelayAuthGate } from '#shared/relay/auth-gate.ts'
+import { RelayGuard } from '#shared/relay/relay-guard.ts'
+import { relayServerInit } from '#shared/relay/relay-options.ts'
 import type { EventSink } from '../events.ts'
 
 export interface SuperPeerInit {
