@@ -17,13 +17,13 @@
  * | kad-dht routing table (`size`, `kb.toIterable`, `closestPeerTagger.stop`) | kad-routing-table.ts | shared/src/services/routing/neighbours.ts |
  * | reservation refusals from the client's log line | reservation-log.ts | (the browser peer, before the peer core) |
  * | `isPrivateIp` rewrite at load time (Node only) | node/private-ip.ts | node/src/nat/public-cidr.ts |
-| noise connection `decoder.lengthDecoder` (no RangeError per chunk), through `secureInbound`/`secureOutbound` | noise-decoder.ts | shared/src/peer/libp2p-options.ts, workers/src/relay/shard-node.ts |
+| noise connection `decoder.lengthDecoder` (no RangeError per chunk) and `encrypt` (one buffer per chunk), through `secureInbound`/`secureOutbound` | noise-frames.ts | shared/src/peer/libp2p-options.ts, workers/src/relay/shard-node.ts |
 | yamux stream `sendWindowUpdate` (every half window), through the muxer's `_newStream` | yamux-window.ts | shared/src/peer/libp2p-options.ts, workers/src/relay/shard-node.ts |
  */
 export * from './components.ts'
 export * from './hop-status.ts'
 export * from './kad-routing-table.ts'
-export * from './noise-decoder.ts'
+export * from './noise-frames.ts'
 export * from './relay-server.ts'
 export * from './reservation-log.ts'
 export * from './reservation-store.ts'

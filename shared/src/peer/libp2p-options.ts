@@ -4,7 +4,8 @@
  * lets a peer dial private addresses (home LANs, labs, loopback and `wrangler dev` relays are
  * "private", and the peer dials only addresses from its bootstrap document and from peers it met).
  * Yamux sends its window updates every half window (`libp2p-compat/yamux-window.ts`), as go-yamux does,
- * and noise decodes frames without an exception per chunk (`libp2p-compat/noise-decoder.ts`).
+ * and noise decodes frames without an exception per chunk and sends each chunk as one WebSocket message
+ * (`libp2p-compat/noise-frames.ts`).
  * The shells add their transports and runtime-only services.
  *
  * @example
@@ -20,7 +21,7 @@ import { ping } from '@libp2p/ping'
 import type { Libp2pOptions } from 'libp2p'
 import { networkAuth } from '../auth.ts'
 import { DEFAULT_PING_MAX_STREAMS } from '../defaults.ts'
-import { quietNoiseDecoder } from '../libp2p-compat/noise-decoder.ts'
+import { leanNoise } from '../libp2p-compat/noise-frames.ts'
 import { halfWindowUpdates } from '../libp2p-compat/yamux-window.ts'
 
 export interface PeerLibp2pInit {
@@ -49,8 +50,8 @@ export function peerLibp2pOptions(init: PeerLibp2pInit): Libp2pOptions {
     privateKey: init.privateKey,
     addresses: { listen: init.listen },
     transports: init.transports as never,
-    // noise's frame decoder without an exception per chunk received (libp2p-compat)
-    connectionEncrypters: [quietNoiseDecoder(noise())],
+    // noise's frame decoder without an exception per chunk received, one buffer per chunk sent (libp2p-compat)
+    connectionEncrypters: [leanNoise(noise())],
     // a yamux window update every half window, not after every frame received (libp2p-compat)
     streamMuxers: [halfWindowUpdates(yamux())],
     connectionGater: { denyDialMultiaddr: () => false, ...init.gater },

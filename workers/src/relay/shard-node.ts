@@ -14,7 +14,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { importNetworkKey } from '../../../shared/src/auth.ts'
 import type { RelayConfig } from '../../../shared/src/config.ts'
-import { quietNoiseDecoder } from '../../../shared/src/libp2p-compat/noise-decoder.ts'
+import { leanNoise } from '../../../shared/src/libp2p-compat/noise-frames.ts'
 import { halfWindowUpdates } from '../../../shared/src/libp2p-compat/yamux-window.ts'
 import { RelayAuthGate } from '../../../shared/src/relay/auth-gate.ts'
 import type { RelayEventSink } from '../../../shared/src/relay/events.ts'
@@ -114,7 +114,7 @@ export class ShardNode {
       logger: relayLogger(init.onError),
       addresses: { listen: [hub.listenAddr(init.shard)], announce: [init.announce.toString()] },
       transports: [durableObjectWebSockets(hub)],
-      connectionEncrypters: [quietNoiseDecoder(noise({ crypto: workerdNoiseCrypto }))],
+      connectionEncrypters: [leanNoise(noise({ crypto: workerdNoiseCrypto }))],
       // a window update every half window, not after every frame (a relayed frame cost one back)
       streamMuxers: [halfWindowUpdates(yamux(relayYamuxInit(config)))],
       connectionGater: { ...guard.gater },
