@@ -391,6 +391,33 @@ export const DEFAULT_COMPUTE_MAX_MALFORMED = 8
 export const DEFAULT_COMPUTE_BLOCKED_WAIT_MS = 30_000
 // ---- messaging: pub/sub (GossipSub) ----
 
+/**
+ * GossipSub's mesh degree D: the peers each subscriber forwards every message to. 4, not GossipSub's 6:
+ * each copy costs a frame through the whole stream stack at both ends (~0.2 ms of CPU in Node), and the
+ * copies, not the first receipt, are most of a subscriber's CPU. Measured with 24 peers, 1 KB at 10/s
+ * (`node bench/messaging-cpu.ts --peers 24 --seconds 20 --degree 6`, three runs each): D 6/4/12 with
+ * D_lazy 6 gave 6.1-6.6 copies and 1.35-1.49 ms of CPU per message per peer; 4/3/6 with D_lazy 3 gave
+ * 4.5 copies and 0.97-1.08 ms, with the same delivery and a lower p99. Four mesh peers still leave
+ * three disjoint ways into every peer, and the gossip (IHAVE/IWANT) recovers what a lost link missed.
+ */
+export const DEFAULT_PUBSUB_D = 4
+/** GossipSub's D_lo: below this many mesh peers a heartbeat grafts more (GossipSub's rule: D_out < D_lo ≤ D). */
+export const DEFAULT_PUBSUB_D_LO = 3
+/**
+ * GossipSub's D_hi: above this many mesh peers (others grafting onto us) a heartbeat prunes back to D.
+ * 6, not 2·D: every mesh peer past D is one more copy of every message. Also the number of known topic
+ * subscribers the discovery rounds look for, so the mesh has peers to choose from.
+ */
+export const DEFAULT_PUBSUB_D_HI = 6
+/** GossipSub's D_score: mesh peers kept by score when pruning (the rest at random). */
+export const DEFAULT_PUBSUB_D_SCORE = 2
+/** GossipSub's D_out: outbound mesh peers kept when pruning (a sybil flood of inbound grafts cannot take the mesh). */
+export const DEFAULT_PUBSUB_D_OUT = 1
+/**
+ * GossipSub's D_lazy: non-mesh topic peers sent IHAVE gossip (the IDs of the last 3 heartbeats' messages)
+ * each heartbeat. 3, not 6: an IHAVE of 30 IDs is about the size of a 1 KB message.
+ */
+export const DEFAULT_PUBSUB_D_LAZY = 3
 /** Largest pub/sub message payload (bytes): chat-sized; GossipSub drops larger data before decoding it. */
 export const DEFAULT_PUBSUB_MAX_MESSAGE_BYTES = 16 * 1024
 /**

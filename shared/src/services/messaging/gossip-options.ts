@@ -2,6 +2,8 @@
  * Our GossipSub settings, in one place so the home node, the tab, tests, the benchmark and a stock
  * js-libp2p peer that wants to interoperate all use the same ones (docs/PROTOCOLS.md lists them).
  *
+ * - Mesh degree D 4 (D_lo 3, D_hi 6, D_lazy 3), below GossipSub's 6: fewer copies of each message,
+ *   the bulk of a subscriber's CPU (the numbers are in defaults.ts).
  * - StrictSign: every message carries its author's key, sequence number and signature; GossipSub
  *   rejects unsigned or badly signed messages before our validator sees them.
  * - `runOnLimitedConnection`: relayed circuits carry pub/sub (our relays do not mark them limited, but a
@@ -25,6 +27,12 @@ import { fastMsgId } from './fast-msg-id.ts'
 export function gossipOptions(): Partial<GossipsubOpts> {
   return {
     globalSignaturePolicy: 'StrictSign',
+    D: D.DEFAULT_PUBSUB_D,
+    Dlo: D.DEFAULT_PUBSUB_D_LO,
+    Dhi: D.DEFAULT_PUBSUB_D_HI,
+    Dscore: D.DEFAULT_PUBSUB_D_SCORE,
+    Dout: D.DEFAULT_PUBSUB_D_OUT,
+    Dlazy: D.DEFAULT_PUBSUB_D_LAZY,
     fastMsgIdFn: fastMsgId,
     runOnLimitedConnection: true,
     allowPublishToZeroTopicPeers: true,

@@ -21,9 +21,6 @@ import { TopicPeerFinder } from './topic-peers.ts'
 import type { DropReason, PubSub, PubSubMessage, PubSubStats } from './types.ts'
 import { messageValidator } from './validator.ts'
 
-/** GossipSub's D: subscribers we want to know per topic before discovery rests. */
-const MESH_DEGREE = 6
-
 export function checkTopic(topic: unknown): string {
   if (typeof topic !== 'string' || !TOPIC_NAME_PATTERN.test(topic)) {
     throw new InvalidInputError(
@@ -78,7 +75,7 @@ export function pubsubService(): PeerService<PubSub> {
       const topicsOf = () => [...new Set([...handlers.keys(), ...interest])]
       finder = new TopicPeerFinder({
         ctx,
-        want: MESH_DEGREE,
+        want: D.DEFAULT_PUBSUB_D_HI,
         topics: () => topicsOf().map((topic) => ({ topic, subscribers: gs.getSubscribers(topic).length })),
       })
       const onMessage = (evt: CustomEvent<{ propagationSource: { toString(): string }; msg: Message }>) => {
