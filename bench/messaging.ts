@@ -23,6 +23,7 @@ import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Browser } from 'playwright-core'
+import { DEFAULT_PUBSUB_D } from '#shared/defaults.ts'
 import { memoryStorage } from '#shared/peer/storage.ts'
 import { readBootstrap } from '#shared/services/messaging/topic-peers.ts'
 import type { Messages } from '#shared/services/messaging/types.ts'
@@ -321,6 +322,10 @@ async function runOne(router: Router, n: number, o: MessagingBenchOptions, s: Se
       tab: { expected: 0, delivered: 0 },
     }
     const latencies: number[] = []
+    const latenciesByKind: Record<Kind, number[]> = { node: [], 'relay-only': [], tab: [] }
+    // by 10 s window of publishing: a tail that grows over the run is a backlog, a flat one is spikes
+    const t0 = sent[0]?.at ?? 0
+    const latenciesByWindow: number[][] = []
     for (const m of sent) {
       // subscribers that were ready when it was published and stayed long enough to get it
       for (const p of peers.values()) {
@@ -331,6 +336,11 @@ async function runOne(router: Router, n: number, o: MessagingBenchOptions, s: Se
         if (ms !== undefined) {
           byKind[p.kind].delivered++
           latencies.push(ms)
+          latenciesByKind[p.kind].push(ms)
+          const w = Math.floor((m.at - t0) / 10_000)
+          const bucket = latenciesByWindow[w] ?? []
+          latenciesByWindow[w] = bucket
+          bucket.push(ms)
         }
       }
     }
@@ -358,6 +368,12 @@ async function runOne(router: Router, n: number, o: MessagingBenchOptions, s: Se
         tab: ratio(byKind.tab),
       },
       latencyMs: { p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), max: pct(latencies, 1) },
+      /** p50/p99 by the receiving peer's kind: which paths the tail sits on. */
+      latencyByKindMs: Object.fromEntries(
+        Object.entries(latenciesByKind).map(([k, xs]) => [k, { p50: pct(xs, 0.5), p99: pct(xs, 0.99) }]),
+      ),
+      /** p99 of the messages published in each 10 s window, in order. */
+      latencyP99By10sMs: [...latenciesByWindow].map((xs) => (xs === undefined ? null : pct(xs, 0.99))),
       copiesPerMessagePerPeer: round(copies / Math.max(1, expected)),
       edgeBytesPerMessage: Math.round(bytes / messages),
       /** Edge relay bytes over the message bytes peers received (every copy): the share the edge carried. */
@@ -506,7 +522,7 @@ export async function runMessagingBench(o: MessagingBenchOptions = messagingBenc
           const { deliveryRatio: d, deliveryByKind: k, latencyMs: l, overlay: ov } = row
           console.error(
             `[${n} ${name}] delivery ${d} (node ${k.node}, relay-only ${k.relayOnly}, tab ${k.tab}), ` +
-              `p50/p99 ${l.p50}/${l.p99} ms, copies ${row.copiesPerMessagePerPeer}, edge share ${row.edgeShareOfMessageBytes} ` +
+              `p50/p99 ${l.p50}/${l.p99} ms (by kind ${JSON.stringify(row.latencyByKindMs)}; p99 by 10 s ${JSON.stringify(row.latencyP99By10sMs)}), copies ${row.copiesPerMessagePerPeer}, edge share ${row.edgeShareOfMessageBytes} ` +
               `(relayed circuits by peer kind ${JSON.stringify(ov.atMark.relayedConnectionsByKind)}), ` +
               `cores ${JSON.stringify(row.cores.publishing)}, lag p99 w/t ${row.loopLagMs.workers.p99}/${row.loopLagMs.tabs.p99} ms, ` +
               `run-queue wait ${row.workerRunQueueWait}, mesh ${JSON.stringify(ov.atMark.mesh)} -> ${JSON.stringify(ov.atReport.mesh)}, ` +
@@ -550,8 +566,8 @@ export async function runMessagingBench(o: MessagingBenchOptions = messagingBenc
 type MessagingBenchResult = Awaited<ReturnType<typeof runMessagingBench>>
 type Row = NonNullable<MessagingBenchResult['scales'][number]['gossipsub']>
 
-/** GossipSub's D (the mesh degree, js-libp2p default): the issue's copies goal is D + 1. */
-const GOSSIP_D = 6
+/** Our GossipSub mesh degree D: the issue's copies goal is D + 1. */
+const GOSSIP_D = DEFAULT_PUBSUB_D
 
 export function printMessagingBench(r: MessagingBenchResult): void {
   const o = r.options

@@ -3,6 +3,7 @@
  * processes (bench/messaging-peer.ts, JSON lines over stdin/stdout) and Chromium tabs (the page script
  * bench/messaging-tab.ts, bundled here and served from loopback). Both answer the same commands.
  */
+import { writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -68,11 +69,26 @@ export async function openTab(
   await page.goto(url)
   type G = { benchHost?: { handle: (c: BusCommand) => Promise<unknown> } }
   await page.waitForFunction(() => (globalThis as G).benchHost !== undefined, null, { timeout: 30_000 })
+  // BENCH_MSG_PROFILE_DIR: the tab's CPU profile from `mark` to `report`, as the Node workers write theirs
+  const profileDir = process.env.BENCH_MSG_PROFILE_DIR
+  const cdp = profileDir === undefined ? undefined : await context.newCDPSession(page)
+  const profile = async (op: BusCommand['op']) => {
+    if (cdp === undefined) return
+    if (op === 'mark') {
+      await cdp.send('Profiler.enable')
+      await cdp.send('Profiler.start')
+    } else if (op === 'report') {
+      const { profile: p } = await cdp.send('Profiler.stop')
+      writeFileSync(join(profileDir!, `${name}.cpuprofile`), JSON.stringify(p))
+    }
+  }
   return {
     name,
     kind: 'tab',
-    call: <T>(cmd: BusCommand) =>
-      page.evaluate((c) => (globalThis as G).benchHost!.handle(c), cmd) as Promise<T>,
+    call: async <T>(cmd: BusCommand) => {
+      await profile(cmd.op)
+      return (await page.evaluate((c) => (globalThis as G).benchHost!.handle(c), cmd)) as T
+    },
     close: async () => {
       await page.evaluate(() => (globalThis as G).benchHost!.handle({ op: 'close' })).catch(() => undefined)
       await context.close()
