@@ -124,6 +124,12 @@ function pathOf(addr: string, edgePort: string | undefined): string {
 
 const portOf = (addr: string) => /\/tcp\/(\d+)/.exec(addr)?.[1]
 
+export interface DialReport {
+  ok: number
+  /** Error names of the dials that failed. */
+  failed: string[]
+}
+
 /** GossipSub 17's router state (public members of the class); floodsub has none of these. */
 interface RouterState {
   mesh?: Map<string, Set<string>>
@@ -303,13 +309,17 @@ export class BusHost {
       .catch(() => undefined) // stopped before it saw one: never ready
   }
 
-  async #dial(key: string, addrs: string[]): Promise<number> {
+  /** Dials each address; answers how many connected and why the others did not (error names). */
+  async #dial(key: string, addrs: string[]): Promise<DialReport> {
     const peer = this.#peers.get(key)
-    if (peer === undefined) return 0
+    if (peer === undefined) return { ok: 0, failed: addrs.map(() => 'peer stopped') }
     const r = await Promise.allSettled(
       addrs.map((a) => peer.node.dial(multiaddr(a), { signal: AbortSignal.timeout(30_000) })),
     )
-    return r.filter((x) => x.status === 'fulfilled').length
+    return {
+      ok: r.filter((x) => x.status === 'fulfilled').length,
+      failed: r.flatMap((x) => (x.status === 'rejected' ? [(x.reason as Error).name] : [])),
+    }
   }
 
   async #publish(key: string, bytes: number): Promise<{ id: string; at: number } | undefined> {
@@ -319,7 +329,10 @@ export class BusHost {
     const at = Date.now()
     const head = `${id}|${at}|`
     const data = encoder.encode(head.padEnd(bytes, 'x'))
-    await peer.bus.publish(BENCH_TOPIC, data).catch(() => undefined)
+    // answered once the message exists, not once the router has written it everywhere: a router that
+    // cannot keep up (floodsub at 100 peers) would otherwise hold the answer while its sockets are
+    // backed up, and the message, published, would not be counted as sent
+    void peer.bus.publish(BENCH_TOPIC, data).catch(() => undefined)
     return { id, at }
   }
 

@@ -72,7 +72,19 @@ export function spawnJsonWorker<C, E extends { event?: unknown }>(
     pending.clear()
   })
   createInterface({ input: child.stdout! }).on('line', (line) => {
-    const msg = JSON.parse(line) as { req?: number; reply?: unknown; error?: string } & E
+    let msg: { req?: number; reply?: unknown; error?: string } & E
+    try {
+      msg = JSON.parse(line)
+    } catch (err) {
+      // a line cut short: the worker died while writing it (out of memory, killed); every call waiting
+      // on it fails with what the worker said last, and this process goes on
+      const why = new Error(
+        `worker ${name} wrote an unreadable line (${(err as Error).message}; ${line.length} chars): ${stderr.slice(-1_000)}`,
+      )
+      for (const p of pending.values()) p.reject(why)
+      pending.clear()
+      return
+    }
     if (msg.event !== undefined) return onEvent(msg)
     const p = pending.get(msg.req!)
     pending.delete(msg.req!)

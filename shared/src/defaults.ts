@@ -397,7 +397,7 @@ export const DEFAULT_COMPUTE_BLOCKED_WAIT_MS = 30_000
  * copies, not the first receipt, are most of a subscriber's CPU. Measured with 24 peers, 1 KB at 10/s
  * (`node bench/messaging-cpu.ts --peers 24 --seconds 20 --degree 6`, three runs each): D 6/4/12 with
  * D_lazy 6 gave 6.1-6.6 copies and 1.35-1.49 ms of CPU per message per peer; 4/3/6 with D_lazy 3 gave
- * 4.5 copies and 0.97-1.08 ms, with the same delivery and a lower p99. Four mesh peers still leave
+ * 4.5 copies and 0.97-1.08 ms (4/3/6), with the same delivery and a lower p99. Four mesh peers still leave
  * three disjoint ways into every peer, and the gossip (IHAVE/IWANT) recovers what a lost link missed.
  */
 export const DEFAULT_PUBSUB_D = 4
@@ -405,10 +405,12 @@ export const DEFAULT_PUBSUB_D = 4
 export const DEFAULT_PUBSUB_D_LO = 3
 /**
  * GossipSub's D_hi: above this many mesh peers (others grafting onto us) a heartbeat prunes back to D.
- * 6, not 2·D: every mesh peer past D is one more copy of every message. Also the number of known topic
+ * 5, not 3·D: every mesh peer past D is one more copy of every message, and meshes sit between D and
+ * D_hi. 100 subscribers (`node bench/messaging.ts --runs gossipsub`): D_hi 6 gave meshes of 3-6 and 3.95
+ * copies per message per peer, D_hi 5 meshes of 3-5 and 3.52. Also the number of known topic
  * subscribers the discovery rounds look for, so the mesh has peers to choose from.
  */
-export const DEFAULT_PUBSUB_D_HI = 6
+export const DEFAULT_PUBSUB_D_HI = 5
 /** GossipSub's D_score: mesh peers kept by score when pruning (the rest at random). */
 export const DEFAULT_PUBSUB_D_SCORE = 2
 /** GossipSub's D_out: outbound mesh peers kept when pruning (a sybil flood of inbound grafts cannot take the mesh). */

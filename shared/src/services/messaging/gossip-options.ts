@@ -2,7 +2,7 @@
  * Our GossipSub settings, in one place so the home node, the tab, tests, the benchmark and a stock
  * js-libp2p peer that wants to interoperate all use the same ones (docs/PROTOCOLS.md lists them).
  *
- * - Mesh degree D 4 (D_lo 3, D_hi 6, D_lazy 3), below GossipSub's 6: fewer copies of each message,
+ * - Mesh degree D 4 (D_lo 3, D_hi 5, D_lazy 3), below GossipSub's 6: fewer copies of each message,
  *   the bulk of a subscriber's CPU (the numbers are in defaults.ts).
  * - StrictSign: every message carries its author's key, sequence number and signature; GossipSub
  *   rejects unsigned or badly signed messages before our validator sees them.
