@@ -88,7 +88,8 @@ describe.skipIf(skipLab || missing !== undefined)('nat: file sharing', () => {
         const dialled = json(await cli(downloader, ['dial', s.peerId, '--wait-direct', '20000', '--json']))
         expect(dialled.direct, `downloader -> seeder ${s.peerId}: ${JSON.stringify(dialled)}`).toBe(true)
       }
-      const out = join(tmp, 'copy-eim.bin')
+      // a path of its own per attempt: a retry must not meet the first attempt's copy (`get` refuses it)
+      const out = join(tmp, `copy-eim-${Date.now()}.bin`)
       const before = await homeA.counters()
       const summary = json(await cli(downloader, ['get', cid, '-o', out, '--json']))
       const routerA = diffCounters(before, await homeA.counters())
@@ -108,7 +109,7 @@ describe.skipIf(skipLab || missing !== undefined)('nat: file sharing', () => {
   test('eim x symmetric: no direct path exists, the download completes through the edge relay', async () => {
     const { homeA, downloader, cid, original, peers } = await swarm('symmetric')
     try {
-      const out = join(tmp, 'copy-symmetric.bin')
+      const out = join(tmp, `copy-symmetric-${Date.now()}.bin`)
       const before = await homeA.counters()
       const summary = json(await cli(downloader, ['get', cid, '-o', out, '--json']))
       const routerA = diffCounters(before, await homeA.counters())
