@@ -193,13 +193,18 @@ describe('edgeswarm CLI: two daemons through the real edge', () => {
       dataDir: a.dataDir,
     })
     expect(ping.rttsMs).toHaveLength(3)
-    const status = await cliJson<{
-      connections: Array<{ peer: string; path: string; rttMs?: number; neighbour: boolean }>
-      routing: { mode: string; routingTableSize: number; neighbours: string[]; target: number }
-    }>(['status'], { dataDir: a.dataDir })
+    const getStatus = () =>
+      cliJson<{
+        connections: Array<{ peer: string; path: string; rttMs?: number; neighbour: boolean }>
+        routing: { mode: string; routingTableSize: number; neighbours: string[]; target: number }
+      }>(['status'], { dataDir: a.dataDir })
+    // status pings every open connection before it answers; one that closes meanwhile (a discovery or
+    // neighbour dial being trimmed) has no echo and so no RTT: ask once more before judging
+    let status = await getStatus()
+    if (status.connections.some((c) => typeof c.rttMs !== 'number')) status = await getStatus()
     const toB = status.connections.filter((c) => c.peer === b.peerId)
     expect(toB.length).toBeGreaterThan(0)
-    for (const c of status.connections) expect(typeof c.rttMs).toBe('number')
+    for (const c of status.connections) expect(typeof c.rttMs, `RTT of ${JSON.stringify(c)}`).toBe('number')
     // neighbours and the routing table size: b is a neighbour (a non-relay peer), the shards are not
     expect(status.routing.target).toBe(DEFAULT_NEIGHBOURS)
     expect(status.routing.neighbours).toContain(b.peerId)
