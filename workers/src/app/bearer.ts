@@ -6,7 +6,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
-import { UnauthorizedError } from '../../../shared/src/errors.ts'
+import { UnauthorizedError } from '#shared/errors.ts'
 import { errorAnswer } from './http-error.ts'
 import { jsonError } from './respond.ts'
 import type { AppEnv } from './types.ts'

@@ -6,7 +6,7 @@ import {
   QuotaExceededError,
   TimeoutError,
   UnauthorizedError,
-} from '../../../shared/src/errors.ts'
+} from '#shared/errors.ts'
 import { errorAnswer } from './http-error.ts'
 
 describe('errorAnswer', () => {

@@ -5,7 +5,7 @@
  * the client's input; a 5xx answer never carries `err.message` or a stack, only a fixed sentence.
  */
 
-import { type ErrorStatus, httpStatusOf } from '../../../shared/src/http-status.ts'
+import { type ErrorStatus, httpStatusOf } from '#shared/http-status.ts'
 
 export interface ErrorAnswer {
   status: ErrorStatus

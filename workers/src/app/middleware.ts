@@ -3,11 +3,7 @@
  * other than GET/HEAD (405), parse the vars -- all before any route can reach a Durable Object.
  */
 import type { MiddlewareHandler } from 'hono'
-import {
-  MAILBOX_PATH_PREFIX,
-  MAX_HTTP_BODY_BYTES,
-  ROUTING_ANNOUNCE_PATH,
-} from '../../../shared/src/constants.ts'
+import { MAILBOX_PATH_PREFIX, MAX_HTTP_BODY_BYTES, ROUTING_ANNOUNCE_PATH } from '#shared/constants.ts'
 import { bodyTooLarge, discardBody, hasBody } from './body-limit.ts'
 import { describeError, logEvent } from './log.ts'
 import { jsonError } from './respond.ts'

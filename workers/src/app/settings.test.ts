@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { RELAY_DEFAULTS } from '../../../shared/src/config.ts'
+import { RELAY_DEFAULTS } from '#shared/config.ts'
 import { parseSettings, shardNames } from './settings.ts'
 
 function configError(vars: Record<string, string>): string {

@@ -9,15 +9,15 @@
  * settings.shards // 3
  * ```
  */
-import { checkInteger, parseIntegerSetting, type RelayConfig } from '../../../shared/src/config.ts'
-import { DEFAULT_NETWORK_NAME, DEFAULT_RELAY_SHARDS } from '../../../shared/src/defaults.ts'
-import { ConfigError } from '../../../shared/src/errors.ts'
+import { checkInteger, parseIntegerSetting, type RelayConfig } from '#shared/config.ts'
+import { DEFAULT_NETWORK_NAME, DEFAULT_RELAY_SHARDS } from '#shared/defaults.ts'
+import { ConfigError } from '#shared/errors.ts'
 import {
   MAX_BOOTSTRAP_RELAYS,
   MAX_BOOTSTRAP_STUN,
   NETWORK_NAME_PATTERN,
   STUN_URL_PATTERN,
-} from '../../../shared/src/protocol/bootstrap.ts'
+} from '#shared/protocol/bootstrap.ts'
 import { relayConfigFromEnv } from '../relay/config.ts'
 import { BEARER_TOKEN_PATTERN } from './bearer.ts'
 

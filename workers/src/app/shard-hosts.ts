@@ -10,7 +10,7 @@
  * a WebSocket upgrade on `/` by its Host; `/relay/<n>` keeps working. With neither set, shard n ≥ 1
  * is announced with `/http-path/relay%2F<n>` as before (our peers only).
  */
-import { DEFAULT_SHARD } from '../../../shared/src/constants.ts'
+import { DEFAULT_SHARD } from '#shared/constants.ts'
 import type { Settings } from './settings.ts'
 
 type Addressing = Pick<Settings, 'shards' | 'publicUrl' | 'shardHost' | 'shardPorts'>

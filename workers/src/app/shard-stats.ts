@@ -3,7 +3,7 @@
  * from another version, or one that failed half-way, must not put junk into a bootstrap document or
  * the metrics. Throws InvalidInputError naming the field.
  */
-import { InvalidInputError } from '../../../shared/src/errors.ts'
+import { InvalidInputError } from '#shared/errors.ts'
 import type { RefusalReason, ShardPeer, ShardStats } from '../objects/shard-contract.ts'
 
 type Json = unknown

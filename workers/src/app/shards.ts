@@ -3,8 +3,8 @@
  * objects/shard-contract.ts: stats for the bootstrap API and metrics, asked of all shards in parallel
  * with a timeout; a shard that fails is reported as such (and logged), never fatal on its own.
  */
-import { DEFAULT_SHARD_STATS_TIMEOUT_MS } from '../../../shared/src/defaults.ts'
-import { TimeoutError } from '../../../shared/src/errors.ts'
+import { DEFAULT_SHARD_STATS_TIMEOUT_MS } from '#shared/defaults.ts'
+import { TimeoutError } from '#shared/errors.ts'
 import { SHARD_HEADERS, SHARD_ORIGIN, SHARD_STATS_PATH, type ShardStats } from '../objects/shard-contract.ts'
 import { describeError, logEvent } from './log.ts'
 import { type Settings, shardNames } from './settings.ts'

@@ -2,7 +2,7 @@
  * The mailbox's admission rule, pure so it is unit-tested apart from SQLite: a new message fits when the
  * recipient's box stays within its message and byte quotas and the sender stays within its share.
  */
-import * as D from '../../../shared/src/defaults.ts'
+import * as D from '#shared/defaults.ts'
 
 export interface MailboxUsage {
   /** Messages and bytes in the recipient's box now. */

@@ -10,8 +10,8 @@
  * The envelope was verified by the Worker; this object never sees plaintext.
  */
 import { DurableObject } from 'cloudflare:workers'
-import * as D from '../../../shared/src/defaults.ts'
-import type { MailboxEnvelope, MailboxItem } from '../../../shared/src/protocol/mailbox.ts'
+import * as D from '#shared/defaults.ts'
+import type { MailboxEnvelope, MailboxItem } from '#shared/protocol/mailbox.ts'
 import type { Env } from '../env.ts'
 import { admit } from './mailbox-quota.ts'
 

@@ -16,11 +16,11 @@
  * ```
  */
 import { DurableObject } from 'cloudflare:workers'
-import { parseIntegerSetting } from '../../../shared/src/config.ts'
+import { parseIntegerSetting } from '#shared/config.ts'
 import {
   DEFAULT_ROUTING_MAX_RECORDS_PER_PEER,
   DEFAULT_ROUTING_MAX_RECORDS_PER_SHARD,
-} from '../../../shared/src/defaults.ts'
+} from '#shared/defaults.ts'
 import type { Env } from '../env.ts'
 
 /** Rows deleted per alarm run: bounded, so one alarm never holds the DO for long; the rest go next run. */

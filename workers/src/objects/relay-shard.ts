@@ -14,10 +14,10 @@
  * ```
  */
 import { DurableObject } from 'cloudflare:workers'
-import type { RelayConfig } from '../../../shared/src/config.ts'
-import { DEFAULT_SHARD, SHARD_NAME_PATTERN } from '../../../shared/src/constants.ts'
-import { toError } from '../../../shared/src/errors.ts'
-import type { RelayEvent } from '../../../shared/src/relay/events.ts'
+import type { RelayConfig } from '#shared/config.ts'
+import { DEFAULT_SHARD, SHARD_NAME_PATTERN } from '#shared/constants.ts'
+import { toError } from '#shared/errors.ts'
+import type { RelayEvent } from '#shared/relay/events.ts'
 import type { Env } from '../env.ts'
 import { shardMultiaddr } from '../relay/addresses.ts'
 import { relayConfigFromEnv } from '../relay/config.ts'

@@ -3,7 +3,7 @@
  * only through `stub.fetch()` with these paths and headers; the shard never sees a raw client request
  * that the Worker has not validated.
  */
-import type { RelayRefusalReason } from '../../../shared/src/relay/events.ts'
+import type { RelayRefusalReason } from '#shared/relay/events.ts'
 
 /** Internal origin used for Worker -> DO requests (never reachable from outside). */
 export const SHARD_ORIGIN = 'https://shard.internal'

@@ -9,8 +9,8 @@
  *   stock js-libp2p dial filters accept.
  */
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { DEFAULT_SHARD, RELAY_PATH_PREFIX } from '../../../shared/src/constants.ts'
-import { ConfigError } from '../../../shared/src/errors.ts'
+import { DEFAULT_SHARD, RELAY_PATH_PREFIX } from '#shared/constants.ts'
+import { ConfigError } from '#shared/errors.ts'
 
 const IPV4 = /^[0-9]{1,3}(\.[0-9]{1,3}){3}$/
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { RELAY_DEFAULTS } from '../../../shared/src/config.ts'
+import { RELAY_DEFAULTS } from '#shared/config.ts'
 import type { Env } from '../env.ts'
 import { relayConfigFromEnv } from './config.ts'
 

@@ -8,7 +8,7 @@ import {
   type RelayConfig,
   type RelayInit,
   resolveRelayConfig,
-} from '../../../shared/src/config.ts'
+} from '#shared/config.ts'
 
 /** Relay quota vars and the RelayInit option each sets. */
 export const RELAY_VARS: ReadonlyArray<readonly [string, keyof RelayInit]> = [

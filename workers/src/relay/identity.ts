@@ -10,7 +10,7 @@ import {
   privateKeyToProtobuf,
 } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { IdentityError } from '../../../shared/src/errors.ts'
+import { IdentityError } from '#shared/errors.ts'
 
 const HKDF_SALT = 'edgeswarm/relay-identity/v1'
 const STORAGE_KEY = 'identity:ed25519'

@@ -12,21 +12,21 @@ import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import { importNetworkKey } from '../../../shared/src/auth.ts'
-import type { RelayConfig } from '../../../shared/src/config.ts'
-import { leanNoise } from '../../../shared/src/libp2p-compat/noise-frames.ts'
-import { halfWindowUpdates } from '../../../shared/src/libp2p-compat/yamux-window.ts'
-import { RelayAuthGate } from '../../../shared/src/relay/auth-gate.ts'
-import type { RelayEventSink } from '../../../shared/src/relay/events.ts'
-import { RelayGuard } from '../../../shared/src/relay/relay-guard.ts'
+import { importNetworkKey } from '#shared/auth.ts'
+import type { RelayConfig } from '#shared/config.ts'
+import { leanNoise } from '#shared/libp2p-compat/noise-frames.ts'
+import { halfWindowUpdates } from '#shared/libp2p-compat/yamux-window.ts'
+import { RelayAuthGate } from '#shared/relay/auth-gate.ts'
+import type { RelayEventSink } from '#shared/relay/events.ts'
+import { RelayGuard } from '#shared/relay/relay-guard.ts'
 import {
   relayConnectionManagerInit,
   relayConnectionMonitorInit,
   relayPingInit,
   relayServerInit,
   relayYamuxInit,
-} from '../../../shared/src/relay/relay-options.ts'
-import { overlayDht } from '../../../shared/src/services/routing/dht.ts'
+} from '#shared/relay/relay-options.ts'
+import { overlayDht } from '#shared/services/routing/dht.ts'
 import type { ShardPeer, ShardStats } from '../objects/shard-contract.ts'
 import { installBroadcastChannelStub } from './broadcast-channel.ts'
 import { workerdNoiseCrypto } from './noise-crypto.ts'

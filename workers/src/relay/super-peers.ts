@@ -17,7 +17,7 @@
  * ```
  */
 import { multiaddr } from '@multiformats/multiaddr'
-import { RELAY_HOP_PROTOCOL } from '../../../shared/src/constants.ts'
+import { RELAY_HOP_PROTOCOL } from '#shared/constants.ts'
 
 /** Most super-peers one shard reports: the bootstrap document only needs a few per shard. */
 export const MAX_SHARD_SUPER_PEERS = 16

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseBootstrapDocument } from '../../../shared/src/protocol/bootstrap.ts'
+import { parseBootstrapDocument } from '#shared/protocol/bootstrap.ts'
 import type { ShardStats } from '../objects/shard-contract.ts'
 import { buildBootstrapDocument, parsePeersParam, shuffle } from './bootstrap-document.ts'
 

@@ -4,20 +4,16 @@
  * through every shard it reserved on), shuffled so that joiners spread over the overlay, and cut to `peers`.
  * Super-peers (home nodes offering hop, as the shards report them) are merged the same way.
  */
-import {
-  BOOTSTRAP_API_VERSION,
-  MAX_BOOTSTRAP_PEERS,
-  OVERLAY_PROTOCOL,
-} from '../../../shared/src/constants.ts'
-import { DEFAULT_BOOTSTRAP_PEERS } from '../../../shared/src/defaults.ts'
-import { InvalidInputError } from '../../../shared/src/errors.ts'
+import { BOOTSTRAP_API_VERSION, MAX_BOOTSTRAP_PEERS, OVERLAY_PROTOCOL } from '#shared/constants.ts'
+import { DEFAULT_BOOTSTRAP_PEERS } from '#shared/defaults.ts'
+import { InvalidInputError } from '#shared/errors.ts'
 import {
   type BootstrapDocument,
   type BootstrapPeer,
   type BootstrapRelay,
   MAX_BOOTSTRAP_ADDRS,
   MAX_BOOTSTRAP_SUPER_PEERS,
-} from '../../../shared/src/protocol/bootstrap.ts'
+} from '#shared/protocol/bootstrap.ts'
 import type { ShardStats } from '../objects/shard-contract.ts'
 
 /** `?peers=N`: absent = the default; otherwise a decimal integer in [0, MAX_BOOTSTRAP_PEERS]. */

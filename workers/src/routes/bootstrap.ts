@@ -4,8 +4,8 @@
  * when none answers, 503. In private mode the bearer token is required.
  */
 import { Hono } from 'hono'
-import { BOOTSTRAP_PATH } from '../../../shared/src/constants.ts'
-import { parseBootstrapDocument } from '../../../shared/src/protocol/bootstrap.ts'
+import { BOOTSTRAP_PATH } from '#shared/constants.ts'
+import { parseBootstrapDocument } from '#shared/protocol/bootstrap.ts'
 import { describeError, logEvent } from '../app/log.ts'
 import { requireNetworkKey } from '../app/middleware.ts'
 import { jsonError } from '../app/respond.ts'

@@ -1,6 +1,6 @@
 /** `GET /healthz`: liveness and the parsed config, without waking any shard. */
 import { Hono } from 'hono'
-import { HEALTH_PATH } from '../../../shared/src/constants.ts'
+import { HEALTH_PATH } from '#shared/constants.ts'
 import type { AppEnv } from '../app/types.ts'
 
 export const healthRoutes = new Hono<AppEnv>()

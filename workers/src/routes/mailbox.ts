@@ -8,14 +8,14 @@
  * mode the bearer network key is required, as for the bootstrap API.
  */
 import { Hono } from 'hono'
-import { MAILBOX_PATH_PREFIX } from '../../../shared/src/constants.ts'
-import { InvalidInputError } from '../../../shared/src/errors.ts'
+import { MAILBOX_PATH_PREFIX } from '#shared/constants.ts'
+import { InvalidInputError } from '#shared/errors.ts'
 import {
   checkSignedRequest,
   ed25519KeyOf,
   parseEnvelope,
   type SignedRequest,
-} from '../../../shared/src/protocol/mailbox.ts'
+} from '#shared/protocol/mailbox.ts'
 import { requireNetworkKey } from '../app/middleware.ts'
 import { jsonError } from '../app/respond.ts'
 import type { AppEnv } from '../app/types.ts'

@@ -1,6 +1,6 @@
 /** `GET /metrics`: Prometheus text exposition of every shard's stats (see prometheus.ts for the names). */
 import { Hono } from 'hono'
-import { METRICS_PATH } from '../../../shared/src/constants.ts'
+import { METRICS_PATH } from '#shared/constants.ts'
 import { requireNetworkKey } from '../app/middleware.ts'
 import { allShardStats, publicUrlOf } from '../app/shards.ts'
 import type { AppEnv } from '../app/types.ts'

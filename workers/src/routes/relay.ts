@@ -5,7 +5,7 @@
  * per objects/shard-contract.ts. A request to `/relay/<n>` that is not an upgrade gets 426.
  */
 import { Hono } from 'hono'
-import { DEFAULT_SHARD, RELAY_PATH_PREFIX, SHARD_NAME_PATTERN } from '../../../shared/src/constants.ts'
+import { DEFAULT_SHARD, RELAY_PATH_PREFIX, SHARD_NAME_PATTERN } from '#shared/constants.ts'
 import { hasBody } from '../app/body-limit.ts'
 import { jsonError } from '../app/respond.ts'
 import type { Settings } from '../app/settings.ts'

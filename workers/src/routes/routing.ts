@@ -15,18 +15,18 @@ import {
   ROUTING_ANNOUNCE_PATH,
   ROUTING_PEERS_PATH,
   ROUTING_PROVIDERS_PATH,
-} from '../../../shared/src/constants.ts'
-import { DEFAULT_ROUTING_MAX_PROVIDERS } from '../../../shared/src/defaults.ts'
-import { InvalidInputError, toError } from '../../../shared/src/errors.ts'
+} from '#shared/constants.ts'
+import { DEFAULT_ROUTING_MAX_PROVIDERS } from '#shared/defaults.ts'
+import { InvalidInputError, toError } from '#shared/errors.ts'
 import {
   applyFilters,
   NDJSON_CONTENT_TYPE,
   type PeerSchemaRecord,
   peerRecord,
   wantsNdjson,
-} from '../../../shared/src/services/routing/delegated.ts'
-import { parseCid, parsePeerId } from '../../../shared/src/services/routing/keys.ts'
-import { verifyRecord } from '../../../shared/src/services/routing/record.ts'
+} from '#shared/services/routing/delegated.ts'
+import { parseCid, parsePeerId } from '#shared/services/routing/keys.ts'
+import { verifyRecord } from '#shared/services/routing/record.ts'
 import { describeError, logEvent } from '../app/log.ts'
 import { requireNetworkKey } from '../app/middleware.ts'
 import { jsonError } from '../app/respond.ts'

@@ -4,7 +4,7 @@
  * lookup asks exactly one shard. Changing DEFAULT_ROUTING_SHARDS remaps keys: records come back within
  * one re-announce period (half the record TTL).
  */
-import { DEFAULT_ROUTING_SHARDS } from '../../../shared/src/defaults.ts'
+import { DEFAULT_ROUTING_SHARDS } from '#shared/defaults.ts'
 import type { ProviderIndex } from '../objects/provider-index.ts'
 
 export interface IndexNamespace {

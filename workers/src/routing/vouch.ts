@@ -11,7 +11,7 @@
  * ```
  */
 import { multiaddr } from '@multiformats/multiaddr'
-import { MAX_ROUTING_RECORD_ADDRS } from '../../../shared/src/constants.ts'
+import { MAX_ROUTING_RECORD_ADDRS } from '#shared/constants.ts'
 import { listedAddrs } from '../relay/super-peers.ts'
 
 /** The peer ID of the relay in a circuit address (`.../p2p/<relay>/p2p-circuit...`), if any. */
