@@ -395,9 +395,9 @@ export const DEFAULT_COMPUTE_BLOCKED_WAIT_MS = 30_000
  * GossipSub's mesh degree D: the peers each subscriber forwards every message to. 4, not GossipSub's 6:
  * each copy costs a frame through the whole stream stack at both ends (~0.2 ms of CPU in Node), and the
  * copies, not the first receipt, are most of a subscriber's CPU. Measured with 24 peers, 1 KB at 10/s
- * (`node bench/messaging-cpu.ts --peers 24 --seconds 20 --degree 6`, three runs each): D 6/4/12 with
- * D_lazy 6 gave 6.1-6.6 copies and 1.35-1.49 ms of CPU per message per peer; 4/3/6 with D_lazy 3 gave
- * 4.5 copies and 0.97-1.08 ms (4/3/6), with the same delivery and a lower p99. Four mesh peers still leave
+ * (`node bench/messaging-cpu.ts --peers 24 --seconds 20 --degree 6`, three runs each): D/D_lo/D_hi
+ * 6/4/12 with D_lazy 6 gave 6.1-6.6 copies and 1.35-1.49 ms of CPU per message per peer; 4/3/6 with
+ * D_lazy 3 gave 4.5 copies and 0.97-1.08 ms, with the same delivery and a lower p99. Four mesh peers still leave
  * three disjoint ways into every peer, and the gossip (IHAVE/IWANT) recovers what a lost link missed.
  */
 export const DEFAULT_PUBSUB_D = 4
